@@ -1,0 +1,15 @@
+// Package schema holds the core's tables (outbox, settings, automation run
+// history) as numbered, append-only migrations for SQLite and MySQL.
+package schema
+
+import (
+	"embed"
+
+	"faktura/panel/core/db"
+)
+
+//go:embed sqlite/*.sql mysql/*.sql
+var files embed.FS
+
+// Set is the core migration set; it is applied before every module's.
+var Set = db.MigrationSet{Name: "core", FS: files}

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# The one test command: installs what the tests need (Debian packages), starts
+# a throwaway MariaDB on a loopback port, runs go vet and every test on SQLite
+# and MariaDB, checks install.sh --dry-run, and stops MariaDB on exit.
+#
+#   ./test.sh            all tests
+#   ./test.sh --bench    the benchmarks, with figures, on SQLite and MariaDB
+#   ./test.sh -- ARGS    extra arguments for go test (e.g. -run Outbox ./panel/...)
+set -euo pipefail
+cd "$(dirname "$0")"
+
+mode=test
+extra=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --bench) mode=bench ;;
+    --) shift; extra=("$@"); break ;;
+    *) echo "test.sh: unknown argument $1 (use --bench or -- GO_TEST_ARGS)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+log() { printf '== %s\n' "$*"; }
+
+# --- packages ------------------------------------------------------------
+need=()
+command -v mariadbd >/dev/null 2>&1 || need+=(mariadb-server)
+command -v mariadb >/dev/null 2>&1 || need+=(mariadb-client)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "test.sh: missing ${need[*]}; run as root or install them" >&2; exit 1
+  fi
+  log "installing ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+command -v go >/dev/null 2>&1 || { echo "test.sh: Go 1.26 is required (go not on PATH)" >&2; exit 1; }
+
+# --- MariaDB on loopback ---------------------------------------------------
+work=$(mktemp -d /tmp/faktura-test.XXXXXX)
+mdb_sock="$work/mysql.sock"
+stop_mariadb() {
+  if [ -S "$mdb_sock" ]; then
+    mariadb-admin --no-defaults --socket="$mdb_sock" -uroot shutdown >/dev/null 2>&1 || true
+  fi
+  if [ -f "$work/mysql.pid" ]; then
+    kill "$(cat "$work/mysql.pid")" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap stop_mariadb EXIT INT TERM
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()' 2>/dev/null || echo $((20000 + RANDOM % 20000)); }
+mdb_port=$(free_port)
+mkdir -p "$work/data" "$work/tmp"
+mariadb-install-db --no-defaults --user="$(id -un)" --datadir="$work/data" \
+  --auth-root-authentication-method=normal --skip-test-db >"$work/install.log" 2>&1 \
+  || { cat "$work/install.log"; exit 1; }
+mariadbd --no-defaults --user="$(id -un)" --datadir="$work/data" --socket="$mdb_sock" \
+  --pid-file="$work/mysql.pid" --port="$mdb_port" --bind-address=127.0.0.1 --tmpdir="$work/tmp" \
+  --log-error="$work/mariadb.err" --skip-name-resolve --innodb-flush-log-at-trx-commit=1 \
+  --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci >/dev/null 2>&1 &
+for _ in $(seq 1 300); do
+  mariadb-admin --no-defaults --socket="$mdb_sock" -uroot ping >/dev/null 2>&1 && break
+  sleep 0.1
+done
+mariadb-admin --no-defaults --socket="$mdb_sock" -uroot ping >/dev/null 2>&1 \
+  || { echo "test.sh: MariaDB did not start:" >&2; cat "$work/mariadb.err" >&2; exit 1; }
+mdb_pass=$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')
+mariadb --no-defaults --socket="$mdb_sock" -uroot <<SQL
+CREATE USER 'faktura'@'127.0.0.1' IDENTIFIED BY '$mdb_pass';
+GRANT ALL PRIVILEGES ON *.* TO 'faktura'@'127.0.0.1';
+SQL
+export FAKTURA_TEST_MYSQL_DSN="faktura:${mdb_pass}@tcp(127.0.0.1:${mdb_port})/"
+log "MariaDB $(mariadbd --version | awk '{print $3}') on 127.0.0.1:${mdb_port}"
+
+if [ "$mode" = bench ]; then
+  log "benchmarks (SQLite and MariaDB)"
+  go test -run '^$' -bench . -benchtime "${BENCHTIME:-3s}" "${extra[@]:-./...}"
+  exit $?
+fi
+
+# --- vet, tests -------------------------------------------------------------
+log "go vet ./..."
+go vet ./...
+
+log "go test ./... (SQLite and MariaDB)"
+out="$work/go-test.log"
+set +e
+go test -count=1 -v -timeout 20m "${extra[@]:-./...}" >"$out" 2>&1
+rc=$?
+set -e
+grep -E '^(ok|FAIL|---|panic:|\?)|^\s+--- (FAIL|SKIP)|\.go:[0-9]+:' "$out" | grep -vE '^\s*--- PASS|^--- PASS' || true
+
+# --- install.sh --dry-run -------------------------------------------------
+log "install.sh --dry-run"
+dry="$work/install-dry.log"
+irc=0
+bash ./install.sh --dry-run --root "$work/installroot" >"$dry" 2>&1 || irc=$?
+cat "$dry"
+for want in "dry run" "would install the binary" "would write $work/installroot/etc/faktura/config.yaml" "would install the systemd unit" "would run migrations"; do
+  grep -qF "$want" "$dry" || { echo "install.sh --dry-run output lacks: $want"; irc=1; }
+done
+[ -e "$work/installroot/etc/faktura/config.yaml" ] && { echo "install.sh --dry-run wrote a file"; irc=1; }
+[ "$irc" = 0 ] && echo "install.sh --dry-run: ok" || echo "install.sh --dry-run: FAILED"
+
+# --- summary ----------------------------------------------------------------
+count() { grep -cE "$1" "$out" || true; }
+sq=$(count -- '--- PASS: .*/sqlite( |/)')
+my=$(count -- '--- PASS: .*/mariadb( |/)')
+passed=$(count -- '--- PASS:')
+failed=$(count -- '--- FAIL:')
+skipped=$(count -- '--- SKIP:')
+log "store and outbox tests per backend: sqlite ${sq} passed, mariadb ${my} passed"
+[ "$rc" = 0 ] && [ "$irc" = 0 ] && [ "$my" -gt 0 ] || failed=$((failed > 0 ? failed : 1))
+echo "tests: ${passed} passed, ${failed} failed, ${skipped} skipped"
+[ "$rc" = 0 ] && [ "$irc" = 0 ] && [ "$my" -gt 0 ]
