@@ -63,17 +63,7 @@ func Each(t *testing.T, sets []db.MigrationSet, fn func(t *testing.T, h *db.Hand
 // when the test ends.
 func Open(tb testing.TB, b Backend, sets []db.MigrationSet) *db.Handle {
 	tb.Helper()
-	ctx := context.Background()
-	opts := Options(tb, b)
-	h, err := db.Open(ctx, opts)
-	if err != nil {
-		tb.Fatalf("open %s: %v", b, err)
-	}
-	tb.Cleanup(func() { h.Close() })
-	if _, err := h.Migrate(ctx, sets, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
-		tb.Fatalf("migrate %s: %v", b, err)
-	}
-	return h
+	return OpenWith(tb, Options(tb, b), sets)
 }
 
 // Options returns options for a fresh, empty database on backend b (a new
@@ -121,4 +111,21 @@ func createDatabase(tb testing.TB) string {
 	})
 	cfg.DBName = name
 	return cfg.FormatDSN()
+}
+
+// OpenWith opens (and migrates) the database that opts name; call it twice
+// with the same options for two independent pools on one database, as two
+// processes would have.
+func OpenWith(tb testing.TB, opts db.Options, sets []db.MigrationSet) *db.Handle {
+	tb.Helper()
+	ctx := context.Background()
+	h, err := db.Open(ctx, opts)
+	if err != nil {
+		tb.Fatalf("open %s: %v", opts.Driver, err)
+	}
+	tb.Cleanup(func() { h.Close() })
+	if _, err := h.Migrate(ctx, sets, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+		tb.Fatalf("migrate: %v", err)
+	}
+	return h
 }

@@ -16,7 +16,7 @@ CREATE TABLE outbox_events (
     done_at         DATETIME(3)  NULL,
     UNIQUE KEY outbox_events_event_id (event_id),
     KEY outbox_events_claim (status, next_attempt_at, id),
-    KEY outbox_events_aggregate (aggregate, id),
+    KEY outbox_events_aggregate (aggregate, status, id),
     CONSTRAINT outbox_events_status CHECK (status IN ('pending', 'done', 'parked'))
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 

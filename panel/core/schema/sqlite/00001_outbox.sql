@@ -16,7 +16,7 @@ CREATE TABLE outbox_events (
     done_at         DATETIME
 );
 CREATE INDEX outbox_events_claim ON outbox_events (status, next_attempt_at, id);
-CREATE INDEX outbox_events_aggregate ON outbox_events (aggregate, id);
+CREATE INDEX outbox_events_aggregate ON outbox_events (aggregate, status, id);
 
 CREATE TABLE outbox_handled (
     handler    TEXT NOT NULL,

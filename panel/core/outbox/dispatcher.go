@@ -1,0 +1,225 @@
+package outbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"faktura/panel/core"
+)
+
+// Options tune a Dispatcher. Zero fields take the defaults of DefaultOptions.
+type Options struct {
+	BatchSize    int           // events claimed at once
+	PollInterval time.Duration // idle wait between empty claims
+	Lease        time.Duration // how long a claim is exclusive; longer than any handler takes
+	MaxAttempts  int           // failed deliveries before an event is parked
+	BackoffBase  time.Duration // wait after the first failure, doubled per failure
+	BackoffMax   time.Duration // longest wait between attempts
+}
+
+// DefaultOptions are the settings used when config says nothing.
+var DefaultOptions = Options{
+	BatchSize: 100, PollInterval: time.Second, Lease: 5 * time.Minute,
+	MaxAttempts: 10, BackoffBase: 2 * time.Second, BackoffMax: 30 * time.Minute,
+}
+
+func (o Options) withDefaults() Options {
+	d := DefaultOptions
+	if o.BatchSize > 0 {
+		d.BatchSize = o.BatchSize
+	}
+	if o.PollInterval > 0 {
+		d.PollInterval = o.PollInterval
+	}
+	if o.Lease > 0 {
+		d.Lease = o.Lease
+	}
+	if o.MaxAttempts > 0 {
+		d.MaxAttempts = o.MaxAttempts
+	}
+	if o.BackoffBase > 0 {
+		d.BackoffBase = o.BackoffBase
+	}
+	if o.BackoffMax > 0 {
+		d.BackoffMax = o.BackoffMax
+	}
+	return d
+}
+
+// Dispatcher delivers outbox events to the bus's handlers. Several
+// dispatchers (goroutines or processes on one database) may run at once:
+// each claims a batch under a lease, and a handler runs only while its
+// dispatcher holds the event's row (fenced), so no event's handler ever runs
+// twice at the same time.
+type Dispatcher struct {
+	bus   *Bus
+	store store
+	clock core.Clock
+	node  string
+	opts  Options
+	log   *slog.Logger
+}
+
+// NewDispatcher returns a dispatcher identified by node (unique per process,
+// e.g. host:pid).
+func NewDispatcher(b *Bus, node string, o Options, log *slog.Logger) *Dispatcher {
+	return &Dispatcher{bus: b, store: store{db: b.db}, clock: b.clock, node: node, opts: o.withDefaults(), log: log}
+}
+
+// Run delivers events until ctx is cancelled. A batch in progress when ctx
+// is cancelled is finished first (graceful shutdown), with handlers running
+// on a context that is not cancelled.
+func (d *Dispatcher) Run(ctx context.Context) error {
+	for {
+		n, err := d.RunOnce(context.WithoutCancel(ctx))
+		if err != nil {
+			d.log.Error("outbox batch", "err", err)
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		if n > 0 && err == nil {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-d.bus.wake:
+		case <-time.After(d.opts.PollInterval):
+		}
+	}
+}
+
+// RunOnce claims one batch and delivers it, returning how many events it
+// claimed. When ctx is cancelled mid-batch, the events not yet delivered are
+// released for the next claim, with no attempt counted.
+func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
+	now := d.clock.Now()
+	ids, err := d.store.candidates(ctx, now, d.opts.BatchSize)
+	if err != nil || len(ids) == 0 {
+		return 0, err
+	}
+	rows, err := d.store.claim(ctx, ids, d.node, now, d.opts.Lease)
+	if err != nil {
+		return 0, fmt.Errorf("claim: %w", err)
+	}
+	for i, r := range rows {
+		if ctx.Err() != nil {
+			d.release(rows[i:])
+			return len(rows), ctx.Err()
+		}
+		d.deliver(ctx, r)
+	}
+	return len(rows), nil
+}
+
+// deliver runs every handler of one event and marks it done, or counts a
+// failed attempt and schedules the next (or parks the event).
+func (d *Dispatcher) deliver(ctx context.Context, r eventRow) {
+	handler, err := d.runHandlers(ctx, r, true)
+	switch {
+	case err == nil:
+	case errors.Is(err, errLeaseLost):
+		d.log.Warn("outbox lease lost", "event", r.EventID, "name", r.Name)
+	case ctx.Err() != nil:
+		d.release([]eventRow{r})
+	default:
+		d.fail(r, handler, err)
+	}
+}
+
+// runHandlers runs each handler of r in its own transaction, fenced by the
+// lease and skipped when (handler, event) is already recorded. With
+// markDone, the last transaction also marks the event done, so a delivered
+// event costs one commit per handler. It stops at the first failure and
+// names the handler that failed.
+func (d *Dispatcher) runHandlers(ctx context.Context, r eventRow, markDone bool) (string, error) {
+	bindings := d.bus.handlers(r.Name)
+	if len(bindings) == 0 && markDone {
+		return "", d.markDone(ctx, r)
+	}
+	for i, b := range bindings {
+		err := d.bus.db.WithTx(ctx, func(ctx context.Context) error {
+			if err := d.store.fence(ctx, r.ID, d.node); err != nil {
+				return err
+			}
+			first, err := d.store.markHandled(ctx, b.id, r.EventID, d.clock.Now())
+			if err != nil {
+				return err
+			}
+			if first {
+				if err := b.call(ctx, r.meta(), []byte(r.Payload)); err != nil {
+					return err
+				}
+			}
+			if markDone && i == len(bindings)-1 {
+				return d.markDone(ctx, r)
+			}
+			return nil
+		})
+		if err != nil {
+			return b.id, err
+		}
+	}
+	return "", nil
+}
+
+func (d *Dispatcher) markDone(ctx context.Context, r eventRow) error {
+	return d.store.finish(ctx, r.ID, d.node, map[string]any{"status": StatusDone, "done_at": d.clock.Now(), "last_error": ""})
+}
+
+func (d *Dispatcher) fail(r eventRow, handler string, cause error) {
+	attempts := r.Attempts + 1
+	msg := fmt.Sprintf("%s: %v", handler, cause)
+	if len(msg) > 2000 {
+		msg = msg[:2000]
+	}
+	set := map[string]any{"attempts": attempts, "last_error": msg}
+	if attempts >= d.opts.MaxAttempts {
+		set["status"] = StatusParked
+		d.log.Error("outbox event parked", "event", r.EventID, "name", r.Name, "attempts", attempts, "err", msg)
+	} else {
+		set["next_attempt_at"] = d.clock.Now().Add(d.backoff(attempts))
+		d.log.Warn("outbox delivery failed", "event", r.EventID, "name", r.Name, "attempt", attempts, "err", msg)
+	}
+	if err := d.store.finish(context.Background(), r.ID, d.node, set); err != nil {
+		d.log.Error("outbox record failure", "event", r.EventID, "err", err)
+	}
+}
+
+// backoff is BackoffBase doubled per earlier failure, capped at BackoffMax.
+func (d *Dispatcher) backoff(attempts int) time.Duration {
+	w := d.opts.BackoffBase
+	for i := 1; i < attempts && w < d.opts.BackoffMax; i++ {
+		w *= 2
+	}
+	return min(w, d.opts.BackoffMax)
+}
+
+// release hands claimed events back at once, without counting an attempt.
+func (d *Dispatcher) release(rows []eventRow) {
+	now := d.clock.Now()
+	for _, r := range rows {
+		if err := d.store.finish(context.Background(), r.ID, d.node, map[string]any{"next_attempt_at": now}); err != nil {
+			d.log.Error("outbox release", "event", r.EventID, "err", err)
+		}
+	}
+}
+
+// Parked lists parked events (the ones 'faktura events failed' shows).
+func (b *Bus) Parked(ctx context.Context, limit int) ([]Record, error) {
+	return store{db: b.db}.parked(ctx, limit)
+}
+
+// Retry puts a parked event back in line with a fresh attempt budget.
+func (b *Bus) Retry(ctx context.Context, eventID string) error {
+	return store{db: b.db}.retry(ctx, eventID, b.clock.Now())
+}
+
+// Backlog counts undelivered (pending) and parked events.
+func (b *Bus) Backlog(ctx context.Context) (Backlog, error) {
+	return store{db: b.db}.backlog(ctx)
+}
