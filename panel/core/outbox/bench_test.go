@@ -43,4 +43,3 @@ func BenchmarkPublishDeliver(b *testing.B) {
 		})
 	}
 }
-
