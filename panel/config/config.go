@@ -1,0 +1,165 @@
+// Package config loads the panel's configuration: defaults that run as-is,
+// then config.yaml (or --config PATH), then FAKTURA_* environment variables.
+// Unknown keys and variables are errors, and Validate reports every problem
+// with its key path, so a typo never silently does nothing.
+package config
+
+import (
+	"fmt"
+	"net"
+	"slices"
+	"strconv"
+	"time"
+
+	"faktura/panel/core"
+	"faktura/panel/core/db"
+	"faktura/panel/core/outbox"
+)
+
+// Config is the whole configuration. Secrets (the database DSN's password)
+// belong in the environment, not in the file.
+type Config struct {
+	Server     Server     `yaml:"server"`
+	Database   Database   `yaml:"database"`
+	Log        Log        `yaml:"log"`
+	Outbox     Outbox     `yaml:"outbox"`
+	Automation Automation `yaml:"automation"`
+}
+
+// Server is the HTTP listener.
+type Server struct {
+	Listen          string        `yaml:"listen"`
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+}
+
+// Database says which database to use.
+type Database struct {
+	Driver          string        `yaml:"driver"`
+	DSN             string        `yaml:"dsn"`
+	MigrateOnStart  bool          `yaml:"migrate_on_start"`
+	MaxOpenConns    int           `yaml:"max_open_conns"`
+	MaxIdleConns    int           `yaml:"max_idle_conns"`
+	ConnMaxLifetime time.Duration `yaml:"conn_max_lifetime"`
+	ConnectTimeout  time.Duration `yaml:"connect_timeout"`
+}
+
+// Log configures structured logging.
+type Log struct {
+	Level  string `yaml:"level"`
+	Format string `yaml:"format"`
+}
+
+// Outbox tunes event delivery.
+type Outbox struct {
+	BatchSize    int           `yaml:"batch_size"`
+	PollInterval time.Duration `yaml:"poll_interval"`
+	Lease        time.Duration `yaml:"lease"`
+	MaxAttempts  int           `yaml:"max_attempts"`
+	BackoffBase  time.Duration `yaml:"backoff_base"`
+	BackoffMax   time.Duration `yaml:"backoff_max"`
+}
+
+// Automation schedules the daily run inside faktura serve.
+type Automation struct {
+	Enabled  bool   `yaml:"enabled"`
+	Hour     int    `yaml:"hour"`
+	TimeZone string `yaml:"time_zone"`
+}
+
+// DefaultSQLitePath is where the embedded database lives unless configured.
+const DefaultSQLitePath = "data/faktura.db"
+
+// Defaults returns a configuration that runs as-is: embedded SQLite under
+// ./data, listening on 127.0.0.1:8080.
+func Defaults() Config {
+	o := outbox.DefaultOptions
+	return Config{
+		Server:     Server{Listen: "127.0.0.1:8080", ShutdownTimeout: 30 * time.Second},
+		Database:   Database{Driver: "sqlite", MigrateOnStart: true, MaxOpenConns: 10, MaxIdleConns: 5, ConnMaxLifetime: time.Hour, ConnectTimeout: 10 * time.Second},
+		Log:        Log{Level: "info", Format: "text"},
+		Outbox:     Outbox{BatchSize: o.BatchSize, PollInterval: o.PollInterval, Lease: o.Lease, MaxAttempts: o.MaxAttempts, BackoffBase: o.BackoffBase, BackoffMax: o.BackoffMax},
+		Automation: Automation{Enabled: true, Hour: 3, TimeZone: "UTC"},
+	}
+}
+
+// DBOptions returns the database options; an empty sqlite DSN means
+// DefaultSQLitePath.
+func (c Config) DBOptions() db.Options {
+	dsn := c.Database.DSN
+	if dsn == "" && c.Database.Driver == string(db.SQLite) {
+		dsn = DefaultSQLitePath
+	}
+	return db.Options{
+		Driver: db.Dialect(c.Database.Driver), DSN: dsn, MaxOpenConns: c.Database.MaxOpenConns,
+		MaxIdleConns: c.Database.MaxIdleConns, ConnMaxLife: c.Database.ConnMaxLifetime, ConnTimeout: c.Database.ConnectTimeout,
+	}
+}
+
+// OutboxOptions returns the dispatcher's options.
+func (c Config) OutboxOptions() outbox.Options {
+	o := c.Outbox
+	return outbox.Options{BatchSize: o.BatchSize, PollInterval: o.PollInterval, Lease: o.Lease, MaxAttempts: o.MaxAttempts, BackoffBase: o.BackoffBase, BackoffMax: o.BackoffMax}
+}
+
+// Location returns the automation time zone (valid after Validate).
+func (c Config) Location() *time.Location {
+	loc, err := time.LoadLocation(c.Automation.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// Validate reports every problem, each under its key path.
+func (c Config) Validate() error {
+	var v core.ValidationError
+	host, port, err := net.SplitHostPort(c.Server.Listen)
+	if p, perr := strconv.Atoi(port); err != nil || perr != nil || p < 0 || p > 65535 {
+		v.Addf("server.listen", "want host:port (e.g. 127.0.0.1:8080), got %q", c.Server.Listen)
+	} else if host != "" && net.ParseIP(host) == nil && host != "localhost" {
+		v.Addf("server.listen", "host %q is not an IP address or localhost", host)
+	}
+	positive(&v, "server.shutdown_timeout", c.Server.ShutdownTimeout)
+	if err := c.DBOptions().Validate(); err != nil {
+		if ve, ok := err.(*core.ValidationError); ok {
+			for k, msg := range ve.Fields {
+				v.Add(k, msg)
+			}
+		}
+	}
+	if c.Database.ConnMaxLifetime < 0 {
+		v.Add("database.conn_max_lifetime", "must not be negative")
+	}
+	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.Log.Level) {
+		v.Addf("log.level", "must be debug, info, warn or error, got %q", c.Log.Level)
+	}
+	if !slices.Contains([]string{"text", "json"}, c.Log.Format) {
+		v.Addf("log.format", "must be text or json, got %q", c.Log.Format)
+	}
+	if c.Outbox.BatchSize < 1 || c.Outbox.BatchSize > 10000 {
+		v.Add("outbox.batch_size", "must be from 1 to 10000")
+	}
+	if c.Outbox.MaxAttempts < 1 {
+		v.Add("outbox.max_attempts", "must be at least 1")
+	}
+	positive(&v, "outbox.poll_interval", c.Outbox.PollInterval)
+	positive(&v, "outbox.lease", c.Outbox.Lease)
+	positive(&v, "outbox.backoff_base", c.Outbox.BackoffBase)
+	positive(&v, "outbox.backoff_max", c.Outbox.BackoffMax)
+	if c.Outbox.BackoffMax < c.Outbox.BackoffBase {
+		v.Add("outbox.backoff_max", "must not be shorter than outbox.backoff_base")
+	}
+	if c.Automation.Hour < 0 || c.Automation.Hour > 23 {
+		v.Addf("automation.hour", "must be from 0 to 23, got %d", c.Automation.Hour)
+	}
+	if _, err := time.LoadLocation(c.Automation.TimeZone); err != nil || c.Automation.TimeZone == "" {
+		v.Addf("automation.time_zone", "unknown time zone %q (want an IANA name such as Europe/Berlin)", c.Automation.TimeZone)
+	}
+	return v.Err()
+}
+
+func positive(v *core.ValidationError, key string, d time.Duration) {
+	if d <= 0 {
+		v.Add(key, fmt.Sprintf("must be a positive duration such as 30s, got %v", d))
+	}
+}
