@@ -1,0 +1,129 @@
+// Package web is the panel's HTTP layer: the only package that imports
+// echo. It serves the probes and metrics now; pages and the JSON API join
+// it in later modules.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"faktura/panel/core/db"
+	"faktura/panel/core/outbox"
+)
+
+// Deps are what the HTTP layer needs.
+type Deps struct {
+	DB  *db.Handle
+	Bus *outbox.Bus
+	Log *slog.Logger
+}
+
+// Server is the panel's HTTP handler.
+type Server struct {
+	deps    Deps
+	e       *echo.Echo
+	ready   atomic.Bool
+	latency *prometheus.HistogramVec
+}
+
+// New builds the handler with its routes and metrics.
+func New(d Deps) *Server {
+	s := &Server{deps: d, e: echo.New()}
+	s.e.HideBanner, s.e.HidePort = true, true
+	s.e.HTTPErrorHandler = s.handleError
+
+	reg := prometheus.NewRegistry()
+	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "faktura_http_request_duration_seconds",
+		Help:    "HTTP request latency by route template, method and status.",
+		Buckets: prometheus.DefBuckets,
+	}, []string{"route", "method", "status"})
+	reg.MustRegister(
+		s.latency,
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewDBStatsCollector(d.DB.SQL(), "faktura"),
+		&backlogCollector{bus: d.Bus, log: d.Log},
+	)
+	if d.DB.R != d.DB.W {
+		if r, err := d.DB.R.DB(); err == nil {
+			reg.MustRegister(collectors.NewDBStatsCollector(r, "faktura_read"))
+		}
+	}
+	s.e.Use(s.observe)
+	s.e.GET("/healthz", s.healthz)
+	s.e.GET("/readyz", s.readyz)
+	s.e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
+	return s
+}
+
+// ServeHTTP makes Server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.e.ServeHTTP(w, r) }
+
+// SetReady says whether the process accepts traffic: true once migrations
+// and workers are up, false as soon as shutdown begins.
+func (s *Server) SetReady(ok bool) { s.ready.Store(ok) }
+
+func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		route := c.Path()
+		if route == "" {
+			route = "unmatched"
+		}
+		s.latency.WithLabelValues(route, c.Request().Method, strconv.Itoa(c.Response().Status)).Observe(time.Since(start).Seconds())
+		return nil
+	}
+}
+
+func (s *Server) healthz(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	if err := s.deps.DB.Ping(ctx); err != nil {
+		s.deps.Log.Error("health check: database", "err", err)
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "unreachable"})
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok", "database": "ok"})
+}
+
+func (s *Server) readyz(c echo.Context) error {
+	if !s.ready.Load() {
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "not ready"})
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// backlogCollector reports the outbox backlog at scrape time.
+type backlogCollector struct {
+	bus *outbox.Bus
+	log *slog.Logger
+}
+
+var backlogDesc = prometheus.NewDesc("faktura_outbox_events", "Outbox events not yet delivered, by status (pending, parked).", []string{"status"}, nil)
+
+func (b *backlogCollector) Describe(ch chan<- *prometheus.Desc) { ch <- backlogDesc }
+
+func (b *backlogCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	bl, err := b.bus.Backlog(ctx)
+	if err != nil {
+		b.log.Error("metrics: outbox backlog", "err", err)
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(backlogDesc, prometheus.GaugeValue, float64(bl.Pending), "pending")
+	ch <- prometheus.MustNewConstMetric(backlogDesc, prometheus.GaugeValue, float64(bl.Parked), "parked")
+}
