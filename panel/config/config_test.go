@@ -76,6 +76,8 @@ func TestLoadBad(t *testing.T) {
 		{"bad env type", "", []string{"FAKTURA_OUTBOX_MAX_ATTEMPTS=many"}, map[string]string{"FAKTURA_OUTBOX_MAX_ATTEMPTS": "want a whole number"}},
 		{"backoff order", "outbox:\n  backoff_base: 10m\n  backoff_max: 1m\n", nil, map[string]string{"outbox.backoff_max": "not be shorter"}},
 		{"bad yaml", "server: [\n", nil, map[string]string{"config": "not valid YAML"}},
+		{"decode and validation problems together", "server:\n  listn: x\ndatabase:\n  driver: mysql\n", nil, map[string]string{
+			"server.listn": "unknown key", "database.dsn": "required when database.driver is mysql"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

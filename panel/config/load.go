@@ -51,10 +51,13 @@ func Load(path string, environ []string) (Config, string, error) {
 		return c, path, fmt.Errorf("read config: %w", err)
 	}
 	applyEnv(environ, &c, &problems)
-	if err := problems.Err(); err != nil {
-		return c, path, err
+	var ve *core.ValidationError
+	if errors.As(c.Validate(), &ve) {
+		for k, msg := range ve.Fields {
+			problems.Add(k, msg) // a key that failed to decode keeps that message
+		}
 	}
-	return c, path, c.Validate()
+	return c, path, problems.Err()
 }
 
 func lookup(environ []string, name string) string {

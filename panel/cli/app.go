@@ -1,0 +1,112 @@
+// Package cli is the faktura command: it loads the configuration, opens the
+// database, wires the core and the modules main hands it, and runs the
+// verbs (serve, migrate, run, events).
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+
+	"faktura/panel/config"
+	"faktura/panel/core"
+	"faktura/panel/core/automation"
+	"faktura/panel/core/db"
+	"faktura/panel/core/outbox"
+	"faktura/panel/core/schema"
+)
+
+// Module is a part of the product main wires in: its migrations, and a
+// Wire function that binds event handlers and registers automation steps.
+type Module struct {
+	Name       string
+	Migrations *db.MigrationSet
+	Wire       func(a *App) error
+}
+
+// App is the wired application a verb works with.
+type App struct {
+	Config  config.Config
+	Log     *slog.Logger
+	Clock   core.Clock
+	DB      *db.Handle
+	Bus     *outbox.Bus
+	Runner  *automation.Runner
+	Node    string
+	modules []Module
+}
+
+// newLogger builds the process logger from the log section.
+func newLogger(c config.Config, w io.Writer) *slog.Logger {
+	var lvl slog.Level
+	lvl.UnmarshalText([]byte(c.Log.Level))
+	opts := &slog.HandlerOptions{Level: lvl}
+	if c.Log.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// openApp opens the database and builds the core; it neither migrates nor
+// wires the modules.
+func openApp(ctx context.Context, c config.Config, modules []Module, logOut io.Writer) (*App, error) {
+	log := newLogger(c, logOut)
+	h, err := db.Open(ctx, c.DBOptions())
+	if err != nil {
+		return nil, err
+	}
+	host, _ := os.Hostname()
+	node := fmt.Sprintf("%s:%d", host, os.Getpid())
+	clock := core.SystemClock{}
+	return &App{
+		Config: c, Log: log, Clock: clock, DB: h, Node: node, modules: modules,
+		Bus:    outbox.NewBus(h, clock),
+		Runner: automation.NewRunner(h, clock, node, log),
+	}, nil
+}
+
+// MigrationSets lists the core's set, then each module's, in wiring order.
+func (a *App) MigrationSets() []db.MigrationSet {
+	sets := []db.MigrationSet{schema.Set}
+	for _, m := range a.modules {
+		if m.Migrations != nil {
+			sets = append(sets, *m.Migrations)
+		}
+	}
+	return sets
+}
+
+// prepare migrates (when migrate is true) or checks that nothing is
+// pending, then wires every module and freezes the bus.
+func (a *App) prepare(ctx context.Context, migrate bool) error {
+	if migrate {
+		if _, err := a.DB.Migrate(ctx, a.MigrationSets(), a.Log); err != nil {
+			return err
+		}
+	} else {
+		st, err := a.DB.Status(ctx, a.MigrationSets())
+		if err != nil {
+			return err
+		}
+		for _, s := range st {
+			if !s.Applied {
+				return core.E(core.ErrPrecondition, "the database needs migration %s/%s: run 'faktura migrate' (or set database.migrate_on_start)", s.Set, s.File)
+			}
+		}
+	}
+	for _, m := range a.modules {
+		if m.Wire == nil {
+			continue
+		}
+		if err := m.Wire(a); err != nil {
+			return fmt.Errorf("wire %s: %w", m.Name, err)
+		}
+	}
+	a.Bus.Start()
+	return nil
+}
+
+// Close releases the database.
+func (a *App) Close() error { return a.DB.Close() }

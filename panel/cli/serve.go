@@ -1,0 +1,82 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"faktura/panel/core/automation"
+	"faktura/panel/core/outbox"
+	"faktura/panel/web"
+)
+
+func (e *env) serveCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "serve",
+		Short: "Run the panel: HTTP server, event dispatcher and daily scheduler",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
+			defer stop()
+			a, err := e.open(ctx, migrateOnStart)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			return serve(ctx, a)
+		},
+	}
+}
+
+// serve runs until ctx is cancelled (SIGTERM), then shuts down gracefully:
+// readiness goes false, in-flight requests finish, the dispatcher finishes
+// its current batch, and the database closes.
+func serve(ctx context.Context, a *App) error {
+	ln, err := net.Listen("tcp", a.Config.Server.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s (server.listen): %w", a.Config.Server.Listen, err)
+	}
+	h := web.New(web.Deps{DB: a.DB, Bus: a.Bus, Log: a.Log})
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	var workers sync.WaitGroup
+	d := outbox.NewDispatcher(a.Bus, a.Node, a.Config.OutboxOptions(), a.Log)
+	workers.Go(func() { d.Run(workCtx) })
+	if a.Config.Automation.Enabled {
+		s := &automation.Scheduler{Runner: a.Runner, Hour: a.Config.Automation.Hour, Location: a.Config.Location(), Tick: time.Minute}
+		workers.Go(func() { s.Run(workCtx) })
+	}
+	h.SetReady(true)
+	a.Log.Info("faktura serving", "addr", "http://"+ln.Addr().String(), "database", a.DB.Name, "node", a.Node)
+
+	select {
+	case <-ctx.Done():
+	case err := <-serveErr:
+		stopWork()
+		workers.Wait()
+		return fmt.Errorf("http server: %w", err)
+	}
+	a.Log.Info("shutting down")
+	h.SetReady(false)
+	shCtx, cancel := context.WithTimeout(context.Background(), a.Config.Server.ShutdownTimeout)
+	defer cancel()
+	err = srv.Shutdown(shCtx)
+	stopWork()
+	workers.Wait()
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	a.Log.Info("stopped")
+	return nil
+}
