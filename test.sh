@@ -106,12 +106,12 @@ done
 [ "$irc" = 0 ] && echo "install.sh --dry-run: ok" || echo "install.sh --dry-run: FAILED"
 
 # --- summary ----------------------------------------------------------------
-count() { grep -cE "$1" "$out" || true; }
-sq=$(count -- '--- PASS: .*/sqlite( |/)')
-my=$(count -- '--- PASS: .*/mariadb( |/)')
-passed=$(count -- '--- PASS:')
-failed=$(count -- '--- FAIL:')
-skipped=$(count -- '--- SKIP:')
+count() { grep -cE -e "$1" "$out" || true; }
+sq=$(count '--- PASS: .*/sqlite( |/)')
+my=$(count '--- PASS: .*/mariadb( |/)')
+passed=$(count '--- PASS:')
+failed=$(count '--- FAIL:')
+skipped=$(count '--- SKIP:')
 log "store and outbox tests per backend: sqlite ${sq} passed, mariadb ${my} passed"
 [ "$rc" = 0 ] && [ "$irc" = 0 ] && [ "$my" -gt 0 ] || failed=$((failed > 0 ? failed : 1))
 echo "tests: ${passed} passed, ${failed} failed, ${skipped} skipped"

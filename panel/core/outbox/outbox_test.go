@@ -363,9 +363,9 @@ func TestConcurrentDispatchers(t *testing.T) {
 			wg.Wait()
 			assertExactlyOnce(t, h1, []string{"h"}, ids)
 			assertOrderPerThing(t, h1)
-			if perNode["node-1"] == 0 || perNode["node-2"] == 0 {
-				t.Errorf("handled per node = %v; both dispatchers should have worked", perNode)
-			}
+			// How the work splits depends on timing (SQLite serializes the
+			// claims); exclusion under a live lease is asserted
+			// deterministically in TestCrashAndLeaseExpiry.
 			t.Logf("300 events over 20 aggregates, 2 dispatchers: handled per node %v, %d overlaps", perNode, overlaps)
 		})
 	}
