@@ -1,6 +1,7 @@
 package outbox
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -28,25 +29,14 @@ var DefaultOptions = Options{
 
 func (o Options) withDefaults() Options {
 	d := DefaultOptions
-	if o.BatchSize > 0 {
-		d.BatchSize = o.BatchSize
+	return Options{
+		BatchSize:    cmp.Or(o.BatchSize, d.BatchSize),
+		PollInterval: cmp.Or(o.PollInterval, d.PollInterval),
+		Lease:        cmp.Or(o.Lease, d.Lease),
+		MaxAttempts:  cmp.Or(o.MaxAttempts, d.MaxAttempts),
+		BackoffBase:  cmp.Or(o.BackoffBase, d.BackoffBase),
+		BackoffMax:   cmp.Or(o.BackoffMax, d.BackoffMax),
 	}
-	if o.PollInterval > 0 {
-		d.PollInterval = o.PollInterval
-	}
-	if o.Lease > 0 {
-		d.Lease = o.Lease
-	}
-	if o.MaxAttempts > 0 {
-		d.MaxAttempts = o.MaxAttempts
-	}
-	if o.BackoffBase > 0 {
-		d.BackoffBase = o.BackoffBase
-	}
-	if o.BackoffMax > 0 {
-		d.BackoffMax = o.BackoffMax
-	}
-	return d
 }
 
 // Dispatcher delivers outbox events to the bus's handlers. Several
