@@ -103,6 +103,10 @@ for want in "dry run" "would install the binary" "would write $work/installroot/
   grep -qF "$want" "$dry" || { echo "install.sh --dry-run output lacks: $want"; irc=1; }
 done
 [ -e "$work/installroot/etc/faktura/config.yaml" ] && { echo "install.sh --dry-run wrote a file"; irc=1; }
+for bad in "--db-name x;drop" "--db-user a'b" "--bogus"; do
+  brc=0; bash ./install.sh --dry-run --root "$work/installroot" $bad >"$work/install-bad.log" 2>&1 || brc=$?
+  [ "$brc" = 2 ] && grep -q "install.sh: " "$work/install-bad.log" || { echo "install.sh $bad: exit $brc, want 2 with a message"; irc=1; }
+done
 [ "$irc" = 0 ] && echo "install.sh --dry-run: ok" || echo "install.sh --dry-run: FAILED"
 
 # --- summary ----------------------------------------------------------------

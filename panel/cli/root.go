@@ -58,7 +58,7 @@ func Main(ctx context.Context, args []string, modules []Module, stdout, stderr i
 	}
 	printError(stderr, err)
 	var ue usageError
-	if errors.As(err, &ue) || (core.Kind(err) == core.ErrInvalid && !errors.As(err, new(stepsFailed))) {
+	if errors.As(err, &ue) || core.Kind(err) == core.ErrInvalid {
 		return ExitUsage
 	}
 	return ExitFailure

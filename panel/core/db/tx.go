@@ -129,12 +129,3 @@ func retryable(err error) bool {
 	}
 	return false
 }
-
-// IsDuplicate reports whether err is a unique-constraint violation.
-func IsDuplicate(err error) bool {
-	if errors.Is(err, gorm.ErrDuplicatedKey) {
-		return true
-	}
-	var me *mysql.MySQLError
-	return errors.As(err, &me) && me.Number == 1062
-}

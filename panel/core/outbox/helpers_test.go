@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"faktura/panel/core"
 	"faktura/panel/core/db"
 	"faktura/panel/core/schema"
 )
@@ -144,5 +143,3 @@ func things(n int) []string {
 	}
 	return out
 }
-
-var _ core.Clock = (*core.FrozenClock)(nil)

@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"time"
 
-	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"faktura/panel/core"
@@ -183,11 +182,7 @@ func Unset[T any](ctx context.Context, s *Store, k Key[T], l Level, scopeID stri
 	if err := validScope(l, scopeID); err != nil {
 		return err
 	}
-	res := s.db.Conn(ctx).Where("level = ? AND scope_id = ? AND name = ?", string(l), scopeID, k.Name).Delete(&row{})
-	if res.Error != nil && !errors.Is(res.Error, gorm.ErrRecordNotFound) {
-		return res.Error
-	}
-	return nil
+	return s.db.Conn(ctx).Where("level = ? AND scope_id = ? AND name = ?", string(l), scopeID, k.Name).Delete(&row{}).Error
 }
 
 func validScope(l Level, scopeID string) error {
