@@ -12,10 +12,13 @@ import (
 
 	"faktura/panel/config"
 	"faktura/panel/core"
+	"faktura/panel/core/audit"
 	"faktura/panel/core/automation"
 	"faktura/panel/core/db"
 	"faktura/panel/core/outbox"
 	"faktura/panel/core/schema"
+	"faktura/panel/core/settings"
+	"faktura/panel/identity"
 )
 
 // Module is a part of the product main wires in: its migrations, and a
@@ -28,14 +31,16 @@ type Module struct {
 
 // App is the wired application a verb works with.
 type App struct {
-	Config  config.Config
-	Log     *slog.Logger
-	Clock   core.Clock
-	DB      *db.Handle
-	Bus     *outbox.Bus
-	Runner  *automation.Runner
-	Node    string
-	modules []Module
+	Config   config.Config
+	Log      *slog.Logger
+	Clock    core.Clock
+	DB       *db.Handle
+	Bus      *outbox.Bus
+	Runner   *automation.Runner
+	Identity *identity.Service
+	Settings *settings.Store
+	Node     string
+	modules  []Module
 }
 
 // newLogger builds the process logger from the log section.
@@ -60,16 +65,32 @@ func openApp(ctx context.Context, c config.Config, modules []Module, logOut io.W
 	host, _ := os.Hostname()
 	node := fmt.Sprintf("%s:%d", host, os.Getpid())
 	clock := core.SystemClock{}
-	return &App{
+	a := &App{
 		Config: c, Log: log, Clock: clock, DB: h, Node: node, modules: modules,
-		Bus:    outbox.NewBus(h, clock),
-		Runner: automation.NewRunner(h, clock, node, log),
-	}, nil
+		Bus:      outbox.NewBus(h, clock),
+		Runner:   automation.NewRunner(h, clock, node, log),
+		Settings: settings.NewStore(h, clock),
+	}
+	au := c.Auth
+	a.Identity, err = identity.New(h, clock, audit.New(h, clock), a.Settings, identity.Options{
+		Argon2:      identity.Argon2Params{MemoryKiB: uint32(au.Argon2MemoryKiB), Iterations: uint32(au.Argon2Iterations), Parallelism: uint8(au.Argon2Parallelism)},
+		SessionIdle: au.SessionIdle, SessionLifetime: au.SessionLifetime, ResetTTL: au.PasswordResetTTL,
+		Throttle: identity.ThrottleLimits{PerAccount: au.LoginLimitAccount, PerIP: au.LoginLimitIP},
+	})
+	if err == nil {
+		err = a.Runner.Register(identity.PruneStep{S: a.Identity})
+	}
+	if err != nil {
+		h.Close()
+		return nil, err
+	}
+	return a, nil
 }
 
-// MigrationSets lists the core's set, then each module's, in wiring order.
+// MigrationSets lists the core's set, the panel's identity set, then each
+// module's, in wiring order.
 func (a *App) MigrationSets() []db.MigrationSet {
-	sets := []db.MigrationSet{schema.Set}
+	sets := []db.MigrationSet{schema.Set, identity.Migrations}
 	for _, m := range a.modules {
 		if m.Migrations != nil {
 			sets = append(sets, *m.Migrations)

@@ -14,8 +14,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"faktura/panel/core/automation"
+	"faktura/panel/core/mail"
 	"faktura/panel/core/outbox"
 	"faktura/panel/web"
+	"faktura/themes"
 )
 
 func (e *env) serveCmd() *cobra.Command {
@@ -44,7 +46,15 @@ func serve(ctx context.Context, a *App) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s (server.listen): %w", a.Config.Server.Listen, err)
 	}
-	h := web.New(web.Deps{DB: a.DB, Bus: a.Bus, Log: a.Log})
+	theme, err := themes.Load(a.Config.Themes.Dir)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	m := a.Config.Mail
+	h := web.New(web.Deps{DB: a.DB, Bus: a.Bus, Log: a.Log, Identity: a.Identity, Theme: theme,
+		Mail:    mail.NewSender(mail.Options{Host: m.Host, Port: m.Port, TLS: m.TLS, Username: m.Username, Password: m.Password, From: m.From}),
+		BaseURL: a.Config.Server.BaseURL, SessionLifetime: a.Config.Auth.SessionLifetime, ResetTTL: a.Config.Auth.PasswordResetTTL})
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
@@ -72,6 +82,7 @@ func serve(ctx context.Context, a *App) error {
 	shCtx, cancel := context.WithTimeout(context.Background(), a.Config.Server.ShutdownTimeout)
 	defer cancel()
 	err = srv.Shutdown(shCtx)
+	h.Wait()
 	stopWork()
 	workers.Wait()
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -7,6 +7,9 @@ package config
 import (
 	"fmt"
 	"net"
+	"net/mail"
+	"net/url"
+	"os"
 	"slices"
 	"strconv"
 	"time"
@@ -24,12 +27,18 @@ type Config struct {
 	Log        Log        `yaml:"log"`
 	Outbox     Outbox     `yaml:"outbox"`
 	Automation Automation `yaml:"automation"`
+	Auth       Auth       `yaml:"auth"`
+	Mail       Mail       `yaml:"mail"`
+	Themes     Themes     `yaml:"themes"`
 }
 
 // Server is the HTTP listener.
 type Server struct {
 	Listen          string        `yaml:"listen"`
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	// BaseURL is the panel's public address, used in e-mailed links. When
+	// it is https, session cookies are marked Secure.
+	BaseURL string `yaml:"base_url"`
 }
 
 // Database says which database to use.
@@ -66,6 +75,35 @@ type Automation struct {
 	TimeZone string `yaml:"time_zone"`
 }
 
+// Auth tunes sign-in and sessions.
+type Auth struct {
+	SessionIdle       time.Duration `yaml:"session_idle"`
+	SessionLifetime   time.Duration `yaml:"session_lifetime"`
+	Argon2MemoryKiB   int           `yaml:"argon2_memory_kib"`
+	Argon2Iterations  int           `yaml:"argon2_iterations"`
+	Argon2Parallelism int           `yaml:"argon2_parallelism"`
+	LoginLimitAccount int           `yaml:"login_limit_per_account"`
+	LoginLimitIP      int           `yaml:"login_limit_per_ip"`
+	PasswordResetTTL  time.Duration `yaml:"password_reset_ttl"`
+}
+
+// Mail is the SMTP server the panel sends through. An empty host turns
+// mail off (password resets then say so).
+type Mail struct {
+	Host     string `yaml:"host"`
+	Port     int    `yaml:"port"`
+	TLS      string `yaml:"tls"`
+	Username string `yaml:"username"`
+	Password string `yaml:"password"`
+	From     string `yaml:"from"`
+}
+
+// Themes points at an operator directory whose files override the
+// embedded templates, styles and messages one by one.
+type Themes struct {
+	Dir string `yaml:"dir"`
+}
+
 // DefaultSQLitePath is where the embedded database lives unless configured.
 const DefaultSQLitePath = "data/faktura.db"
 
@@ -74,11 +112,14 @@ const DefaultSQLitePath = "data/faktura.db"
 func Defaults() Config {
 	o := outbox.DefaultOptions
 	return Config{
-		Server:     Server{Listen: "127.0.0.1:8080", ShutdownTimeout: 30 * time.Second},
+		Server:     Server{Listen: "127.0.0.1:8080", ShutdownTimeout: 30 * time.Second, BaseURL: "http://127.0.0.1:8080"},
 		Database:   Database{Driver: "sqlite", MigrateOnStart: true, MaxOpenConns: 10, MaxIdleConns: 5, ConnMaxLifetime: time.Hour, ConnectTimeout: 10 * time.Second},
 		Log:        Log{Level: "info", Format: "text"},
 		Outbox:     Outbox{BatchSize: o.BatchSize, PollInterval: o.PollInterval, Lease: o.Lease, MaxAttempts: o.MaxAttempts, BackoffBase: o.BackoffBase, BackoffMax: o.BackoffMax},
 		Automation: Automation{Enabled: true, Hour: 3, TimeZone: "UTC"},
+		Auth: Auth{SessionIdle: 2 * time.Hour, SessionLifetime: 7 * 24 * time.Hour, Argon2MemoryKiB: 64 * 1024,
+			Argon2Iterations: 3, Argon2Parallelism: 2, LoginLimitAccount: 5, LoginLimitIP: 20, PasswordResetTTL: time.Hour},
+		Mail: Mail{Port: 587, TLS: "starttls", From: "Faktura <billing@localhost>"},
 	}
 }
 
@@ -155,7 +196,48 @@ func (c Config) Validate() error {
 	if _, err := time.LoadLocation(c.Automation.TimeZone); err != nil || c.Automation.TimeZone == "" {
 		v.Addf("automation.time_zone", "unknown time zone %q (want an IANA name such as Europe/Berlin)", c.Automation.TimeZone)
 	}
+	c.validateAuth(&v)
 	return v.Err()
+}
+
+func (c Config) validateAuth(v *core.ValidationError) {
+	if u, err := url.Parse(c.Server.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		v.Addf("server.base_url", "want an http(s) URL such as https://panel.example.com, got %q", c.Server.BaseURL)
+	}
+	positive(v, "auth.session_idle", c.Auth.SessionIdle)
+	positive(v, "auth.session_lifetime", c.Auth.SessionLifetime)
+	positive(v, "auth.password_reset_ttl", c.Auth.PasswordResetTTL)
+	if c.Auth.Argon2MemoryKiB < 8*1024 || c.Auth.Argon2MemoryKiB > 4*1024*1024 {
+		v.Add("auth.argon2_memory_kib", "must be from 8192 (8 MiB) to 4194304 (4 GiB)")
+	}
+	if c.Auth.Argon2Iterations < 1 || c.Auth.Argon2Iterations > 100 {
+		v.Add("auth.argon2_iterations", "must be from 1 to 100")
+	}
+	if c.Auth.Argon2Parallelism < 1 || c.Auth.Argon2Parallelism > 255 {
+		v.Add("auth.argon2_parallelism", "must be from 1 to 255")
+	}
+	if c.Auth.LoginLimitAccount < 1 {
+		v.Add("auth.login_limit_per_account", "must be at least 1")
+	}
+	if c.Auth.LoginLimitIP < 1 {
+		v.Add("auth.login_limit_per_ip", "must be at least 1")
+	}
+	if c.Mail.Host != "" {
+		if c.Mail.Port < 1 || c.Mail.Port > 65535 {
+			v.Add("mail.port", "must be from 1 to 65535")
+		}
+		if _, err := mail.ParseAddress(c.Mail.From); err != nil {
+			v.Addf("mail.from", "want an address such as \"Billing <billing@example.com>\", got %q", c.Mail.From)
+		}
+	}
+	if !slices.Contains([]string{"none", "starttls", "tls"}, c.Mail.TLS) {
+		v.Addf("mail.tls", "must be none, starttls or tls, got %q", c.Mail.TLS)
+	}
+	if c.Themes.Dir != "" {
+		if st, err := os.Stat(c.Themes.Dir); err != nil || !st.IsDir() {
+			v.Addf("themes.dir", "%q is not a directory", c.Themes.Dir)
+		}
+	}
 }
 
 func positive(v *core.ValidationError, key string, d time.Duration) {

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -46,6 +47,10 @@ func StatusOf(err error) (int, string) {
 
 func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
+		return
+	}
+	if wantsHTML(c) {
+		s.errorPage(err, c)
 		return
 	}
 	var he *echo.HTTPError
@@ -94,4 +99,38 @@ func newErrorID() string {
 	var b [8]byte
 	rand.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+// wantsHTML reports whether the request is a page request, answered with
+// an HTML error page rather than the JSON error body.
+func wantsHTML(c echo.Context) bool {
+	p := c.Request().URL.Path
+	for _, prefix := range []string{"/api/", "/webhooks/", "/healthz", "/readyz", "/metrics", "/static/"} {
+		if strings.HasPrefix(p, prefix) {
+			return false
+		}
+	}
+	return true
+}
+
+// errorPage renders an error for a page request in the visitor's language.
+// Objects outside the caller's tenant are "not found" like missing ones.
+func (s *Server) errorPage(err error, c echo.Context) {
+	status, code := StatusOf(err)
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		status, code = he.Code, codeForStatus(he.Code)
+	}
+	p := s.newPage(c, "error."+code)
+	p.Data = p.T("error." + code + ".text")
+	if status == http.StatusInternalServerError {
+		id := newErrorID()
+		s.deps.Log.Error("request failed", "error_id", id, "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+		p.Data = p.T("error.internal.text", "ID", id)
+	} else if status == http.StatusForbidden && he == nil {
+		p.Data = p.problem(err.Error())
+	}
+	if rerr := s.render(c, status, "error", p); rerr != nil {
+		s.deps.Log.Error("render error page", "err", rerr)
+	}
 }

@@ -1,6 +1,9 @@
-// Package web is the panel's HTTP layer: the only package that imports
-// echo. It serves the probes and metrics now; pages and the JSON API join
-// it in later modules.
+// Package web is the panel's HTTP layer and the only package that imports
+// echo: the server-rendered pages (sign-in, tenants, users, API keys, audit
+// log, profile), the JSON API under /api/v1 with its OpenAPI document, the
+// probes and the metrics. It authenticates every request (session cookie
+// or Bearer API key) and hands the domain a Caller; the domain scopes every
+// query to the caller's tenant.
 package web
 
 import (
@@ -8,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -17,14 +21,23 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"faktura/panel/core/db"
+	"faktura/panel/core/mail"
 	"faktura/panel/core/outbox"
+	"faktura/panel/identity"
+	"faktura/themes"
 )
 
 // Deps are what the HTTP layer needs.
 type Deps struct {
-	DB  *db.Handle
-	Bus *outbox.Bus
-	Log *slog.Logger
+	DB              *db.Handle
+	Bus             *outbox.Bus
+	Log             *slog.Logger
+	Identity        *identity.Service
+	Theme           *themes.Theme
+	Mail            *mail.Sender
+	BaseURL         string        // public address, for e-mailed links and Secure cookies
+	SessionLifetime time.Duration // session cookie lifetime
+	ResetTTL        time.Duration // how long reset links live (said in the mail)
 }
 
 // Server is the panel's HTTP handler.
@@ -33,6 +46,7 @@ type Server struct {
 	e       *echo.Echo
 	ready   atomic.Bool
 	latency *prometheus.HistogramVec
+	bg      sync.WaitGroup
 }
 
 // New builds the handler with its routes and metrics.
@@ -40,6 +54,9 @@ func New(d Deps) *Server {
 	s := &Server{deps: d, e: echo.New()}
 	s.e.HideBanner, s.e.HidePort = true, true
 	s.e.HTTPErrorHandler = s.handleError
+	// Client addresses (sign-in throttling, the audit log) come from the
+	// connection, never from headers a client can forge.
+	s.e.IPExtractor = echo.ExtractIPDirect()
 
 	reg := prometheus.NewRegistry()
 	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
@@ -63,8 +80,12 @@ func New(d Deps) *Server {
 	s.e.GET("/healthz", s.healthz)
 	s.e.GET("/readyz", s.readyz)
 	s.e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
+	s.routes()
 	return s
 }
+
+// Wait blocks until background work (mail sending) has finished.
+func (s *Server) Wait() { s.bg.Wait() }
 
 // ServeHTTP makes Server an http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.e.ServeHTTP(w, r) }

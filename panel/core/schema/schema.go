@@ -1,5 +1,6 @@
 // Package schema holds the core's tables (outbox, settings, automation run
-// history) as numbered, append-only migrations for SQLite and MySQL.
+// history, tenants, the append-only audit log) as numbered, append-only
+// migrations for SQLite and MySQL. The operator tenant (id 1) is created here.
 package schema
 
 import (

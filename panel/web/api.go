@@ -1,0 +1,399 @@
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"faktura/panel/core"
+	"faktura/panel/core/audit"
+	"faktura/panel/core/tenancy"
+	"faktura/panel/identity"
+)
+
+// list is the shape of every API listing: rows and the cursor of the next
+// page (absent on the last).
+type list[T any] struct {
+	Data       []T    `json:"data"`
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+// apiPage reads ?limit= (1-200, default 50) and ?cursor=.
+func apiPage(c echo.Context) (identity.Page, error) {
+	var v core.ValidationError
+	p := identity.Page{Limit: 50}
+	if s := c.QueryParam("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 200 {
+			v.Add("limit", "must be a whole number from 1 to 200")
+		}
+		p.Limit = n
+	}
+	if s := c.QueryParam("cursor"); s != "" {
+		b, err := base64.RawURLEncoding.DecodeString(s)
+		id, err2 := strconv.ParseInt(strings.TrimPrefix(string(b), "id:"), 10, 64)
+		if err != nil || err2 != nil || !strings.HasPrefix(string(b), "id:") || id <= 0 {
+			v.Add("cursor", "is not a cursor this API returned")
+		}
+		p.Before = id
+	}
+	return p, v.Err()
+}
+
+func cursorAfter(n, limit int, lastID int64) string {
+	if n < limit {
+		return ""
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte("id:" + strconv.FormatInt(lastID, 10)))
+}
+
+// bind decodes a JSON body strictly: unknown fields and trailing data are
+// errors naming the problem.
+func bind(c echo.Context, dst any) error {
+	dec := json.NewDecoder(c.Request().Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &te):
+			return core.Invalid(te.Field, "must be a %s", te.Type.String())
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			return core.Invalid(strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), "is not a known field")
+		}
+		return core.Invalid("body", "is not valid JSON: %v", err)
+	}
+	if dec.More() {
+		return core.Invalid("body", "holds more than one JSON value")
+	}
+	return nil
+}
+
+// apiAuth authenticates a Bearer API key, and logs each use in the audit
+// log (method, route, status) after the request.
+func (s *Server) apiAuth(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Request().Header.Get(echo.HeaderAuthorization)
+		token, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok {
+			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="faktura"`)
+			return &echo.HTTPError{Code: http.StatusUnauthorized, Message: "send an API key as 'Authorization: Bearer fk_...'"}
+		}
+		ctx := c.Request().Context()
+		caller, key, err := s.deps.Identity.AuthenticateKey(ctx, strings.TrimSpace(token))
+		if errors.Is(err, identity.ErrBadKey) {
+			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="faktura", error="invalid_token"`)
+			return &echo.HTTPError{Code: http.StatusUnauthorized, Message: err.Error()}
+		} else if err != nil {
+			return err
+		}
+		c.Set(ctxCaller, &caller)
+		ctx = audit.WithActor(ctx, audit.Actor{APIKeyID: key.ID, TenantID: key.TenantID, Label: caller.Label, IP: c.RealIP()})
+		c.SetRequest(c.Request().WithContext(ctx))
+		if err := next(c); err != nil {
+			c.Error(err)
+		}
+		t, terr := s.deps.Identity.TenantByID(ctx, key.TenantID)
+		if terr == nil {
+			terr = s.deps.Identity.Audit().Record(ctx, audit.Entry{Action: "apikey.use", ObjectType: "apikey", ObjectID: strconv.FormatInt(key.ID, 10),
+				TenantID: t.ID, TenantPath: t.Path, After: map[string]any{"method": c.Request().Method, "route": c.Path(), "status": c.Response().Status}})
+		}
+		if terr != nil {
+			s.deps.Log.Error("audit API key use", "api_key_id", key.ID, "err", terr)
+		}
+		return nil
+	}
+}
+
+const ctxRedact = "idempotency_redact"
+
+// recorder keeps a copy of what a handler writes.
+type recorder struct {
+	http.ResponseWriter
+	buf bytes.Buffer
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	r.buf.Write(b)
+	return r.ResponseWriter.Write(b)
+}
+
+// idempotency makes a POST with an Idempotency-Key header safe to retry:
+// the first request's response is stored, a repeat with the same body gets
+// it again (with Idempotent-Replayed: true), and a repeat with another body
+// is a 409. A request that fails on our side (5xx) releases the key.
+// Secrets a handler marks (a new API key's token) are not stored: a replay
+// shows "(shown once)" in their place.
+func (s *Server) idempotency(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		key := c.Request().Header.Get("Idempotency-Key")
+		if c.Request().Method != http.MethodPost || key == "" {
+			return next(c)
+		}
+		body, err := io.ReadAll(c.Request().Body)
+		if err != nil {
+			return core.Invalid("body", "could not be read")
+		}
+		c.Request().Body = io.NopCloser(bytes.NewReader(body))
+		sum := sha256.Sum256(append([]byte(c.Request().Method+" "+c.Request().URL.RequestURI()+"\n"), body...))
+		caller, ctx := callerOf(c), c.Request().Context()
+		prev, err := s.deps.Identity.ClaimIdempotencyKey(ctx, caller.APIKeyID, key, hex.EncodeToString(sum[:]))
+		if err != nil {
+			return err
+		}
+		if prev != nil {
+			c.Response().Header().Set("Idempotent-Replayed", "true")
+			return c.Blob(prev.StatusCode, prev.ContentType, []byte(prev.ResponseBody))
+		}
+		rec := &recorder{ResponseWriter: c.Response().Writer}
+		c.Response().Writer = rec
+		if err := next(c); err != nil {
+			c.Error(err)
+		}
+		st := c.Response().Status
+		if st >= 500 {
+			err = s.deps.Identity.ReleaseIdempotencyKey(ctx, caller.APIKeyID, key)
+		} else {
+			stored := rec.buf.String()
+			if secret, ok := c.Get(ctxRedact).(string); ok && secret != "" {
+				stored = strings.ReplaceAll(stored, secret, "(shown once)")
+			}
+			err = s.deps.Identity.FinishIdempotencyKey(ctx, caller.APIKeyID, key, st, c.Response().Header().Get(echo.HeaderContentType), stored)
+		}
+		if err != nil {
+			s.deps.Log.Error("store idempotent response", "api_key_id", caller.APIKeyID, "err", err)
+		}
+		return nil
+	}
+}
+
+type meView struct {
+	APIKeyID    int64           `json:"api_key_id"`
+	Role        identity.Role   `json:"role"`
+	Tenant      identity.Tenant `json:"tenant"`
+	Permissions []identity.Perm `json:"permissions"`
+}
+
+func (s *Server) apiMe(c echo.Context) error {
+	caller := callerOf(c)
+	t, err := s.deps.Identity.GetTenant(c.Request().Context(), caller, caller.Scope.TenantID)
+	if err != nil {
+		return err
+	}
+	v := meView{APIKeyID: caller.APIKeyID, Role: caller.Role, Tenant: t, Permissions: []identity.Perm{}}
+	for _, p := range []identity.Perm{identity.PermTenantsRead, identity.PermTenantsWrite, identity.PermUsersRead, identity.PermUsersWrite,
+		identity.PermAuditRead, identity.PermKeysRead, identity.PermKeysWrite, identity.PermBrand, identity.PermSecurity} {
+		if caller.Can(p) {
+			v.Permissions = append(v.Permissions, p)
+		}
+	}
+	return c.JSON(http.StatusOK, v)
+}
+
+func (s *Server) apiTenants(c echo.Context) error {
+	pg, err := apiPage(c)
+	if err != nil {
+		return err
+	}
+	f := identity.TenantFilter{Query: c.QueryParam("q")}
+	switch k := tenancy.Kind(c.QueryParam("kind")); k {
+	case "", tenancy.KindOperator, tenancy.KindReseller, tenancy.KindClient:
+		f.Kind = k
+	default:
+		return core.Invalid("kind", "must be operator, reseller or client")
+	}
+	if v := c.QueryParam("parent_id"); v != "" {
+		if f.ParentID, err = strconv.ParseInt(v, 10, 64); err != nil {
+			return core.Invalid("parent_id", "must be a tenant id")
+		}
+	}
+	rows, err := s.deps.Identity.ListTenants(c.Request().Context(), callerOf(c), f, pg)
+	if err != nil {
+		return err
+	}
+	out := list[identity.Tenant]{Data: rows}
+	if len(rows) > 0 {
+		out.NextCursor = cursorAfter(len(rows), pg.Limit, rows[len(rows)-1].ID)
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (s *Server) apiTenantCreate(c echo.Context) error {
+	var in identity.CreateTenantInput
+	if err := bind(c, &in); err != nil {
+		return err
+	}
+	t, err := s.deps.Identity.CreateTenant(c.Request().Context(), callerOf(c), in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, t)
+}
+
+func (s *Server) apiTenant(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	t, err := s.deps.Identity.GetTenant(c.Request().Context(), callerOf(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, t)
+}
+
+func (s *Server) apiTenantUpdate(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	var in identity.UpdateTenantInput
+	if err := bind(c, &in); err != nil {
+		return err
+	}
+	t, err := s.deps.Identity.UpdateTenant(c.Request().Context(), callerOf(c), id, in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, t)
+}
+
+func (s *Server) apiUsers(c echo.Context) error {
+	pg, err := apiPage(c)
+	if err != nil {
+		return err
+	}
+	f := identity.UserFilter{Query: c.QueryParam("q")}
+	if v := c.QueryParam("tenant_id"); v != "" {
+		if f.TenantID, err = strconv.ParseInt(v, 10, 64); err != nil {
+			return core.Invalid("tenant_id", "must be a tenant id")
+		}
+	}
+	rows, err := s.deps.Identity.ListUsers(c.Request().Context(), callerOf(c), f, pg)
+	if err != nil {
+		return err
+	}
+	out := list[identity.User]{Data: rows}
+	if len(rows) > 0 {
+		out.NextCursor = cursorAfter(len(rows), pg.Limit, rows[len(rows)-1].ID)
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (s *Server) apiUserCreate(c echo.Context) error {
+	var in identity.CreateUserInput
+	if err := bind(c, &in); err != nil {
+		return err
+	}
+	u, err := s.deps.Identity.CreateUser(c.Request().Context(), callerOf(c), in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, u)
+}
+
+func (s *Server) apiUser(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	u, err := s.deps.Identity.GetUser(c.Request().Context(), callerOf(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, u)
+}
+
+func (s *Server) apiUserUpdate(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	var in identity.UpdateUserInput
+	if err := bind(c, &in); err != nil {
+		return err
+	}
+	u, err := s.deps.Identity.UpdateUser(c.Request().Context(), callerOf(c), id, in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, u)
+}
+
+func (s *Server) apiAudit(c echo.Context) error {
+	caller := callerOf(c)
+	if !caller.Can(identity.PermAuditRead) {
+		return core.E(core.ErrForbidden, "your role may not read the audit log")
+	}
+	pg, err := apiPage(c)
+	if err != nil {
+		return err
+	}
+	f, err := auditFilter(c)
+	if err != nil {
+		return err
+	}
+	rows, err := s.deps.Identity.Audit().List(c.Request().Context(), caller.Scope, f, pg.Before, pg.Limit)
+	if err != nil {
+		return err
+	}
+	out := list[audit.Record]{Data: rows}
+	if len(rows) > 0 {
+		out.NextCursor = cursorAfter(len(rows), pg.Limit, rows[len(rows)-1].ID)
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (s *Server) apiKeys(c echo.Context) error {
+	pg, err := apiPage(c)
+	if err != nil {
+		return err
+	}
+	rows, err := s.deps.Identity.ListAPIKeys(c.Request().Context(), callerOf(c), pg)
+	if err != nil {
+		return err
+	}
+	out := list[identity.APIKey]{Data: rows}
+	if len(rows) > 0 {
+		out.NextCursor = cursorAfter(len(rows), pg.Limit, rows[len(rows)-1].ID)
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+type newKey struct {
+	identity.APIKey
+	Token string `json:"token"`
+}
+
+func (s *Server) apiKeyCreate(c echo.Context) error {
+	var in identity.CreateKeyInput
+	if err := bind(c, &in); err != nil {
+		return err
+	}
+	k, token, err := s.deps.Identity.CreateAPIKey(c.Request().Context(), callerOf(c), in)
+	if err != nil {
+		return err
+	}
+	c.Set(ctxRedact, token)
+	return c.JSON(http.StatusCreated, newKey{k, token})
+}
+
+func (s *Server) apiKeyRevoke(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	k, err := s.deps.Identity.RevokeAPIKey(c.Request().Context(), callerOf(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, k)
+}

@@ -1,0 +1,225 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"faktura/panel/core"
+	"faktura/panel/core/tenancy"
+	"faktura/panel/identity"
+	"faktura/themes"
+)
+
+// brandView is how the seller presents itself on a page.
+type brandView struct{ Name, LogoURL, Primary, Accent string }
+
+type navItem struct {
+	Href, Label string
+	Active      bool
+}
+
+// page is the view model every page template renders: the layout's parts
+// (language, brand, navigation, CSRF token, messages) and the page's Data.
+type page struct {
+	theme     *themes.Theme
+	Lang      string
+	Title     string // message id
+	Area      string // admin, reseller, client or public
+	CSRF      string
+	Flash     string
+	Error     string
+	Brand     brandView
+	User      *identity.User
+	caller    *identity.Caller
+	Nav       []navItem
+	Form      map[string]string
+	Errs      map[string]string
+	Data      any
+	Languages []string
+}
+
+// T translates a message; kv are placeholder name/value pairs.
+func (p *page) T(id string, kv ...any) string {
+	var data map[string]any
+	if len(kv) > 1 {
+		data = map[string]any{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			if k, ok := kv[i].(string); ok {
+				data[k] = kv[i+1]
+			}
+		}
+	}
+	return p.theme.T(p.Lang, id, data)
+}
+
+// E is the translated problem with a form field, or "".
+func (p *page) E(field string) string {
+	msg, ok := p.Errs[field]
+	if !ok {
+		return ""
+	}
+	return p.problem(msg)
+}
+
+// problem translates a domain problem text through the "problem." keys;
+// a text without a key is shown as it is.
+func (p *page) problem(msg string) string {
+	if t := p.T("problem." + msg); t != "problem."+msg {
+		return t
+	}
+	return msg
+}
+
+// Can reports whether the signed-in caller holds a permission.
+func (p *page) Can(perm string) bool { return p.caller != nil && p.caller.Can(identity.Perm(perm)) }
+
+// Time formats a UTC time for tables.
+func (p *page) Time(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
+
+// newPage builds the view model for the request: the user's language (or
+// the browser's when signed out), the brand of the user's seller, and the
+// navigation the user's role allows.
+func (s *Server) newPage(c echo.Context, title string) *page {
+	p := &page{theme: s.deps.Theme, Title: title, Area: "public", Form: map[string]string{}, Errs: map[string]string{},
+		Languages: identity.Languages, Lang: themes.Match(c.Request().Header.Get("Accept-Language"))}
+	if tok, ok := c.Get("csrf").(string); ok {
+		p.CSRF = tok
+	}
+	p.Brand = s.brandOf(c, nil)
+	defer p.takeFlash(c)
+	a, ok := c.Get(ctxAuth).(*identity.Authenticated)
+	if !ok || a.Session.MFAPending {
+		return p
+	}
+	caller := a.Caller()
+	p.User, p.caller, p.Lang = &a.User, &caller, a.User.Language
+	p.Brand = s.brandOf(c, &a.Tenant)
+	p.Area = areaOf(a.Tenant.Kind)
+	p.Nav = s.nav(c, caller)
+	return p
+}
+
+// takeFlash moves a one-shot message from its cookie onto the page.
+func (p *page) takeFlash(c echo.Context) {
+	if f, err := c.Cookie(flashCookie); err == nil && f.Value != "" {
+		if msg := p.T("flash." + f.Value); msg != "flash."+f.Value {
+			p.Flash = msg
+		}
+		c.SetCookie(&http.Cookie{Name: flashCookie, Path: "/", MaxAge: -1})
+	}
+}
+
+func areaOf(k tenancy.Kind) string {
+	switch k {
+	case tenancy.KindOperator:
+		return "admin"
+	case tenancy.KindReseller:
+		return "reseller"
+	}
+	return "client"
+}
+
+func (s *Server) brandOf(c echo.Context, t *identity.Tenant) brandView {
+	var src identity.Tenant
+	var err error
+	if t == nil {
+		src, err = s.deps.Identity.TenantByID(c.Request().Context(), tenancy.OperatorID)
+	} else {
+		src, err = s.deps.Identity.BrandFor(c.Request().Context(), *t)
+	}
+	if err != nil {
+		return brandView{Name: "Faktura"}
+	}
+	b := brandView{Name: src.BrandName, LogoURL: src.BrandLogoURL, Primary: src.BrandPrimary, Accent: src.BrandAccent}
+	if b.Name == "" {
+		b.Name = src.Name
+	}
+	if src.Kind == tenancy.KindOperator && src.BrandName == "" && src.Name == "Operator" {
+		b.Name = "Faktura"
+	}
+	return b
+}
+
+// nav lists the areas the caller's role may open.
+func (s *Server) nav(c echo.Context, caller identity.Caller) []navItem {
+	path, query := c.Request().URL.Path, c.Request().URL.Query().Get("kind")
+	items := []navItem{{Href: "/", Label: "nav.dashboard", Active: path == "/"}}
+	add := func(href, label string, perm identity.Perm, active bool) {
+		if caller.Can(perm) {
+			items = append(items, navItem{Href: href, Label: label, Active: active})
+		}
+	}
+	if caller.Scope.Kind == tenancy.KindOperator {
+		add("/tenants?kind=reseller", "nav.resellers", identity.PermTenantsRead, strings.HasPrefix(path, "/tenants") && query == "reseller")
+	}
+	if caller.Scope.Kind != tenancy.KindClient {
+		add("/tenants?kind=client", "nav.clients", identity.PermTenantsRead, strings.HasPrefix(path, "/tenants") && query != "reseller")
+	}
+	add("/users", "nav.users", identity.PermUsersRead, strings.HasPrefix(path, "/users"))
+	add("/apikeys", "nav.apikeys", identity.PermKeysRead, strings.HasPrefix(path, "/apikeys"))
+	add("/audit", "nav.audit", identity.PermAuditRead, path == "/audit")
+	add("/brand", "nav.brand", identity.PermBrand, path == "/brand")
+	if caller.Scope.Kind == tenancy.KindOperator {
+		add("/settings/security", "nav.security", identity.PermSecurity, path == "/settings/security")
+	}
+	items = append(items, navItem{Href: "/profile", Label: "nav.profile", Active: strings.HasPrefix(path, "/profile")})
+	return items
+}
+
+// render writes a page.
+func (s *Server) render(c echo.Context, status int, name string, p *page) error {
+	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	c.Response().Header().Set("Cache-Control", "no-store")
+	c.Response().WriteHeader(status)
+	return s.deps.Theme.Render(c.Response(), name, p)
+}
+
+// formError re-renders a form page with the problems of err: field
+// problems next to their fields, other known errors as a message. Errors
+// that are not the user's input go to the error handler.
+func (s *Server) formError(c echo.Context, name string, p *page, err error) error {
+	var ve *core.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		for k, v := range ve.Fields {
+			p.Errs[k] = v
+		}
+		p.Error = p.T("form.invalid")
+		return s.render(c, http.StatusUnprocessableEntity, name, p)
+	case errors.Is(err, identity.ErrBadCredentials):
+		p.Error = p.T("login.bad")
+		return s.render(c, http.StatusUnauthorized, name, p)
+	case errors.Is(err, identity.ErrTooManyAttempts):
+		p.Error = p.T("login.throttled")
+		return s.render(c, http.StatusTooManyRequests, name, p)
+	case errors.Is(err, identity.ErrBadCode):
+		p.Error = p.T("login2fa.bad")
+		return s.render(c, http.StatusUnprocessableEntity, name, p)
+	case errors.Is(err, identity.ErrBadResetToken):
+		p.Error = p.T("reset.bad")
+		return s.render(c, http.StatusUnprocessableEntity, name, p)
+	case core.Kind(err) == core.ErrForbidden || core.Kind(err) == core.ErrPrecondition:
+		status, _ := StatusOf(err)
+		p.Error = p.problem(err.Error())
+		return s.render(c, status, name, p)
+	}
+	return err
+}
+
+// form copies the named form values into the page, trimmed.
+func (p *page) fill(c echo.Context, names ...string) {
+	for _, n := range names {
+		p.Form[n] = strings.TrimSpace(c.FormValue(n))
+	}
+}
+
+// flash sets a one-shot message (a message id suffix) for the next page.
+func flash(c echo.Context, id string) {
+	c.SetCookie(&http.Cookie{Name: flashCookie, Value: id, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode})
+}
+
+const flashCookie = "faktura_flash"
