@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"encoding/base64"
+	"html/template"
 	"image/png"
 	"net/http"
 
@@ -67,7 +68,8 @@ func (s *Server) passwordChange(c echo.Context) error {
 }
 
 type totpView struct {
-	Secret, QR string
+	Secret     string
+	QR         template.URL // a data: URL we made ourselves
 	Codes      []string
 	Required   bool
 }
@@ -110,7 +112,7 @@ func (s *Server) totpPage(c echo.Context, enr identity.Enrolment) (*page, error)
 		return nil, err
 	}
 	p := s.newPage(c, "totp.title")
-	p.Data = totpView{Secret: enr.Secret, QR: "data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes()), Required: req}
+	p.Data = totpView{Secret: enr.Secret, QR: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes())), Required: req}
 	return p, nil
 }
 

@@ -19,7 +19,11 @@ import (
 	"faktura/panel/core/db"
 	"faktura/panel/core/db/dbtest"
 	"faktura/panel/core/outbox"
-	"faktura/panel/core/schema"
+	"faktura/panel/core/audit"
+	"faktura/panel/core/mail"
+	"faktura/panel/core/settings"
+	"faktura/panel/identity"
+	"faktura/themes"
 )
 
 type pinged struct{ ID string }
@@ -30,7 +34,16 @@ func (p pinged) AggregateKey() string { return "ping:" + p.ID }
 func newServer(t *testing.T, h *db.Handle) (*Server, *bytes.Buffer) {
 	var logs bytes.Buffer
 	log := slog.New(slog.NewJSONHandler(&logs, nil))
-	return New(Deps{DB: h, Bus: outbox.NewBus(h, core.SystemClock{}), Log: log}), &logs
+	theme, err := themes.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := core.SystemClock{}
+	id, err := identity.New(h, clock, audit.New(h, clock), settings.NewStore(h, clock), identity.Options{Argon2: fastArgon})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return New(Deps{DB: h, Bus: outbox.NewBus(h, clock), Log: log, Identity: id, Theme: theme, Mail: mail.NewSender(mail.Options{}), BaseURL: "http://panel.test"}), &logs
 }
 
 func get(s http.Handler, path string) (int, string) {
@@ -41,7 +54,7 @@ func get(s http.Handler, path string) (int, string) {
 }
 
 func TestProbesAndMetrics(t *testing.T) {
-	dbtest.Each(t, []db.MigrationSet{schema.Set}, func(t *testing.T, h *db.Handle) {
+	dbtest.Each(t, testSets, func(t *testing.T, h *db.Handle) {
 		s, _ := newServer(t, h)
 		if _, err := s.deps.Bus.Publish(context.Background(), pinged{ID: "1"}, "test"); err != nil {
 			t.Fatal(err)
@@ -57,10 +70,10 @@ func TestProbesAndMetrics(t *testing.T) {
 			{"readyz before start", nil, "/readyz", 503, []string{"not ready"}},
 			{"readyz when ready", func() { s.SetReady(true) }, "/readyz", 200, []string{`"ready"`}},
 			{"readyz during shutdown", func() { s.SetReady(false) }, "/readyz", 503, []string{"not ready"}},
-			{"unknown route", nil, "/nope", 404, []string{`"code":"not_found"`}},
+			{"unknown API route", nil, "/api/v1/nope", 401, []string{`"code":"unauthorized"`}},
 			{"metrics", nil, "/metrics", 200, []string{
 				`faktura_http_request_duration_seconds_bucket{method="GET",route="/healthz",status="200"`,
-				`faktura_http_request_duration_seconds_count{method="GET",route="unmatched",status="404"}`,
+				`faktura_http_request_duration_seconds_count{method="GET",route="/api/v1/*",status="401"}`,
 				`faktura_outbox_events{status="pending"} 1`,
 				`faktura_outbox_events{status="parked"} 0`,
 				`go_sql_max_open_connections{db_name="faktura"}`,
@@ -91,7 +104,7 @@ func TestProbesAndMetrics(t *testing.T) {
 }
 
 func TestErrorMapping(t *testing.T) {
-	h := dbtest.Open(t, dbtest.SQLite, []db.MigrationSet{schema.Set})
+	h := dbtest.Open(t, dbtest.SQLite, testSets)
 	s, logs := newServer(t, h)
 	cases := []struct {
 		err    error
@@ -107,7 +120,7 @@ func TestErrorMapping(t *testing.T) {
 		{echo.NewHTTPError(http.StatusTooManyRequests, "slow down"), 429, "rate_limited"},
 	}
 	for i, tc := range cases {
-		path := fmt.Sprintf("/test-error/%d", i)
+		path := fmt.Sprintf("/api/test-error/%d", i)
 		s.e.GET(path, func(echo.Context) error { return tc.err })
 		status, body := get(s, path)
 		var got ErrorBody

@@ -1,0 +1,239 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"faktura/panel/core"
+	"faktura/panel/core/audit"
+	"faktura/panel/core/db"
+	"faktura/panel/core/mail"
+	"faktura/panel/core/outbox"
+	"faktura/panel/core/schema"
+	"faktura/panel/core/settings"
+	"faktura/panel/core/tenancy"
+	"faktura/panel/identity"
+	"faktura/themes"
+)
+
+var testSets = []db.MigrationSet{schema.Set, identity.Migrations}
+
+// fastArgon keeps password hashing cheap in tests; the format and the
+// verification are the same as in production.
+var fastArgon = identity.Argon2Params{MemoryKiB: 1024, Iterations: 1, Parallelism: 1}
+
+const testPassword = "correct horse battery"
+
+// world is a running panel with two reseller trees, A and B, each with a
+// client, users and API keys.
+type world struct {
+	t     *testing.T
+	h     *db.Handle
+	s     *Server
+	srv   *httptest.Server
+	id    *identity.Service
+	clock *core.FrozenClock
+	logs  *bytes.Buffer
+
+	admin                  identity.User
+	resA, cliA, resB, cliB identity.Tenant
+	ownerA, ownerCliA      identity.User
+	ownerB, ownerCliB, usB identity.User
+	keyA, keyCliA, keyB    string
+	keyIDA, keyIDB, keyIDCliB int64
+	adminKey               string
+}
+
+type worldOpts struct {
+	mail *mail.Sender
+}
+
+func newWorld(t *testing.T, h *db.Handle, o worldOpts) *world {
+	t.Helper()
+	clock := core.NewFrozenClock(time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC))
+	st := settings.NewStore(h, clock)
+	id, err := identity.New(h, clock, audit.New(h, clock), st, identity.Options{Argon2: fastArgon})
+	if err != nil {
+		t.Fatal(err)
+	}
+	theme, err := themes.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.mail == nil {
+		o.mail = mail.NewSender(mail.Options{})
+	}
+	var logs bytes.Buffer
+	s := New(Deps{DB: h, Bus: outbox.NewBus(h, clock), Log: slog.New(slog.NewJSONHandler(&logs, nil)), Identity: id, Theme: theme,
+		Mail: o.mail, BaseURL: "http://panel.test", SessionLifetime: 24 * time.Hour, ResetTTL: time.Hour})
+	w := &world{t: t, h: h, s: s, id: id, clock: clock, logs: &logs}
+	w.srv = httptest.NewServer(s)
+	t.Cleanup(func() { w.srv.Close(); s.Wait() })
+	w.seed()
+	return w
+}
+
+func (w *world) seed() {
+	t, ctx := w.t, context.Background()
+	sys := identity.SystemCaller("test")
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var err error
+	w.admin, err = w.id.CreateUser(ctx, sys, identity.CreateUserInput{Email: "admin@op.test", Name: "Operator Admin", Role: identity.RoleAdmin, Password: testPassword})
+	must(err)
+	mk := func(kind tenancy.Kind, parent int64, name, email string) identity.Tenant {
+		tn, err := w.id.CreateTenant(ctx, sys, identity.CreateTenantInput{Kind: kind, ParentID: parent, Name: name, Email: email, Country: "DE"})
+		must(err)
+		return tn
+	}
+	user := func(tn identity.Tenant, email, name string, role identity.Role) identity.User {
+		u, err := w.id.CreateUser(ctx, sys, identity.CreateUserInput{TenantID: tn.ID, Email: email, Name: name, Role: role, Password: testPassword})
+		must(err)
+		return u
+	}
+	key := func(tn identity.Tenant, role identity.Role) (string, int64) {
+		k, tok, err := w.id.CreateAPIKey(ctx, sys, identity.CreateKeyInput{TenantID: tn.ID, Role: role, Name: "key of " + tn.Name})
+		must(err)
+		return tok, k.ID
+	}
+	w.resA = mk(tenancy.KindReseller, 0, "Alpha Hosting", "alpha@a.test")
+	w.cliA = mk(tenancy.KindClient, w.resA.ID, "Alpha Client", "client@a.test")
+	w.resB = mk(tenancy.KindReseller, 0, "Bravo Secret Hosting", "bravo@b.test")
+	w.cliB = mk(tenancy.KindClient, w.resB.ID, "Bravo Secret Client", "client@b.test")
+	w.ownerA = user(w.resA, "owner@a.test", "Alpha Owner", identity.RoleOwner)
+	w.ownerCliA = user(w.cliA, "owner@clienta.test", "Alpha Client Owner", identity.RoleOwner)
+	w.ownerB = user(w.resB, "owner@b.test", "Bravo Secret Owner", identity.RoleOwner)
+	w.ownerCliB = user(w.cliB, "owner@clientb.test", "Bravo Secret Client Owner", identity.RoleOwner)
+	w.usB = user(w.cliB, "user@clientb.test", "Bravo Secret User", identity.RoleUser)
+	w.keyA, w.keyIDA = key(w.resA, identity.RoleOwner)
+	w.keyCliA, _ = key(w.cliA, identity.RoleOwner)
+	w.keyB, w.keyIDB = key(w.resB, identity.RoleOwner)
+	_, w.keyIDCliB = key(w.cliB, identity.RoleOwner)
+	w.adminKey, _ = key(identity.Tenant{ID: tenancy.OperatorID}, identity.RoleAdmin)
+}
+
+// browser is a cookie-keeping client that does not follow redirects.
+type browser struct {
+	w *world
+	c *http.Client
+}
+
+func (w *world) browser() *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{w: w, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+type resp struct {
+	status   int
+	body     string
+	location string
+	header   http.Header
+}
+
+func (b *browser) do(req *http.Request) resp {
+	b.w.t.Helper()
+	r, err := b.c.Do(req)
+	if err != nil {
+		b.w.t.Fatal(err)
+	}
+	defer r.Body.Close()
+	body, _ := io.ReadAll(r.Body)
+	return resp{r.StatusCode, string(body), r.Header.Get("Location"), r.Header}
+}
+
+func (b *browser) get(path string) resp {
+	req, _ := http.NewRequest(http.MethodGet, b.w.srv.URL+path, nil)
+	return b.do(req)
+}
+
+// csrf returns the form token, fetching the sign-in page once to get one.
+func (b *browser) csrf() string {
+	u, _ := url.Parse(b.w.srv.URL)
+	for _, c := range b.c.Jar.Cookies(u) {
+		if c.Name == "_csrf" {
+			return c.Value
+		}
+	}
+	b.get("/login")
+	for _, c := range b.c.Jar.Cookies(u) {
+		if c.Name == "_csrf" {
+			return c.Value
+		}
+	}
+	b.w.t.Fatal("no CSRF cookie")
+	return ""
+}
+
+// post submits a form with the CSRF token.
+func (b *browser) post(path string, form url.Values) resp {
+	if form == nil {
+		form = url.Values{}
+	}
+	form.Set("_csrf", b.csrf())
+	return b.postRaw(path, form)
+}
+
+// postRaw submits a form as it is.
+func (b *browser) postRaw(path string, form url.Values) resp {
+	req, _ := http.NewRequest(http.MethodPost, b.w.srv.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return b.do(req)
+}
+
+// signIn signs in with the test password and fails the test otherwise.
+func (w *world) signIn(email string) *browser {
+	w.t.Helper()
+	b := w.browser()
+	r := b.post("/login", url.Values{"email": {email}, "password": {testPassword}})
+	if r.status != http.StatusSeeOther || r.location != "/" {
+		w.t.Fatalf("sign in %s: %d %s %.300s", email, r.status, r.location, r.body)
+	}
+	return b
+}
+
+// api calls the JSON API with a key.
+func (w *world) api(key, method, path string, body any, hdr ...string) resp {
+	w.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		switch v := body.(type) {
+		case string:
+			rd = strings.NewReader(v)
+		default:
+			b, _ := json.Marshal(v)
+			rd = bytes.NewReader(b)
+		}
+	}
+	req, _ := http.NewRequest(method, w.srv.URL+path, rd)
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	return (&browser{w: w, c: http.DefaultClient}).do(req)
+}
+
+// count returns the rows of a table matching a condition.
+func (w *world) count(table, where string, args ...any) int64 {
+	var n int64
+	if err := w.h.W.Table(table).Where(where, args...).Count(&n).Error; err != nil {
+		w.t.Fatal(err)
+	}
+	return n
+}
