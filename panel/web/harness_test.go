@@ -45,13 +45,13 @@ type world struct {
 	clock *core.FrozenClock
 	logs  *bytes.Buffer
 
-	admin                  identity.User
-	resA, cliA, resB, cliB identity.Tenant
-	ownerA, ownerCliA      identity.User
-	ownerB, ownerCliB, usB identity.User
-	keyA, keyCliA, keyB    string
+	admin                     identity.User
+	resA, cliA, resB, cliB    identity.Tenant
+	ownerA, ownerCliA         identity.User
+	ownerB, ownerCliB, usB    identity.User
+	keyA, keyCliA, keyB       string
 	keyIDA, keyIDB, keyIDCliB int64
-	adminKey               string
+	adminKey                  string
 }
 
 type worldOpts struct {

@@ -68,10 +68,10 @@ func (s *Server) passwordChange(c echo.Context) error {
 }
 
 type totpView struct {
-	Secret     string
-	QR         template.URL // a data: URL we made ourselves
-	Codes      []string
-	Required   bool
+	Secret   string
+	QR       template.URL // a data: URL we made ourselves
+	Codes    []string
+	Required bool
 }
 
 // totpForm shows the pending secret as a QR code and as text, beginning an

@@ -16,11 +16,11 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"faktura/panel/core"
+	"faktura/panel/core/audit"
 	"faktura/panel/core/db"
 	"faktura/panel/core/db/dbtest"
-	"faktura/panel/core/outbox"
-	"faktura/panel/core/audit"
 	"faktura/panel/core/mail"
+	"faktura/panel/core/outbox"
 	"faktura/panel/core/settings"
 	"faktura/panel/identity"
 	"faktura/themes"

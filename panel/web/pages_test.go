@@ -1,0 +1,153 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"faktura/panel/core/db"
+	"faktura/panel/core/db/dbtest"
+)
+
+const evil = `<script>alert(1)</script>`
+
+// TestEscaping names a tenant, a user, an API key and a brand with HTML
+// and visits every page: the markup must come out escaped everywhere.
+func TestEscaping(t *testing.T) {
+	h := dbtest.Open(t, dbtest.SQLite, testSets)
+	w := newWorld(t, h, worldOpts{})
+	admin := w.signIn("admin@op.test")
+	r := admin.post("/tenants/new", url.Values{"kind": {"reseller"}, "name": {"R " + evil}, "email": {"evil@x.test"},
+		"owner_email": {"evilowner@x.test"}, "owner_name": {"O " + evil}, "owner_password": {testPassword}})
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("create reseller = %d %s", r.status, r.body)
+	}
+	tid := strings.TrimPrefix(r.location, "/tenants/")
+	admin.post("/apikeys", url.Values{"name": {"K " + evil}, "role": {"auditor"}})
+	admin.post("/profile", url.Values{"name": {"A " + evil}, "language": {"en"}})
+	reseller := w.signIn("evilowner@x.test")
+	reseller.post("/brand", url.Values{"brand_name": {"B " + evil}, "brand_primary": {"#112233"}})
+	reseller.post("/tenants/new", url.Values{"kind": {"client"}, "name": {"C " + evil}, "email": {"evilclient@x.test"},
+		"owner_email": {"evilclientowner@x.test"}, "owner_name": {"CO " + evil}, "owner_password": {testPassword}})
+	client := w.signIn("evilclientowner@x.test")
+	var uid string
+	for _, u := range []string{"evilowner@x.test"} {
+		var id int64
+		h.W.Table("users").Select("id").Where("email = ?", u).Scan(&id)
+		uid = strconv.FormatInt(id, 10)
+	}
+	pages := 0
+	for _, route := range routeKeys(w.s) {
+		method, path, _ := strings.Cut(route, " ")
+		if method != http.MethodGet || strings.HasPrefix(path, "/api/") || strings.HasPrefix(path, "/static") || path == "/metrics" || path == "/healthz" || path == "/readyz" {
+			continue
+		}
+		path = strings.NewReplacer("/tenants/:id", "/tenants/"+tid, "/users/:id", "/users/"+uid).Replace(path)
+		for _, b := range []*browser{admin, reseller, client} {
+			r := b.get(path + "?q=" + url.QueryEscape(evil) + "&kind=reseller")
+			if strings.Contains(r.body, "<script") {
+				t.Errorf("GET %s (%d) shows unescaped markup", path, r.status)
+			}
+			pages++
+		}
+	}
+	r = admin.get("/tenants?kind=reseller")
+	if !strings.Contains(r.body, "R &lt;script&gt;alert(1)&lt;/script&gt;") {
+		t.Errorf("reseller list lacks the escaped name")
+	}
+	if r := client.get("/"); !strings.Contains(r.body, "B &lt;script&gt;") {
+		t.Errorf("the client does not see its reseller's brand, escaped")
+	}
+	t.Logf("%d page views checked for escaping", pages)
+}
+
+// TestBadInput: forms and the API answer bad input with field errors and
+// write nothing.
+func TestBadInput(t *testing.T) {
+	dbtest.Each(t, testSets, func(t *testing.T, h *db.Handle) {
+		w := newWorld(t, h, worldOpts{})
+		admin := w.signIn("admin@op.test")
+		long := strings.Repeat("x", 201)
+		users, tenants := w.count("users", "1=1"), w.count("tenants", "1=1")
+		cases := []struct {
+			name   string
+			send   func() resp
+			fields []string
+		}{
+			{"form: invalid e-mail, over-long name", func() resp {
+				return admin.post("/tenants/new", url.Values{"kind": {"client"}, "name": {long}, "email": {"not-an-address"}})
+			}, []string{"must be at most 200 characters", "is not a valid e-mail address"}},
+			{"form: duplicate e-mail of the owner", func() resp {
+				return admin.post("/tenants/new", url.Values{"kind": {"client"}, "name": {"Dup"}, "email": {"dup@x.test"}, "owner_email": {"owner@a.test"}, "owner_password": {testPassword}})
+			}, []string{"is already in use"}},
+			{"form: unknown role", func() resp {
+				return admin.post("/users/new", url.Values{"tenant_id": {"1"}, "email": {"new@x.test"}, "role": {"emperor"}, "password": {testPassword}})
+			}, []string{"is not a role"}},
+			{"form: weak password", func() resp {
+				return admin.post("/users/new", url.Values{"tenant_id": {"1"}, "email": {"new@x.test"}, "role": {"support"}, "password": {"password1234"}})
+			}, []string{"is too common"}},
+			{"API: many problems at once", func() resp {
+				return w.api(w.adminKey, "POST", "/api/v1/users", map[string]any{"email": "bad", "name": long, "role": "emperor", "language": "xx", "password": "short"})
+			}, []string{`"email":"is not a valid e-mail address"`, `"name":"must be at most 200 characters"`, `"role":"is not a role`, `"language":"must be one of`, `"password":"must be at least 12`}},
+			{"API: duplicate e-mail", func() resp {
+				return w.api(w.adminKey, "POST", "/api/v1/users", map[string]any{"email": "OWNER@A.TEST", "role": "support", "password": testPassword})
+			}, []string{`"email":"is already in use"`}},
+			{"API: role of another kind", func() resp {
+				return w.api(w.adminKey, "POST", "/api/v1/users", map[string]any{"tenant_id": w.resA.ID, "email": "x@x.test", "role": "admin", "password": testPassword})
+			}, []string{`"role":"must be one of owner, staff for a reseller"`}},
+			{"API: unknown field", func() resp {
+				return w.api(w.adminKey, "POST", "/api/v1/tenants", map[string]any{"kind": "client", "name": "X", "email": "x@x.test", "vat": "DE1"})
+			}, []string{`"vat":"is not a known field"`}},
+			{"API: wrong type", func() resp {
+				return w.api(w.adminKey, "POST", "/api/v1/tenants", `{"kind":"client","name":7,"email":"x@x.test"}`)
+			}, []string{`"name":"must be a string"`}},
+			{"API: bad colour on PATCH-less brand field", func() resp {
+				return w.api(w.adminKey, "PATCH", "/api/v1/tenants/"+strconv.FormatInt(w.resA.ID, 10), map[string]any{"country": "Germany", "status": "gone"})
+			}, []string{`"country":"must be a two-letter ISO 3166 code"`, `"status":"must be active, suspended or closed"`}},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				r := tc.send()
+				if r.status != http.StatusUnprocessableEntity {
+					t.Errorf("status %d, want 422: %.300s", r.status, r.body)
+				}
+				for _, f := range tc.fields {
+					if !strings.Contains(r.body, f) {
+						t.Errorf("response lacks %q: %.400s", f, r.body)
+					}
+				}
+			})
+		}
+		if u, tn := w.count("users", "1=1"), w.count("tenants", "1=1"); u != users || tn != tenants {
+			t.Errorf("bad input wrote rows: users %d -> %d, tenants %d -> %d", users, u, tenants, tn)
+		}
+		if r := admin.post("/brand", url.Values{"brand_primary": {"red; background:url(x)"}}); r.status != 422 || !strings.Contains(r.body, "must be a colour like #1a2b3c") {
+			t.Errorf("bad brand colour = %d", r.status)
+		}
+	})
+}
+
+// TestLanguages: a user's language applies to every page, signed-out pages
+// follow the browser, and unknown languages fall back to English.
+func TestLanguages(t *testing.T) {
+	h := dbtest.Open(t, dbtest.SQLite, testSets)
+	w := newWorld(t, h, worldOpts{})
+	b := w.signIn("owner@clienta.test")
+	for lang, want := range map[string]string{"de": "Abmelden", "fr": "Se déconnecter", "it": "Esci", "da": "Log ud", "en": "Sign out"} {
+		if r := b.post("/profile", url.Values{"name": {"Owner"}, "language": {lang}}); r.status != http.StatusSeeOther {
+			t.Fatalf("set language %s = %d", lang, r.status)
+		}
+		if r := b.get("/profile"); !strings.Contains(r.body, want) || !strings.Contains(r.body, `<html lang="`+lang+`">`) {
+			t.Errorf("profile in %s lacks %q", lang, want)
+		}
+	}
+	for accept, want := range map[string]string{"it-IT,it;q=0.9": "Accedi", "da": "Log ind", "ja": "Sign in"} {
+		req, _ := http.NewRequest("GET", w.srv.URL+"/login", nil)
+		req.Header.Set("Accept-Language", accept)
+		if r := w.browser().do(req); !strings.Contains(r.body, want) {
+			t.Errorf("sign-in page for %q lacks %q", accept, want)
+		}
+	}
+}
