@@ -58,7 +58,7 @@ func Main(ctx context.Context, args []string, modules []Module, stdout, stderr i
 	}
 	printError(stderr, err)
 	var ue usageError
-	if errors.As(err, &ue) || core.Kind(err) == core.ErrInvalid {
+	if errors.As(err, &ue) || core.Kind(err) == core.ErrInvalid || strings.HasPrefix(err.Error(), "required flag") {
 		return ExitUsage
 	}
 	return ExitFailure
