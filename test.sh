@@ -26,6 +26,8 @@ log() { printf '== %s\n' "$*"; }
 need=()
 command -v mariadbd >/dev/null 2>&1 || need+=(mariadb-server)
 command -v mariadb >/dev/null 2>&1 || need+=(mariadb-client)
+# Chromium for the browser tests (chromedp drives it headless).
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "test.sh: missing ${need[*]}; run as root or install them" >&2; exit 1
@@ -85,8 +87,11 @@ fi
 log "go vet ./..."
 go vet ./...
 
-log "go test ./... (SQLite and MariaDB)"
+log "go test ./... (SQLite, MariaDB, headless Chromium)"
 out="$work/go-test.log"
+# Browser-test screenshots outlive the run's scratch directory.
+export FAKTURA_TEST_ARTIFACTS="${TMPDIR:-/tmp}/faktura-test-artifacts"
+mkdir -p "$FAKTURA_TEST_ARTIFACTS"
 set +e
 go test -count=1 -v -timeout 20m "${extra[@]:-./...}" >"$out" 2>&1
 rc=$?
@@ -116,7 +121,8 @@ my=$(count '--- PASS: .*/mariadb( |/)')
 passed=$(count '--- PASS:')
 failed=$(count '--- FAIL:')
 skipped=$(count '--- SKIP:')
-log "store and outbox tests per backend: sqlite ${sq} passed, mariadb ${my} passed"
+log "tests per backend: sqlite ${sq} passed, mariadb ${my} passed"
+grep -E '^cross-tenant endpoints covered' "$out" || true
 [ "$rc" = 0 ] && [ "$irc" = 0 ] && [ "$my" -gt 0 ] || failed=$((failed > 0 ? failed : 1))
 echo "tests: ${passed} passed, ${failed} failed, ${skipped} skipped"
 [ "$rc" = 0 ] && [ "$irc" = 0 ] && [ "$my" -gt 0 ]
