@@ -190,6 +190,7 @@ elif [ "$dry" = 1 ]; then
   say "Run without --dry-run to apply."
 else
   say "Faktura is installed. Next steps:"
+  say "  - first admin:     sh -c 'set -a; . $envfile; exec $bin user create --config $config --email you@example.com --role admin'"
   say "  - check it:        curl -s http://$listen/healthz"
   say "  - follow the log:  journalctl -u faktura -f"
   say "  - put nginx or another TLS proxy in front of http://$listen"

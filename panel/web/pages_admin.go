@@ -207,36 +207,7 @@ func (s *Server) tenantPage(c echo.Context, id int64) (*page, error) {
 	return p, nil
 }
 
-func (s *Server) tenantShow(c echo.Context) error {
-	id, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	p, err := s.tenantPage(c, id)
-	if err != nil {
-		return err
-	}
-	return s.render(c, http.StatusOK, "tenant", p)
-}
 
-func (s *Server) tenantUpdate(c echo.Context) error {
-	id, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	p, err := s.tenantPage(c, id)
-	if err != nil {
-		return err
-	}
-	p.fill(c, "name", "email", "country", "language", "status")
-	in := identity.UpdateTenantInput{Name: formPtr(c, "name"), Email: formPtr(c, "email"), Country: formPtr(c, "country"),
-		Language: formPtr(c, "language"), Status: formPtr(c, "status")}
-	if _, err := s.deps.Identity.UpdateTenant(c.Request().Context(), callerOf(c), id, in); err != nil {
-		return s.formError(c, "tenant", p, err)
-	}
-	flash(c, "saved")
-	return c.Redirect(http.StatusSeeOther, "/tenants/"+strconv.FormatInt(id, 10))
-}
 
 // formPtr is a form field for a PATCH-like input: nil when the form lacks it.
 func formPtr(c echo.Context, name string) *string {
@@ -365,39 +336,7 @@ func (s *Server) userPage(c echo.Context, id int64) (*page, error) {
 	return p, nil
 }
 
-func (s *Server) userShow(c echo.Context) error {
-	id, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	p, err := s.userPage(c, id)
-	if err != nil {
-		return err
-	}
-	return s.render(c, http.StatusOK, "user", p)
-}
 
-func (s *Server) userUpdate(c echo.Context) error {
-	id, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	p, err := s.userPage(c, id)
-	if err != nil {
-		return err
-	}
-	p.fill(c, "name", "role", "language", "status")
-	in := identity.UpdateUserInput{Name: formPtr(c, "name"), Language: formPtr(c, "language"), Status: formPtr(c, "status")}
-	if r := formPtr(c, "role"); r != nil {
-		role := identity.Role(*r)
-		in.Role = &role
-	}
-	if _, err := s.deps.Identity.UpdateUser(c.Request().Context(), callerOf(c), id, in); err != nil {
-		return s.formError(c, "user", p, err)
-	}
-	flash(c, "saved")
-	return c.Redirect(http.StatusSeeOther, "/users/"+strconv.FormatInt(id, 10))
-}
 
 type keyRow struct {
 	identity.APIKey
@@ -599,4 +538,48 @@ func (s *Server) securityUpdate(c echo.Context) error {
 	}
 	flash(c, "saved")
 	return c.Redirect(http.StatusSeeOther, "/settings/security")
+}
+
+// byID serves GET and POST of an object's page: load builds the page for
+// the :id in the caller's scope (not found outside it); on POST, the named
+// form fields go back into the page and save applies them, then the
+// browser returns to the page, or sees the form again with its problems.
+func (s *Server) byID(name, base string, load func(echo.Context, int64) (*page, error), fields []string,
+	save func(c echo.Context, id int64) error) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := idParam(c)
+		if err != nil {
+			return err
+		}
+		p, err := load(c, id)
+		if err != nil {
+			return err
+		}
+		if c.Request().Method != http.MethodPost {
+			return s.render(c, http.StatusOK, name, p)
+		}
+		p.fill(c, fields...)
+		if err := save(c, id); err != nil {
+			return s.formError(c, name, p, err)
+		}
+		flash(c, "saved")
+		return c.Redirect(http.StatusSeeOther, base+strconv.FormatInt(id, 10))
+	}
+}
+
+func (s *Server) saveTenant(c echo.Context, id int64) error {
+	in := identity.UpdateTenantInput{Name: formPtr(c, "name"), Email: formPtr(c, "email"), Country: formPtr(c, "country"),
+		Language: formPtr(c, "language"), Status: formPtr(c, "status")}
+	_, err := s.deps.Identity.UpdateTenant(c.Request().Context(), callerOf(c), id, in)
+	return err
+}
+
+func (s *Server) saveUser(c echo.Context, id int64) error {
+	in := identity.UpdateUserInput{Name: formPtr(c, "name"), Language: formPtr(c, "language"), Status: formPtr(c, "status")}
+	if r := formPtr(c, "role"); r != nil {
+		role := identity.Role(*r)
+		in.Role = &role
+	}
+	_, err := s.deps.Identity.UpdateUser(c.Request().Context(), callerOf(c), id, in)
+	return err
 }
