@@ -46,6 +46,13 @@ func TestSignInThrottle(t *testing.T) {
 		if r := b.post("/login", url.Values{"email": {"nobody@nowhere.test"}, "password": {"whatever it is"}}); r.status != http.StatusTooManyRequests {
 			t.Errorf("sixth attempt for an unknown account = %d, want 429 like a real one", r.status)
 		}
+		// Twenty failures from one address close it for every account.
+		for i := range 10 {
+			b.post("/login", url.Values{"email": {"spray" + string(rune('a'+i)) + "@x.test"}, "password": {"whatever it is"}})
+		}
+		if r := b.post("/login", url.Values{"email": {"admin@op.test"}, "password": {testPassword}}); r.status != http.StatusTooManyRequests {
+			t.Errorf("right password after 20 failures from the address = %d, want 429", r.status)
+		}
 		w.clock.Advance(61 * time.Second)
 		if r := b.post("/login", url.Values{"email": {"owner@a.test"}, "password": {testPassword}}); r.status != http.StatusSeeOther {
 			t.Errorf("after the minute = %d, want 303", r.status)
