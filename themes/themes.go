@@ -39,9 +39,6 @@ type Theme struct {
 	locs   map[string]*i18n.Localizer
 }
 
-// Builtin returns the embedded default files.
-func Builtin() fs.FS { return builtin }
-
 // Load parses the theme: the embedded defaults with dir (when not empty)
 // layered on top.
 func Load(dir string) (*Theme, error) {
@@ -150,16 +147,6 @@ func (t *Theme) T(lang, id string, data map[string]any) string {
 		return id
 	}
 	return s
-}
-
-// Has reports whether message id exists in lang itself (no fallback).
-func (t *Theme) Has(lang, id string) bool {
-	_, tag, err := t.locs[lang].LocalizeWithTag(&i18n.LocalizeConfig{MessageID: id})
-	if err != nil {
-		return false
-	}
-	base, _ := tag.Base()
-	return base.String() == lang
 }
 
 // Match picks the best supported language for an Accept-Language header.

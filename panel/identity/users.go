@@ -381,7 +381,7 @@ func (s *Service) recordSelf(ctx context.Context, u User, action string, before,
 		TenantID: t.ID, TenantPath: t.Path, Before: before, After: after})
 }
 
-// UserByEmail returns the user with that sign-in address.
+// userByEmail returns the user with that sign-in address.
 func (s *Service) userByEmail(ctx context.Context, email string) (User, bool, error) {
 	var u User
 	err := s.db.Read(ctx).Where("email = ?", normalEmail(email)).Take(&u).Error
@@ -389,10 +389,4 @@ func (s *Service) userByEmail(ctx context.Context, email string) (User, bool, er
 		return u, false, nil
 	}
 	return u, err == nil, err
-}
-
-// CountUsers counts every user; the CLI warns when it creates a first admin.
-func (s *Service) CountUsers(ctx context.Context) (int64, error) {
-	var n int64
-	return n, s.db.Read(ctx).Model(&User{}).Count(&n).Error
 }

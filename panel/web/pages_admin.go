@@ -207,8 +207,6 @@ func (s *Server) tenantPage(c echo.Context, id int64) (*page, error) {
 	return p, nil
 }
 
-
-
 // formPtr is a form field for a PATCH-like input: nil when the form lacks it.
 func formPtr(c echo.Context, name string) *string {
 	if _, ok := c.Request().PostForm[name]; !ok {
@@ -335,8 +333,6 @@ func (s *Server) userPage(c echo.Context, id int64) (*page, error) {
 	p.Data = userView{User: u, Tenant: t, Roles: identity.RolesFor(t.Kind), Statuses: []string{identity.UserActive, identity.UserDisabled}}
 	return p, nil
 }
-
-
 
 type keyRow struct {
 	identity.APIKey

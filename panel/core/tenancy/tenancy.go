@@ -44,11 +44,6 @@ func (s Scope) Valid() bool {
 	return s.TenantID > 0 && strings.HasPrefix(s.Path, "/") && strings.HasSuffix(s.Path, "/")
 }
 
-// Contains reports whether a tenant with the given path lies in the scope.
-func (s Scope) Contains(path string) bool {
-	return s.Valid() && strings.HasPrefix(path, s.Path)
-}
-
 // like is the LIKE pattern of the subtree; paths hold only digits and
 // slashes, so nothing needs escaping.
 func (s Scope) like() string {
