@@ -105,15 +105,7 @@ func (s *Service) ListAPIKeys(ctx context.Context, c Caller, p Page) ([]APIKey, 
 	if err := c.require(PermKeysRead); err != nil {
 		return nil, err
 	}
-	q := s.db.Read(ctx).Model(&APIKey{}).Scopes(c.Scope.Column("tenant_id"))
-	if p.Before > 0 {
-		q = q.Where("id < ?", p.Before)
-	}
-	var out []APIKey
-	if err := q.Order("id DESC").Limit(p.limit()).Find(&out).Error; err != nil {
-		return nil, fmt.Errorf("list API keys: %w", err)
-	}
-	return out, nil
+	return findPage[APIKey](s.db.Read(ctx).Model(&APIKey{}).Scopes(c.Scope.Column("tenant_id")), p, "API keys")
 }
 
 // GetAPIKey returns a key of a tenant in the caller's scope.

@@ -18,6 +18,7 @@ import (
 	"encoding/base32"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io/fs"
 	"net/mail"
 	"regexp"
@@ -162,6 +163,27 @@ func (p Page) limit() int {
 		return 50
 	}
 	return p.Limit
+}
+
+// search narrows q to rows whose name or e-mail contains text literally.
+func search(q *gorm.DB, text string) *gorm.DB {
+	if text == "" {
+		return q
+	}
+	like := db.Contains(text)
+	return q.Where("(name LIKE ?"+db.LikeEscape+" OR email LIKE ?"+db.LikeEscape+")", like, like)
+}
+
+// findPage loads one page of q: rows with ids below p.Before, newest first.
+func findPage[T any](q *gorm.DB, p Page, what string) ([]T, error) {
+	if p.Before > 0 {
+		q = q.Where("id < ?", p.Before)
+	}
+	var out []T
+	if err := q.Order("id DESC").Limit(p.limit()).Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("list %s: %w", what, err)
+	}
+	return out, nil
 }
 
 func (s *Service) tx(ctx context.Context, fn func(ctx context.Context) error) error {

@@ -8,9 +8,10 @@ import (
 	"strings"
 	"time"
 
+	"gorm.io/gorm"
+
 	"faktura/panel/core"
 	"faktura/panel/core/audit"
-	"faktura/panel/core/db"
 	"faktura/panel/core/tenancy"
 )
 
@@ -220,6 +221,24 @@ func (s *Service) TenantByID(ctx context.Context, id int64) (Tenant, error) {
 
 // ListTenants lists tenants in the caller's scope, newest first.
 func (s *Service) ListTenants(ctx context.Context, c Caller, f TenantFilter, p Page) ([]Tenant, error) {
+	q, err := s.tenantQuery(ctx, c, f)
+	if err != nil {
+		return nil, err
+	}
+	return findPage[Tenant](q, p, "tenants")
+}
+
+// CountTenants counts the tenants ListTenants would list, over all pages.
+func (s *Service) CountTenants(ctx context.Context, c Caller, f TenantFilter) (int64, error) {
+	q, err := s.tenantQuery(ctx, c, f)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	return n, q.Count(&n).Error
+}
+
+func (s *Service) tenantQuery(ctx context.Context, c Caller, f TenantFilter) (*gorm.DB, error) {
 	if err := c.require(PermTenantsRead); err != nil {
 		return nil, err
 	}
@@ -230,18 +249,7 @@ func (s *Service) ListTenants(ctx context.Context, c Caller, f TenantFilter, p P
 	if f.ParentID != 0 {
 		q = q.Where("parent_id = ?", f.ParentID)
 	}
-	if f.Query != "" {
-		like := db.Contains(f.Query)
-		q = q.Where("(name LIKE ?"+db.LikeEscape+" OR email LIKE ?"+db.LikeEscape+")", like, like)
-	}
-	if p.Before > 0 {
-		q = q.Where("id < ?", p.Before)
-	}
-	var out []Tenant
-	if err := q.Order("id DESC").Limit(p.limit()).Find(&out).Error; err != nil {
-		return nil, fmt.Errorf("list tenants: %w", err)
-	}
-	return out, nil
+	return search(q, f.Query), nil
 }
 
 // CreateTenant creates a reseller or client under a seller in the caller's

@@ -65,17 +65,15 @@ func (s *Service) checkThrottle(ctx context.Context, account, ip string) error {
 	return nil
 }
 
-// recordFailure counts a failed attempt in both buckets and drops failures
-// older than an hour.
+// recordFailure counts a failed attempt in both buckets. The daily
+// PruneStep drops failures older than an hour.
 func (s *Service) recordFailure(ctx context.Context, account, ip string) error {
 	now := s.now()
-	return s.tx(ctx, func(ctx context.Context) error {
-		rows := []loginFailure{{Bucket: account, At: now}, {Bucket: ip, At: now}}
-		if err := s.db.Conn(ctx).Create(&rows).Error; err != nil {
-			return fmt.Errorf("record sign-in failure: %w", err)
-		}
-		return s.db.Conn(ctx).Where("at < ?", now.Add(-time.Hour)).Delete(&loginFailure{}).Error
-	})
+	rows := []loginFailure{{Bucket: account, At: now}, {Bucket: ip, At: now}}
+	if err := s.db.Conn(ctx).Create(&rows).Error; err != nil {
+		return fmt.Errorf("record sign-in failure: %w", err)
+	}
+	return nil
 }
 
 // clearFailures forgets an account's failures after it signs in.

@@ -150,6 +150,24 @@ func (s *Service) UserByID(ctx context.Context, id int64) (User, error) {
 
 // ListUsers lists users of tenants in the caller's scope, newest first.
 func (s *Service) ListUsers(ctx context.Context, c Caller, f UserFilter, p Page) ([]User, error) {
+	q, err := s.userQuery(ctx, c, f)
+	if err != nil {
+		return nil, err
+	}
+	return findPage[User](q, p, "users")
+}
+
+// CountUsers counts the users ListUsers would list, over all pages.
+func (s *Service) CountUsers(ctx context.Context, c Caller, f UserFilter) (int64, error) {
+	q, err := s.userQuery(ctx, c, f)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	return n, q.Count(&n).Error
+}
+
+func (s *Service) userQuery(ctx context.Context, c Caller, f UserFilter) (*gorm.DB, error) {
 	if err := c.require(PermUsersRead); err != nil {
 		return nil, err
 	}
@@ -157,18 +175,7 @@ func (s *Service) ListUsers(ctx context.Context, c Caller, f UserFilter, p Page)
 	if f.TenantID != 0 {
 		q = q.Where("tenant_id = ?", f.TenantID)
 	}
-	if f.Query != "" {
-		like := db.Contains(f.Query)
-		q = q.Where("(name LIKE ?"+db.LikeEscape+" OR email LIKE ?"+db.LikeEscape+")", like, like)
-	}
-	if p.Before > 0 {
-		q = q.Where("id < ?", p.Before)
-	}
-	var out []User
-	if err := q.Order("id DESC").Limit(p.limit()).Find(&out).Error; err != nil {
-		return nil, fmt.Errorf("list users: %w", err)
-	}
-	return out, nil
+	return search(q, f.Query), nil
 }
 
 // CreateUser adds a user to a tenant in the caller's scope (zero: the

@@ -48,29 +48,25 @@ func idParam(c echo.Context) (int64, error) {
 
 type dashboardView struct {
 	Tenant                    identity.Tenant
-	Resellers, Clients, Users int
+	Resellers, Clients, Users int64
 }
 
 func (s *Server) dashboard(c echo.Context) error {
 	ctx, caller, a := c.Request().Context(), callerOf(c), authOf(c)
 	v := dashboardView{Tenant: a.Tenant}
+	var err error
 	if caller.Can(identity.PermTenantsRead) {
-		rs, err := s.deps.Identity.ListTenants(ctx, caller, identity.TenantFilter{Kind: tenancy.KindReseller}, identity.Page{Limit: 200})
-		if err != nil {
+		if v.Resellers, err = s.deps.Identity.CountTenants(ctx, caller, identity.TenantFilter{Kind: tenancy.KindReseller}); err != nil {
 			return err
 		}
-		cs, err := s.deps.Identity.ListTenants(ctx, caller, identity.TenantFilter{Kind: tenancy.KindClient}, identity.Page{Limit: 200})
-		if err != nil {
+		if v.Clients, err = s.deps.Identity.CountTenants(ctx, caller, identity.TenantFilter{Kind: tenancy.KindClient}); err != nil {
 			return err
 		}
-		v.Resellers, v.Clients = len(rs), len(cs)
 	}
 	if caller.Can(identity.PermUsersRead) {
-		us, err := s.deps.Identity.ListUsers(ctx, caller, identity.UserFilter{}, identity.Page{Limit: 200})
-		if err != nil {
+		if v.Users, err = s.deps.Identity.CountUsers(ctx, caller, identity.UserFilter{}); err != nil {
 			return err
 		}
-		v.Users = len(us)
 	}
 	p := s.newPage(c, "nav.dashboard")
 	p.Data = v

@@ -27,7 +27,9 @@ func (s *Server) login(c echo.Context) error {
 	p.fill(c, "email")
 	ctx := c.Request().Context()
 	if ck, err := c.Cookie(sessionCookie); err == nil {
-		s.deps.Identity.EndSession(ctx, ck.Value)
+		if err := s.deps.Identity.EndSession(ctx, ck.Value); err != nil {
+			return err
+		}
 	}
 	res, err := s.deps.Identity.Login(ctx, c.FormValue("email"), c.FormValue("password"), c.RealIP(), c.Request().UserAgent())
 	if err != nil {

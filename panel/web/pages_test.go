@@ -151,3 +151,22 @@ func TestLanguages(t *testing.T) {
 		}
 	}
 }
+
+// TestDashboardCounts: the dashboard counts every tenant in scope, beyond
+// the largest page a list returns.
+func TestDashboardCounts(t *testing.T) {
+	h := dbtest.Open(t, dbtest.SQLite, testSets)
+	w := newWorld(t, h, worldOpts{})
+	for i := range 205 {
+		id := int64(1000 + i)
+		path := "/1/" + strconv.FormatInt(w.resA.ID, 10) + "/" + strconv.FormatInt(id, 10) + "/"
+		if err := h.W.Exec(`INSERT INTO tenants (id, kind, parent_id, path, name, created_at, updated_at) VALUES (?, 'client', ?, ?, ?, ?, ?)`,
+			id, w.resA.ID, path, "Bulk client", w.clock.Now(), w.clock.Now()).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := w.signIn("owner@a.test").get("/")
+	if got := between(r.body, `<div class="muted">Clients</div><div class="stat">`, "<"); got != "206" {
+		t.Errorf("reseller A's dashboard counts %q clients, want 206", got)
+	}
+}
