@@ -14,3 +14,6 @@ func Contains(s string) string { return "%" + likeReplacer.Replace(s) + "%" }
 
 // Prefix returns a LIKE pattern matching values that start with s literally.
 func Prefix(s string) string { return likeReplacer.Replace(s) + "%" }
+
+// Suffix returns a LIKE pattern matching values that end with s literally.
+func Suffix(s string) string { return "%" + likeReplacer.Replace(s) }

@@ -1,0 +1,48 @@
+package provisioning
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"faktura/panel/core/db"
+	"faktura/panel/core/tenancy"
+)
+
+// AccountFilter narrows an account listing.
+type AccountFilter struct {
+	Query    string // part of the user name or of a domain
+	State    State
+	TenantID int64
+}
+
+// Accounts lists the accounts in scope, newest first, after the cursor
+// (an id; 0 for the first page).
+func (s *Service) Accounts(ctx context.Context, scope tenancy.Scope, f AccountFilter, before int64, limit int) ([]Account, error) {
+	q := s.db.Read(ctx).Scopes(scope.PathColumn("tenant_path"))
+	if t := strings.TrimSpace(strings.ToLower(f.Query)); t != "" {
+		like := db.Contains(t)
+		q = q.Where("(username LIKE ?"+db.LikeEscape+" OR id IN (SELECT account_id FROM domains WHERE name LIKE ?"+db.LikeEscape+"))", like, like)
+	}
+	if f.State != "" {
+		q = q.Where("state = ?", f.State)
+	}
+	if f.TenantID > 0 {
+		q = q.Where("tenant_id = ?", f.TenantID)
+	}
+	if before > 0 {
+		q = q.Where("id < ?", before)
+	}
+	var out []Account
+	if err := q.Order("id DESC").Limit(limit).Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("list accounts: %w", err)
+	}
+	return out, nil
+}
+
+// GetAccount loads one account in scope.
+func (s *Service) GetAccount(ctx context.Context, scope tenancy.Scope, id int64) (Account, error) {
+	var a Account
+	err := first(s.db.Read(ctx).Scopes(scope.PathColumn("tenant_path")).Where("id = ?", id), &a, "account", id)
+	return a, err
+}

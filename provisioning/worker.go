@@ -1,0 +1,316 @@
+package provisioning
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"gorm.io/gorm/clause"
+
+	"faktura/panel/core/db"
+)
+
+// Worker runs queued jobs: it claims those first in line for their
+// account under a lease, calls the drivers outside any transaction (the
+// jobs of one server one after another, servers side by side), and
+// records each result in a transaction fenced by the lease.
+type Worker struct {
+	s    *Service
+	node string
+	log  *slog.Logger
+	poll time.Duration
+}
+
+// NewWorker returns a worker that identifies itself as node.
+func (s *Service) NewWorker(node string, log *slog.Logger) *Worker {
+	return &Worker{s: s, node: node, log: log, poll: 2 * time.Second}
+}
+
+// Run works until ctx ends, waking on new jobs in this process and
+// polling for jobs that come due.
+func (w *Worker) Run(ctx context.Context) error {
+	for {
+		n, err := w.RunOnce(ctx)
+		if err != nil && ctx.Err() == nil {
+			w.log.Error("provisioning worker", "err", err)
+		}
+		if n > 0 && err == nil {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-w.s.wake:
+		case <-time.After(w.poll):
+		}
+	}
+}
+
+// RunOnce claims a batch of due jobs, runs them and returns how many it
+// claimed.
+func (w *Worker) RunOnce(ctx context.Context) (int, error) {
+	jobs, err := w.claim(ctx, 50)
+	if err != nil || len(jobs) == 0 {
+		return 0, err
+	}
+	byServer := map[int64][]Job{}
+	for _, j := range jobs {
+		byServer[j.ServerID] = append(byServer[j.ServerID], j)
+	}
+	var wg sync.WaitGroup
+	for _, js := range byServer {
+		wg.Go(func() {
+			for _, j := range js {
+				w.run(ctx, j)
+			}
+		})
+	}
+	wg.Wait()
+	return len(jobs), nil
+}
+
+// claim leases up to limit due jobs that are first in line for their
+// account (no earlier job of it is queued, running or failed).
+func (w *Worker) claim(ctx context.Context, limit int) ([]Job, error) {
+	s := w.s
+	now := s.now()
+	var ids []int64
+	err := s.db.Read(ctx).Raw(`
+SELECT j.id FROM provisioning_jobs j
+WHERE j.status = 'pending' AND j.next_attempt_at <= ?
+  AND NOT EXISTS (
+    SELECT 1 FROM provisioning_jobs p
+    WHERE p.account_id = j.account_id AND p.status IN ('pending', 'failed') AND p.id < j.id)
+ORDER BY j.next_attempt_at, j.id
+LIMIT ?`, now, limit).Scan(&ids).Error
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	var jobs []Job
+	err = s.db.WithTxOpts(ctx, db.TxOptions{ReadCommitted: true}, func(ctx context.Context) error {
+		q := s.db.Conn(ctx).Where("id IN ? AND status = ? AND next_attempt_at <= ?", ids, JobPending, now).Order("id")
+		if s.db.Dialect == db.MySQL {
+			q = q.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate, Options: clause.LockingOptionsSkipLocked})
+		}
+		if err := q.Find(&jobs).Error; err != nil || len(jobs) == 0 {
+			return err
+		}
+		claimed := make([]int64, len(jobs))
+		for i := range jobs {
+			claimed[i] = jobs[i].ID
+		}
+		return s.db.Conn(ctx).Model(&Job{}).Where("id IN ?", claimed).
+			Updates(map[string]any{"locked_by": w.node, "next_attempt_at": now.Add(s.opt.Lease)}).Error
+	})
+	return jobs, err
+}
+
+// run makes one job's driver call and records the outcome.
+func (w *Worker) run(ctx context.Context, j Job) {
+	err := w.call(ctx, j)
+	if ctx.Err() != nil {
+		w.release(j)
+		return
+	}
+	if err == nil {
+		err = w.s.db.WithTx(ctx, func(ctx context.Context) error {
+			if err := w.fence(ctx, j); err != nil {
+				return err
+			}
+			return w.s.apply(ctx, j)
+		})
+		if err == nil || errors.Is(err, errJobLost) {
+			return
+		}
+		err = fmt.Errorf("record result: %w", err)
+	}
+	w.fail(ctx, j, err)
+}
+
+// call builds the account's spec from the database and calls the driver
+// with a deadline.
+func (w *Worker) call(ctx context.Context, j Job) error {
+	s := w.s
+	srv, err := s.GetServer(ctx, j.ServerID)
+	if err != nil {
+		return err
+	}
+	d, err := s.Driver(srv)
+	if err != nil {
+		return err
+	}
+	spec, site, err := s.spec(ctx, j)
+	if err != nil {
+		return err
+	}
+	cctx, cancel := context.WithTimeout(ctx, s.opt.CallTimeout)
+	defer cancel()
+	switch j.Action {
+	case ActionCreate:
+		return d.CreateAccount(cctx, spec)
+	case ActionSuspend:
+		return d.SuspendAccount(cctx, spec)
+	case ActionUnsuspend:
+		return d.UnsuspendAccount(cctx, spec)
+	case ActionTerminate:
+		return d.TerminateAccount(cctx, spec)
+	case ActionChangePackage:
+		return d.ChangePackage(cctx, spec)
+	case ActionChangePassword:
+		return d.ChangePassword(cctx, spec, j.params().Password)
+	case ActionAddSite:
+		return d.AddSite(cctx, spec, site)
+	case ActionRemoveSite:
+		return d.RemoveSite(cctx, spec, site)
+	}
+	return fmt.Errorf("unknown action %q", j.Action)
+}
+
+// spec is the state the job should leave the account in on the server,
+// and the job's site when it is about one.
+func (s *Service) spec(ctx context.Context, j Job) (AccountSpec, SiteSpec, error) {
+	var a Account
+	if err := first(s.db.Read(ctx).Where("id = ?", j.AccountID), &a, "account", j.AccountID); err != nil {
+		return AccountSpec{}, SiteSpec{}, err
+	}
+	p := j.params()
+	pkgID := a.PackageID
+	if j.Action == ActionChangePackage {
+		pkgID = p.PackageID
+	}
+	pkg, err := s.packageByID(ctx, pkgID)
+	if err != nil {
+		return AccountSpec{}, SiteSpec{}, err
+	}
+	spec := AccountSpec{ID: a.ID, Username: a.Username, Package: pkg.Code, DiskMB: pkg.DiskMB, TrafficMB: pkg.TrafficMB,
+		Suspended: a.State == StateSuspended, Reason: a.SuspendReason, Key: fmt.Sprintf("faktura-job-%d", j.ID)}
+	switch j.Action {
+	case ActionSuspend:
+		spec.Suspended = true
+	case ActionUnsuspend:
+		spec.Suspended, spec.Reason = false, ""
+	case ActionChangePackage:
+	default:
+		spec.DiskMB, spec.TrafficMB = a.DiskMB, a.TrafficMB
+	}
+	var doms []Domain
+	if err := s.db.Read(ctx).Where("account_id = ?", a.ID).Order("id").Find(&doms).Error; err != nil {
+		return spec, SiteSpec{}, err
+	}
+	names := map[int64]string{}
+	for _, d := range doms {
+		names[d.ID] = d.Name
+	}
+	var site SiteSpec
+	for _, d := range doms {
+		ss := siteSpec(d, names)
+		if j.DomainID != nil && d.ID == *j.DomainID {
+			site = ss
+		}
+		if d.NameKey != nil && d.Target == StateActive && d.State != StateFailed || (j.Action == ActionAddSite && j.DomainID != nil && d.ID == *j.DomainID) {
+			spec.Sites = append(spec.Sites, ss)
+		}
+	}
+	return spec, site, nil
+}
+
+func siteSpec(d Domain, names map[int64]string) SiteSpec {
+	if d.ParentID == nil {
+		return SiteSpec{Name: d.Name}
+	}
+	parent := names[*d.ParentID]
+	return SiteSpec{Name: d.Name, Parent: parent, Label: strings.TrimSuffix(d.Name, "."+parent)}
+}
+
+var errJobLost = errors.New("provisioning: job lease lost to another worker")
+
+// fence locks the job row for the transaction in ctx and checks that this
+// worker still holds it.
+func (w *Worker) fence(ctx context.Context, j Job) error {
+	q := "SELECT locked_by FROM provisioning_jobs WHERE id = ? AND status = 'pending'"
+	if w.s.db.Dialect == db.MySQL {
+		q += " FOR UPDATE"
+	}
+	var owner *string
+	if err := w.s.db.Conn(ctx).Raw(q, j.ID).Scan(&owner).Error; err != nil {
+		return err
+	}
+	if owner == nil || *owner != w.node {
+		w.log.Warn("provisioning job lease lost", "job", j.ID, "action", j.Action)
+		return errJobLost
+	}
+	return nil
+}
+
+// fail counts a failed attempt: the job waits for its next attempt, or
+// after MaxAttempts stops as failed (a failed creation fails its account
+// or domain). The message stays on the account (and domain) until a later
+// attempt succeeds.
+func (w *Worker) fail(ctx context.Context, j Job, cause error) {
+	s := w.s
+	msg := truncate(cause.Error())
+	attempts := j.Attempts + 1
+	err := s.db.WithTx(context.WithoutCancel(ctx), func(ctx context.Context) error {
+		if err := w.fence(ctx, j); err != nil {
+			return err
+		}
+		set := map[string]any{"attempts": attempts, "last_error": msg, "locked_by": nil}
+		final := attempts >= s.opt.MaxAttempts
+		if final {
+			set["status"] = JobFailed
+		} else {
+			set["next_attempt_at"] = s.now().Add(s.backoff(attempts))
+		}
+		if err := s.db.Conn(ctx).Model(&Job{}).Where("id = ?", j.ID).Updates(set).Error; err != nil {
+			return err
+		}
+		return s.markFailure(ctx, j, msg, final)
+	})
+	if err != nil && !errors.Is(err, errJobLost) {
+		w.log.Error("provisioning record failure", "job", j.ID, "err", err)
+	}
+	w.log.Warn("provisioning job failed", "job", j.ID, "action", j.Action, "account", j.AccountID, "attempt", attempts, "err", msg)
+}
+
+// markFailure puts the driver's message on the account (and domain); a
+// creation that gave up fails its resource.
+func (s *Service) markFailure(ctx context.Context, j Job, msg string, final bool) error {
+	acct := map[string]any{"last_error": string(j.Action) + ": " + msg, "updated_at": s.now()}
+	if final && j.Action == ActionCreate {
+		acct["state"], acct["failure"] = StateFailed, msg
+	}
+	if err := s.db.Conn(ctx).Model(&Account{}).Where("id = ?", j.AccountID).Updates(acct).Error; err != nil {
+		return err
+	}
+	if j.DomainID == nil {
+		return nil
+	}
+	dom := map[string]any{"last_error": msg, "updated_at": s.now()}
+	if final && j.Action == ActionAddSite {
+		dom["state"] = StateFailed
+	}
+	return s.db.Conn(ctx).Model(&Domain{}).Where("id = ?", *j.DomainID).Updates(dom).Error
+}
+
+// release hands a job back at once without counting an attempt (the
+// worker is stopping).
+func (w *Worker) release(j Job) {
+	err := w.s.db.Conn(context.Background()).Model(&Job{}).Where("id = ? AND locked_by = ?", j.ID, w.node).
+		Updates(map[string]any{"locked_by": nil, "next_attempt_at": w.s.now()}).Error
+	if err != nil {
+		w.log.Error("provisioning release job", "job", j.ID, "err", err)
+	}
+}
+
+// backoff is BackoffBase doubled per earlier failure, capped at BackoffMax.
+func (s *Service) backoff(attempts int) time.Duration {
+	d := s.opt.BackoffBase
+	for i := 1; i < attempts && d < s.opt.BackoffMax; i++ {
+		d *= 2
+	}
+	return min(d, s.opt.BackoffMax)
+}
