@@ -18,6 +18,7 @@ import (
 	"faktura/panel/core/schema"
 	"faktura/panel/core/tenancy"
 	"faktura/provisioning"
+	_ "faktura/provisioning/nginx"
 	"faktura/provisioning/noop"
 )
 

@@ -38,7 +38,10 @@ func TestLifecycleEvents(t *testing.T) {
 		}
 		f.work()
 		steps := []func() error{
-			func() error { _, err := f.s.SuspendAccount(ctx, f.reseller, a.ID, provisioning.ReasonNonpayment); return err },
+			func() error {
+				_, err := f.s.SuspendAccount(ctx, f.reseller, a.ID, provisioning.ReasonNonpayment)
+				return err
+			},
 			func() error { _, err := f.s.UnsuspendAccount(ctx, f.reseller, a.ID); return err },
 			func() error { _, err := f.s.ChangePackage(ctx, f.reseller, a.ID, f.big.ID); return err },
 			func() error { _, err := f.s.ChangePassword(ctx, f.client, a.ID, "correct horse battery"); return err },
@@ -99,9 +102,13 @@ func assertAppliedOnce(t *testing.T, f *fixture, h *db.Handle) {
 	}
 	outbox.MustOn(bus, "test.accounts", 0, func(ctx context.Context, m outbox.Meta, _ provisioning.AccountCreated) error { return count(ctx, m) })
 	outbox.MustOn(bus, "test.suspended", 0, func(ctx context.Context, m outbox.Meta, _ provisioning.AccountSuspended) error { return count(ctx, m) })
-	outbox.MustOn(bus, "test.unsuspended", 0, func(ctx context.Context, m outbox.Meta, _ provisioning.AccountUnsuspended) error { return count(ctx, m) })
+	outbox.MustOn(bus, "test.unsuspended", 0, func(ctx context.Context, m outbox.Meta, _ provisioning.AccountUnsuspended) error {
+		return count(ctx, m)
+	})
 	outbox.MustOn(bus, "test.terminated", 0, func(ctx context.Context, m outbox.Meta, _ provisioning.AccountTerminated) error { return count(ctx, m) })
-	outbox.MustOn(bus, "test.package", 0, func(ctx context.Context, m outbox.Meta, _ provisioning.AccountPackageChanged) error { return count(ctx, m) })
+	outbox.MustOn(bus, "test.package", 0, func(ctx context.Context, m outbox.Meta, _ provisioning.AccountPackageChanged) error {
+		return count(ctx, m)
+	})
 	outbox.MustOn(bus, "test.domain_added", 0, func(ctx context.Context, m outbox.Meta, _ provisioning.DomainAdded) error { return count(ctx, m) })
 	outbox.MustOn(bus, "test.domain_removed", 0, func(ctx context.Context, m outbox.Meta, _ provisioning.DomainRemoved) error { return count(ctx, m) })
 	outbox.MustOn(bus, "test.sub_added", 0, func(ctx context.Context, m outbox.Meta, _ provisioning.SubdomainAdded) error { return count(ctx, m) })
