@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 
@@ -19,6 +20,8 @@ import (
 	"faktura/panel/core/schema"
 	"faktura/panel/core/settings"
 	"faktura/panel/identity"
+	"faktura/provisioning"
+	"faktura/themes"
 )
 
 // Module is a part of the product main wires in: its migrations, and a
@@ -38,6 +41,8 @@ type App struct {
 	Bus      *outbox.Bus
 	Runner   *automation.Runner
 	Identity *identity.Service
+	Hosting  *provisioning.Service
+	Theme    *themes.Theme
 	Settings *settings.Store
 	Node     string
 	modules  []Module
@@ -71,14 +76,28 @@ func openApp(ctx context.Context, c config.Config, modules []Module, logOut io.W
 		Runner:   automation.NewRunner(h, clock, node, log),
 		Settings: settings.NewStore(h, clock),
 	}
+	if a.Theme, err = themes.Load(c.Themes.Dir); err != nil {
+		h.Close()
+		return nil, err
+	}
+	page, err := fs.ReadFile(a.Theme.FS(), "static/suspended.html")
+	if err != nil {
+		h.Close()
+		return nil, fmt.Errorf("theme: %w", err)
+	}
+	auditLog := audit.New(h, clock)
+	a.Hosting = provisioning.New(h, clock, a.Bus, auditLog, provisioning.Options{Env: provisioning.Env{SuspensionPage: page}})
 	au := c.Auth
-	a.Identity, err = identity.New(h, clock, audit.New(h, clock), a.Settings, identity.Options{
+	a.Identity, err = identity.New(h, clock, auditLog, a.Settings, identity.Options{
 		Argon2:      identity.Argon2Params{MemoryKiB: uint32(au.Argon2MemoryKiB), Iterations: uint32(au.Argon2Iterations), Parallelism: uint8(au.Argon2Parallelism)},
 		SessionIdle: au.SessionIdle, SessionLifetime: au.SessionLifetime, ResetTTL: au.PasswordResetTTL,
-		Throttle: identity.ThrottleLimits{PerAccount: au.LoginLimitAccount, PerIP: au.LoginLimitIP},
+		Throttle:       identity.ThrottleLimits{PerAccount: au.LoginLimitAccount, PerIP: au.LoginLimitIP},
+		CheckNewClient: a.Hosting.CheckNewClient,
 	})
-	if err == nil {
-		err = a.Runner.Register(identity.PruneStep{S: a.Identity})
+	for _, st := range []automation.Step{identity.PruneStep{S: a.Identity}, provisioning.JobsStep{S: a.Hosting, Node: node, Log: log}, provisioning.HealthStep{S: a.Hosting}} {
+		if err == nil {
+			err = a.Runner.Register(st)
+		}
 	}
 	if err != nil {
 		h.Close()
@@ -90,7 +109,7 @@ func openApp(ctx context.Context, c config.Config, modules []Module, logOut io.W
 // MigrationSets lists the core's set, the panel's identity set, then each
 // module's, in wiring order.
 func (a *App) MigrationSets() []db.MigrationSet {
-	sets := []db.MigrationSet{schema.Set, identity.Migrations}
+	sets := []db.MigrationSet{schema.Set, identity.Migrations, provisioning.Migrations}
 	for _, m := range a.modules {
 		if m.Migrations != nil {
 			sets = append(sets, *m.Migrations)

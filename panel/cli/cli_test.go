@@ -143,7 +143,8 @@ func TestRunMigrateEvents(t *testing.T) {
 			if r = faktura(t, dir, env, "migrate"); r.code != 0 || !strings.Contains(r.stdout, "is up to date") {
 				t.Errorf("second migrate: %d %s", r.code, r.stdout)
 			}
-			if r = faktura(t, dir, env, "run", "--at", "2026-11-22"); r.code != 0 || !strings.HasPrefix(r.stdout, "daily run as of 2026-11-22: ok\n  identity.prune  ok") {
+			if r = faktura(t, dir, env, "run", "--at", "2026-11-22"); r.code != 0 || !strings.HasPrefix(r.stdout, "daily run as of 2026-11-22: ok\n  identity.prune ") ||
+				!strings.Contains(r.stdout, "provisioning.jobs    ok") || !strings.Contains(r.stdout, "provisioning.health  ok") {
 				t.Errorf("run: %d %q %s", r.code, r.stdout, r.stderr)
 			}
 			r = faktura(t, dir, env, "run", "--at", "2026-11-22", "--json")
@@ -152,7 +153,7 @@ func TestRunMigrateEvents(t *testing.T) {
 				Status string
 				Steps  []any
 			}
-			if err := json.Unmarshal([]byte(r.stdout), &sum); err != nil || sum.Date != "2026-11-22" || sum.Status != "ok" || len(sum.Steps) != 1 {
+			if err := json.Unmarshal([]byte(r.stdout), &sum); err != nil || sum.Date != "2026-11-22" || sum.Status != "ok" || len(sum.Steps) != 3 {
 				t.Errorf("run --json: %v %+v %q", err, sum, r.stdout)
 			}
 			if r = faktura(t, dir, env, "events", "failed"); r.code != 0 || r.stdout != "no failed events\n" {

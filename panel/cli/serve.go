@@ -17,7 +17,6 @@ import (
 	"faktura/panel/core/mail"
 	"faktura/panel/core/outbox"
 	"faktura/panel/web"
-	"faktura/themes"
 )
 
 func (e *env) serveCmd() *cobra.Command {
@@ -46,13 +45,8 @@ func serve(ctx context.Context, a *App) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s (server.listen): %w", a.Config.Server.Listen, err)
 	}
-	theme, err := themes.Load(a.Config.Themes.Dir)
-	if err != nil {
-		ln.Close()
-		return err
-	}
 	m := a.Config.Mail
-	h := web.New(web.Deps{DB: a.DB, Bus: a.Bus, Log: a.Log, Identity: a.Identity, Theme: theme,
+	h := web.New(web.Deps{DB: a.DB, Bus: a.Bus, Log: a.Log, Identity: a.Identity, Hosting: a.Hosting, Theme: a.Theme,
 		Mail:    mail.NewSender(mail.Options{Host: m.Host, Port: m.Port, TLS: m.TLS, Username: m.Username, Password: m.Password, From: m.From}),
 		BaseURL: a.Config.Server.BaseURL, SessionLifetime: a.Config.Auth.SessionLifetime, ResetTTL: a.Config.Auth.PasswordResetTTL})
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
@@ -63,6 +57,8 @@ func serve(ctx context.Context, a *App) error {
 	var workers sync.WaitGroup
 	d := outbox.NewDispatcher(a.Bus, a.Node, a.Config.OutboxOptions(), a.Log)
 	workers.Go(func() { d.Run(workCtx) })
+	pw := a.Hosting.NewWorker(a.Node, a.Log)
+	workers.Go(func() { pw.Run(workCtx) })
 	if a.Config.Automation.Enabled {
 		s := &automation.Scheduler{Runner: a.Runner, Hour: a.Config.Automation.Hour, Location: a.Config.Location(), Tick: time.Minute}
 		workers.Go(func() { s.Run(workCtx) })

@@ -45,6 +45,10 @@ type Options struct {
 	ResetTTL        time.Duration // a password-reset link lives this long
 	Issuer          string        // shown in authenticator apps
 	Throttle        ThrottleLimits
+	// CheckNewClient, when set, runs in the transaction that creates a
+	// client, with the seller's tenant id; an error refuses the client
+	// (provisioning checks the reseller's state and client limit).
+	CheckNewClient func(ctx context.Context, sellerID int64) error
 }
 
 // Service implements identity on a database.

@@ -41,6 +41,15 @@ const (
 	PermKeysWrite    Perm = "apikeys.write"
 	PermBrand        Perm = "brand.write"
 	PermSecurity     Perm = "security.write"
+	// Hosting: reading accounts, domains and packages; creating, suspending
+	// and terminating them; adding subdomains (a client only where its
+	// package allows); servers (the operator's); reseller accounts and
+	// their limits (the operator's).
+	PermHostingRead   Perm = "hosting.read"
+	PermHostingWrite  Perm = "hosting.write"
+	PermSubdomains    Perm = "subdomains.write"
+	PermServers       Perm = "servers.write"
+	PermResellerLimit Perm = "resellers.write"
 )
 
 type roleKey struct {
@@ -48,19 +57,24 @@ type roleKey struct {
 	role Role
 }
 
-var all = []Perm{PermTenantsRead, PermTenantsWrite, PermUsersRead, PermUsersWrite, PermAuditRead, PermKeysRead, PermKeysWrite, PermBrand, PermSecurity}
+var all = []Perm{PermTenantsRead, PermTenantsWrite, PermUsersRead, PermUsersWrite, PermAuditRead, PermKeysRead, PermKeysWrite, PermBrand, PermSecurity,
+	PermHostingRead, PermHostingWrite, PermSubdomains, PermServers, PermResellerLimit}
+
+// All lists every permission.
+func All() []Perm { return slices.Clone(all) }
 
 // grants lists each role's permissions; a role missing here does not exist
 // for that tenant kind.
 var grants = map[roleKey][]Perm{
 	{tenancy.KindOperator, RoleAdmin}:   all,
-	{tenancy.KindOperator, RoleBilling}: {PermTenantsRead, PermTenantsWrite, PermUsersRead},
-	{tenancy.KindOperator, RoleSupport}: {PermTenantsRead, PermUsersRead},
-	{tenancy.KindOperator, RoleAuditor}: {PermTenantsRead, PermUsersRead, PermAuditRead, PermKeysRead},
-	{tenancy.KindReseller, RoleOwner}:   {PermTenantsRead, PermTenantsWrite, PermUsersRead, PermUsersWrite, PermAuditRead, PermKeysRead, PermKeysWrite, PermBrand},
-	{tenancy.KindReseller, RoleStaff}:   {PermTenantsRead, PermTenantsWrite, PermUsersRead},
-	{tenancy.KindClient, RoleOwner}:     {PermTenantsRead, PermUsersRead, PermUsersWrite, PermKeysRead, PermKeysWrite},
-	{tenancy.KindClient, RoleUser}:      {PermTenantsRead},
+	{tenancy.KindOperator, RoleBilling}: {PermTenantsRead, PermTenantsWrite, PermUsersRead, PermHostingRead, PermResellerLimit},
+	{tenancy.KindOperator, RoleSupport}: {PermTenantsRead, PermUsersRead, PermHostingRead, PermHostingWrite, PermSubdomains},
+	{tenancy.KindOperator, RoleAuditor}: {PermTenantsRead, PermUsersRead, PermAuditRead, PermKeysRead, PermHostingRead},
+	{tenancy.KindReseller, RoleOwner}: {PermTenantsRead, PermTenantsWrite, PermUsersRead, PermUsersWrite, PermAuditRead, PermKeysRead, PermKeysWrite, PermBrand,
+		PermHostingRead, PermHostingWrite, PermSubdomains},
+	{tenancy.KindReseller, RoleStaff}: {PermTenantsRead, PermTenantsWrite, PermUsersRead, PermHostingRead, PermHostingWrite, PermSubdomains},
+	{tenancy.KindClient, RoleOwner}:   {PermTenantsRead, PermUsersRead, PermUsersWrite, PermKeysRead, PermKeysWrite, PermHostingRead, PermSubdomains},
+	{tenancy.KindClient, RoleUser}:    {PermTenantsRead, PermHostingRead},
 }
 
 // RolesFor lists the roles a tenant of kind k can give, most powerful

@@ -276,6 +276,11 @@ func (s *Service) CreateTenant(ctx context.Context, c Caller, in CreateTenantInp
 		case in.Kind == tenancy.KindClient && parent.Kind == tenancy.KindClient:
 			return core.Invalid("parent_id", "a client belongs to the operator or a reseller")
 		}
+		if in.Kind == tenancy.KindClient && s.opt.CheckNewClient != nil {
+			if err := s.opt.CheckNewClient(ctx, parent.ID); err != nil {
+				return err
+			}
+		}
 		now := s.now()
 		t = Tenant{Kind: in.Kind, ParentID: &parent.ID, Name: in.Name, Email: in.Email, Country: in.Country,
 			Language: in.Language, Status: StatusActive, CreatedAt: now, UpdatedAt: now}

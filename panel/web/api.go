@@ -189,8 +189,7 @@ func (s *Server) apiMe(c echo.Context) error {
 		return err
 	}
 	v := meView{APIKeyID: caller.APIKeyID, Role: caller.Role, Tenant: t, Permissions: []identity.Perm{}}
-	for _, p := range []identity.Perm{identity.PermTenantsRead, identity.PermTenantsWrite, identity.PermUsersRead, identity.PermUsersWrite,
-		identity.PermAuditRead, identity.PermKeysRead, identity.PermKeysWrite, identity.PermBrand, identity.PermSecurity} {
+	for _, p := range identity.All() {
 		if caller.Can(p) {
 			v.Permissions = append(v.Permissions, p)
 		}

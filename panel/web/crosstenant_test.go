@@ -18,14 +18,21 @@ import (
 type reach int
 
 const (
-	public   reach = iota // no tenant data (sign-in, probes, the OpenAPI document)
-	own                   // acts only on the caller's own account or tenant
-	listing               // lists the caller's scope: another tenant's names must not appear
-	creating              // creates in a tenant named in the input: another tenant's id must be refused
-	tenantID              // :id is a tenant
-	userID                // :id is a user
-	keyID                 // :id is an API key
+	public     reach = iota // no tenant data (sign-in, probes, the OpenAPI document)
+	own                     // acts only on the caller's own account or tenant
+	listing                 // lists the caller's scope: another tenant's names must not appear
+	creating                // creates in a tenant named in the input: another tenant's id must be refused
+	tenantID                // :id is a tenant
+	userID                  // :id is a user
+	keyID                   // :id is an API key
+	accountID               // :id is a hosting account
+	domainID                // :id is a domain or subdomain
+	resellerID              // :id is a reseller account
+	serverID                // :id is a server (the operator's alone)
 )
+
+// objectIDs are the kinds whose probes must answer 404 or 403.
+var objectIDs = []reach{tenantID, userID, keyID, accountID, domainID, resellerID, serverID}
 
 // crossTenant classifies every route. A new route fails the suite until
 // it is added here: one line.
@@ -35,32 +42,45 @@ var crossTenant = map[string]reach{
 	"GET /login":               public, "POST /login": public, "GET /login/2fa": public, "POST /login/2fa": public, "POST /logout": own,
 	"GET /password/forgot": public, "POST /password/forgot": public, "GET /password/reset": public, "POST /password/reset": public,
 
-	"GET /":                     listing,
-	"GET /tenants":              listing,
-	"GET /tenants/new":          listing,
-	"POST /tenants/new":         creating,
-	"GET /tenants/:id":          tenantID,
-	"POST /tenants/:id":         tenantID,
-	"GET /users":                listing,
-	"GET /users/new":            creating,
-	"POST /users/new":           creating,
-	"GET /users/:id":            userID,
-	"POST /users/:id":           userID,
-	"GET /apikeys":              listing,
-	"POST /apikeys":             own,
-	"POST /apikeys/:id/revoke":  keyID,
-	"GET /audit":                listing,
-	"GET /brand":                own,
-	"POST /brand":               own,
-	"GET /settings/security":    own,
-	"POST /settings/security":   own,
-	"GET /profile":              own,
-	"POST /profile":             own,
-	"POST /profile/password":    own,
-	"GET /profile/2fa":          own,
-	"POST /profile/2fa":         own,
-	"POST /profile/2fa/disable": own,
-	"POST /profile/signout-all": own,
+	"GET /":                       listing,
+	"GET /tenants":                listing,
+	"GET /tenants/new":            listing,
+	"POST /tenants/new":           creating,
+	"GET /tenants/:id":            tenantID,
+	"POST /tenants/:id":           tenantID,
+	"GET /users":                  listing,
+	"GET /users/new":              creating,
+	"POST /users/new":             creating,
+	"GET /users/:id":              userID,
+	"POST /users/:id":             userID,
+	"GET /apikeys":                listing,
+	"POST /apikeys":               own,
+	"POST /apikeys/:id/revoke":    keyID,
+	"GET /audit":                  listing,
+	"GET /brand":                  own,
+	"POST /brand":                 own,
+	"GET /settings/security":      own,
+	"POST /settings/security":     own,
+	"GET /hosting":                listing,
+	"GET /hosting/new":            listing,
+	"POST /hosting/new":           creating,
+	"GET /hosting/:id":            accountID,
+	"POST /hosting/:id/:action":   accountID,
+	"GET /packages":               listing,
+	"POST /packages":              own,
+	"GET /servers":                listing,
+	"POST /servers":               creating,
+	"POST /servers/:id/test":      serverID,
+	"GET /reseller-accounts":      listing,
+	"POST /reseller-accounts":     creating,
+	"POST /reseller-accounts/:id": resellerID,
+	"GET /profile":                own,
+	"POST /profile":               own,
+	"POST /profile/password":      own,
+	"GET /profile/2fa":            own,
+	"POST /profile/2fa":           own,
+	"POST /profile/2fa/disable":   own,
+	"POST /profile/signout-all":   own,
 
 	"GET /api/v1/me":             listing,
 	"GET /api/v1/tenants":        listing,
@@ -75,7 +95,28 @@ var crossTenant = map[string]reach{
 	"GET /api/v1/apikeys":        listing,
 	"POST /api/v1/apikeys":       creating,
 	"DELETE /api/v1/apikeys/:id": keyID,
+
+	"GET /api/v1/accounts":                       listing,
+	"POST /api/v1/accounts":                      creating,
+	"GET /api/v1/accounts/:id":                   accountID,
+	"POST /api/v1/accounts/:id/domains":          accountID,
+	"POST /api/v1/accounts/:id/:action":          accountID,
+	"GET /api/v1/domains/:id":                    domainID,
+	"DELETE /api/v1/domains/:id":                 domainID,
+	"POST /api/v1/domains/:id/subdomains":        domainID,
+	"GET /api/v1/packages":                       listing,
+	"POST /api/v1/packages":                      own,
+	"GET /api/v1/servers":                        listing,
+	"POST /api/v1/servers":                       creating,
+	"POST /api/v1/servers/:id/test":              serverID,
+	"GET /api/v1/reseller-accounts":              listing,
+	"POST /api/v1/reseller-accounts":             creating,
+	"PATCH /api/v1/reseller-accounts/:id":        resellerID,
+	"POST /api/v1/reseller-accounts/:id/:action": resellerID,
 }
+
+// accountActions are the actions probed on another tenant's account.
+var accountActions = []string{"suspend", "unsuspend", "terminate", "retry", "package", "password", "domains", "subdomains", "remove-domain"}
 
 // routeKeys lists the registered routes as "METHOD path", without echo's
 // not-found catch-alls.
@@ -121,11 +162,14 @@ func TestCrossTenant(t *testing.T) {
 			parent  int64 // a seller outside the actor's scope, for creating
 			child   int64 // a tenant outside the actor's scope, for creating
 		}
+		foreign := map[reach][]int64{accountID: {w.acctB.ID}, domainID: {w.domB.ID, w.subB.ID}, serverID: {w.server.ID}}
 		actors := []actor{
 			{"reseller A", reseller, w.keyA, map[reach][]int64{
-				tenantID: {w.resB.ID, w.cliB.ID}, userID: {w.ownerB.ID, w.ownerCliB.ID, w.usB.ID}, keyID: {w.keyIDB, w.keyIDCliB}}, w.resB.ID, w.cliB.ID},
+				tenantID: {w.resB.ID, w.cliB.ID}, userID: {w.ownerB.ID, w.ownerCliB.ID, w.usB.ID}, keyID: {w.keyIDB, w.keyIDCliB},
+				accountID: foreign[accountID], domainID: foreign[domainID], serverID: foreign[serverID], resellerID: {w.raB.ID}}, w.resB.ID, w.cliB.ID},
 			{"client of A", client, w.keyCliA, map[reach][]int64{
-				tenantID: {w.resA.ID, w.resB.ID, w.cliB.ID}, userID: {w.ownerA.ID, w.ownerB.ID, w.usB.ID}, keyID: {w.keyIDA, w.keyIDB}}, w.resA.ID, w.resA.ID},
+				tenantID: {w.resA.ID, w.resB.ID, w.cliB.ID}, userID: {w.ownerA.ID, w.ownerB.ID, w.usB.ID}, keyID: {w.keyIDA, w.keyIDB},
+				accountID: foreign[accountID], domainID: foreign[domainID], serverID: foreign[serverID], resellerID: {w.raA.ID, w.raB.ID}}, w.resA.ID, w.resA.ID},
 		}
 		counts := map[reach]int{}
 		requests := 0
@@ -138,9 +182,11 @@ func TestCrossTenant(t *testing.T) {
 					requests++
 					label := fmt.Sprintf("%s: %s %s", a.name, method, res.path)
 					switch {
-					case strings.Contains(res.body, secret) || strings.Contains(res.body, "owner@b.test"):
+					case strings.Contains(res.body, secret) || strings.Contains(res.body, "owner@b.test") || strings.Contains(res.body, "bravo"):
 						t.Errorf("%s shows tenant B's data (status %d)", label, res.status)
-					case (kind == tenantID || kind == userID || kind == keyID) && res.status != http.StatusNotFound && res.status != http.StatusForbidden:
+					case res.refusal && res.status < 400:
+						t.Errorf("%s = %d, want a refusal", label, res.status)
+					case !res.refusal && slices.Contains(objectIDs, kind) && res.status != http.StatusNotFound && res.status != http.StatusForbidden:
 						t.Errorf("%s = %d, want 404 or 403", label, res.status)
 					case kind == creating && res.status < 400:
 						t.Errorf("%s = %d, want a refusal", label, res.status)
@@ -165,9 +211,28 @@ func TestCrossTenant(t *testing.T) {
 		if n := w.count("users", "email LIKE ?", "%intruder%"); n != 0 {
 			t.Errorf("%d users created across tenants", n)
 		}
-		covered := counts[tenantID] + counts[userID] + counts[keyID] + counts[creating] + counts[listing]
+		w.work()
+		if n := w.count("accounts", "id = ? AND state = 'active' AND target = 'active' AND package_id = ?", w.acctB.ID, w.pkg.ID); n != 1 {
+			t.Error("tenant B's account was changed across tenants")
+		}
+		if n := w.count("domains", "account_id = ? AND state = 'active' AND target = 'active'", w.acctB.ID); n != 2 {
+			t.Errorf("tenant B's account has %d active domains after the probes, want 2", n)
+		}
+		if n := w.count("provisioning_jobs", "account_id = ? AND action <> 'create' AND action <> 'add_site'", w.acctB.ID); n != 0 {
+			t.Errorf("%d jobs queued on tenant B's account across tenants", n)
+		}
+		if n := w.count("reseller_accounts", "state = 'active'"); n != 2 {
+			t.Errorf("active reseller accounts = %d, want 2", n)
+		}
+		if n := w.count("accounts", "username LIKE ?", "%intruder%") + w.count("servers", "name LIKE ?", "%ntruder%") + w.count("domains", "name LIKE ?", "%hacked%"); n != 0 {
+			t.Errorf("%d accounts, servers or domains created across tenants", n)
+		}
+		covered := 0
+		for _, k := range append(objectIDs, creating, listing) {
+			covered += counts[k]
+		}
 		t.Logf("cross-tenant suite: %d routes classified; %d endpoints covered (%d take an object id, %d create in a named tenant, %d list a scope), %d act only on the caller's own account, %d public; %d requests",
-			len(routes), covered, counts[tenantID]+counts[userID]+counts[keyID], counts[creating], counts[listing], counts[own], counts[public], requests)
+			len(routes), covered, covered-counts[creating]-counts[listing], counts[creating], counts[listing], counts[own], counts[public], requests)
 		fmt.Printf("cross-tenant endpoints covered: %d (%s)\n", covered, dbName(h))
 	})
 }
@@ -175,9 +240,10 @@ func TestCrossTenant(t *testing.T) {
 func dbName(h *db.Handle) string { return string(h.Dialect) }
 
 type probeResult struct {
-	path   string
-	status int
-	body   string
+	path    string
+	status  int
+	body    string
+	refusal bool // any 4xx will do (a field error that names nothing of B's)
 }
 
 // probe sends the requests that aim one route at objects outside the
@@ -194,15 +260,51 @@ func (w *world) probe(page *browser, key, method, path string, kind reach, ids [
 		default:
 			r = page.post(p, form)
 		}
-		return probeResult{p, r.status, r.body}
+		return probeResult{path: p, status: r.status, body: r.body}
 	}
 	var out []probeResult
 	switch kind {
-	case tenantID, userID, keyID:
+	case tenantID, userID, keyID, accountID, domainID, resellerID, serverID:
 		for _, id := range ids {
 			p := strings.Replace(path, ":id", strconv.FormatInt(id, 10), 1)
-			out = append(out, send(p, url.Values{"name": {"Hacked"}, "email": {"hacked@x.test"}, "status": {"closed"}},
-				map[string]any{"name": "Hacked"}))
+			actions := []string{""}
+			if strings.Contains(p, ":action") {
+				actions = accountActions
+				if kind == resellerID {
+					actions = []string{"suspend", "unsuspend", "terminate"}
+				}
+			}
+			for _, a := range actions {
+				ap := strings.Replace(p, ":action", a, 1)
+				form := url.Values{"name": {"Hacked"}, "email": {"hacked@x.test"}, "status": {"closed"}, "reason": {"manual"},
+					"package_id": {strconv.FormatInt(w.pkg.ID, 10)}, "password": {testPassword}, "label": {"hacked"},
+					"domain_id": {strconv.FormatInt(w.domB.ID, 10)}, "action": {a}, "tenant_id": {strconv.FormatInt(id, 10)}}
+				var body any = map[string]any{"name": "Hacked"}
+				switch {
+				case kind == accountID && strings.HasSuffix(ap, "/domains"):
+					body, form["name"] = map[string]any{"name": "hacked.example"}, []string{"hacked.example"}
+				case kind == accountID && a != "":
+					body = map[string]any{"reason": "manual", "package_id": w.pkg.ID, "password": testPassword}
+				case kind == domainID:
+					body = map[string]any{"label": "hacked"}
+				case kind == resellerID && a != "":
+					body = map[string]any{"reason": "manual"}
+				case kind == resellerID:
+					body = map[string]any{"tenant_id": id, "package": "hacked", "max_clients": 1}
+				}
+				r := send(ap, form, body)
+				r.refusal = strings.HasSuffix(ap, "/subdomains") // "no such domain in your scope" is a field error
+				out = append(out, r)
+			}
+		}
+		// The caller's own account with tenant B's domain in the form.
+		if kind == accountID && method == http.MethodPost && !api {
+			own := w.acctA.ID
+			for _, a := range []string{"subdomains", "remove-domain"} {
+				r := send("/hosting/"+strconv.FormatInt(own, 10)+"/"+a, url.Values{"domain_id": {strconv.FormatInt(w.domB.ID, 10)}, "label": {"hacked"}}, nil)
+				r.refusal = true
+				out = append(out, r)
+			}
 		}
 	case listing:
 		out = append(out, send(path+"?q=Bravo", nil, nil), send(path, nil, nil))
@@ -225,6 +327,18 @@ func (w *world) probe(page *browser, key, method, path string, kind reach, ids [
 			out = append(out, send(path, nil, map[string]any{"tenant_id": child, "email": "intruder@x.test", "role": "owner", "password": testPassword}))
 		case "/api/v1/apikeys":
 			out = append(out, send(path, nil, map[string]any{"tenant_id": child, "role": "owner", "name": "intruder"}))
+		case "/hosting/new":
+			out = append(out, send(path, url.Values{"tenant_id": {cid}, "package_id": {strconv.FormatInt(w.pkg.ID, 10)}, "username": {"intruder"}}, nil))
+		case "/api/v1/accounts":
+			out = append(out, send(path, nil, map[string]any{"tenant_id": child, "package_id": w.pkg.ID, "username": "intruder"}))
+		case "/servers":
+			out = append(out, send(path, url.Values{"name": {"Intruder"}, "driver": {"noop"}, "settings": {"{}"}}, nil))
+		case "/api/v1/servers":
+			out = append(out, send(path, nil, map[string]any{"name": "Intruder", "driver": "noop"}))
+		case "/reseller-accounts":
+			out = append(out, send(path, url.Values{"tenant_id": {pid}, "package": {"intruder"}}, nil))
+		case "/api/v1/reseller-accounts":
+			out = append(out, send(path, nil, map[string]any{"tenant_id": parent, "package": "intruder"}))
 		default:
 			w.t.Errorf("no cross-tenant probe for creating route %s %s", method, path)
 		}

@@ -23,10 +23,12 @@ import (
 	"faktura/panel/core/settings"
 	"faktura/panel/core/tenancy"
 	"faktura/panel/identity"
+	"faktura/provisioning"
+	_ "faktura/provisioning/noop"
 	"faktura/themes"
 )
 
-var testSets = []db.MigrationSet{schema.Set, identity.Migrations}
+var testSets = []db.MigrationSet{schema.Set, identity.Migrations, provisioning.Migrations}
 
 // fastArgon keeps password hashing cheap in tests; the format and the
 // verification are the same as in production.
@@ -52,6 +54,13 @@ type world struct {
 	keyA, keyCliA, keyB       string
 	keyIDA, keyIDB, keyIDCliB int64
 	adminKey                  string
+
+	hosting                *provisioning.Service
+	server                 provisioning.Server
+	pkg                    provisioning.Package
+	raA, raB               provisioning.ResellerAccount
+	acctA, acctB           provisioning.Account // accounts of cliA and cliB, with a domain and a subdomain each
+	domA, domB, subA, subB provisioning.Domain
 }
 
 type worldOpts struct {
@@ -74,9 +83,11 @@ func newWorld(t *testing.T, h *db.Handle, o worldOpts) *world {
 		o.mail = mail.NewSender(mail.Options{})
 	}
 	var logs bytes.Buffer
-	s := New(Deps{DB: h, Bus: outbox.NewBus(h, clock), Log: slog.New(slog.NewJSONHandler(&logs, nil)), Identity: id, Theme: theme,
+	bus := outbox.NewBus(h, clock)
+	hosting := provisioning.New(h, clock, bus, audit.New(h, clock), provisioning.Options{})
+	s := New(Deps{DB: h, Bus: bus, Log: slog.New(slog.NewJSONHandler(&logs, nil)), Identity: id, Hosting: hosting, Theme: theme,
 		Mail: o.mail, BaseURL: "http://panel.test", SessionLifetime: 24 * time.Hour, ResetTTL: time.Hour})
-	w := &world{t: t, h: h, s: s, id: id, clock: clock, logs: &logs}
+	w := &world{t: t, h: h, s: s, id: id, clock: clock, logs: &logs, hosting: hosting}
 	w.srv = httptest.NewServer(s)
 	t.Cleanup(func() { w.srv.Close(); s.Wait() })
 	w.seed()
@@ -124,6 +135,55 @@ func (w *world) seed() {
 	w.keyB, w.keyIDB = key(w.resB, identity.RoleOwner)
 	_, w.keyIDCliB = key(w.cliB, identity.RoleOwner)
 	w.adminKey, _ = key(identity.Tenant{ID: tenancy.OperatorID}, identity.RoleAdmin)
+	w.seedHosting()
+}
+
+// seedHosting gives both resellers a reseller account and each client an
+// account with a domain and a subdomain on a noop server.
+func (w *world) seedHosting() {
+	t, ctx, hs := w.t, context.Background(), w.hosting
+	op := identity.SystemCaller("test").Scope
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var err error
+	w.server, err = hs.CreateServer(ctx, provisioning.ServerInput{Name: "web-noop", Driver: "noop", Settings: []byte(`{"label":"web"}`)})
+	must(err)
+	w.pkg, err = hs.CreatePackage(ctx, op, provisioning.PackageInput{Code: "std", Name: "Standard", DiskMB: 1000, TrafficMB: 1000, ClientSubdomains: true})
+	must(err)
+	w.raA, err = hs.CreateReseller(ctx, op, provisioning.ResellerInput{TenantID: w.resA.ID, Package: "reseller-a", MaxClients: 10})
+	must(err)
+	w.raB, err = hs.CreateReseller(ctx, op, provisioning.ResellerInput{TenantID: w.resB.ID, Package: "reseller-b", MaxClients: 10})
+	must(err)
+	mk := func(tn identity.Tenant, user, domain string) (provisioning.Account, provisioning.Domain, provisioning.Domain) {
+		a, err := hs.CreateAccount(ctx, op, provisioning.CreateAccountInput{TenantID: tn.ID, PackageID: w.pkg.ID, Username: user, Domain: domain})
+		must(err)
+		doms, err := hs.Domains(ctx, op, a.ID)
+		must(err)
+		sub, err := hs.AddSubdomain(ctx, op, doms[0].ID, "blog")
+		must(err)
+		return a, doms[0], sub
+	}
+	w.acctA, w.domA, w.subA = mk(w.cliA, "alpha", "alpha-client.example")
+	w.acctB, w.domB, w.subB = mk(w.cliB, "bravosecret", "bravo-secret.example")
+	w.work()
+}
+
+// work runs the provisioning jobs that are due.
+func (w *world) work() {
+	wk := w.hosting.NewWorker("test", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	for {
+		n, err := wk.RunOnce(context.Background())
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+	}
 }
 
 // browser is a cookie-keeping client that does not follow redirects.

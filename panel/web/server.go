@@ -24,6 +24,7 @@ import (
 	"faktura/panel/core/mail"
 	"faktura/panel/core/outbox"
 	"faktura/panel/identity"
+	"faktura/provisioning"
 	"faktura/themes"
 )
 
@@ -33,6 +34,7 @@ type Deps struct {
 	Bus             *outbox.Bus
 	Log             *slog.Logger
 	Identity        *identity.Service
+	Hosting         *provisioning.Service
 	Theme           *themes.Theme
 	Mail            *mail.Sender
 	BaseURL         string        // public address, for e-mailed links and Secure cookies

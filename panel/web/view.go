@@ -159,6 +159,14 @@ func (s *Server) nav(c echo.Context, caller identity.Caller) []navItem {
 	if caller.Scope.Kind != tenancy.KindClient {
 		add("/tenants?kind=client", "nav.clients", identity.PermTenantsRead, strings.HasPrefix(path, "/tenants") && query != "reseller")
 	}
+	add("/hosting", "nav.hosting", identity.PermHostingRead, strings.HasPrefix(path, "/hosting"))
+	if caller.Scope.Kind != tenancy.KindClient {
+		add("/packages", "nav.packages", identity.PermHostingRead, path == "/packages")
+	}
+	if caller.Scope.Kind == tenancy.KindOperator {
+		add("/reseller-accounts", "nav.reseller_accounts", identity.PermHostingRead, path == "/reseller-accounts")
+		add("/servers", "nav.servers", identity.PermHostingRead, path == "/servers")
+	}
 	add("/users", "nav.users", identity.PermUsersRead, strings.HasPrefix(path, "/users"))
 	add("/apikeys", "nav.apikeys", identity.PermKeysRead, strings.HasPrefix(path, "/apikeys"))
 	add("/audit", "nav.audit", identity.PermAuditRead, path == "/audit")
