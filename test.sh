@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one test command: installs what the tests need (Debian packages), starts
 # a throwaway MariaDB on a loopback port, runs go vet and every test on SQLite
-# and MariaDB, checks install.sh --dry-run, and stops MariaDB on exit.
+# and MariaDB (nginx and Chromium run as plain processes in the tests),
+# checks install.sh --dry-run, and stops MariaDB on exit.
 #
 #   ./test.sh            all tests
 #   ./test.sh --bench    the benchmarks, with figures, on SQLite and MariaDB
@@ -28,6 +29,9 @@ command -v mariadbd >/dev/null 2>&1 || need+=(mariadb-server)
 command -v mariadb >/dev/null 2>&1 || need+=(mariadb-client)
 # Chromium for the browser tests (chromedp drives it headless).
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# nginx for the provisioning driver's integration test (run as a plain
+# process under a temporary prefix; the system service is not used).
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "test.sh: missing ${need[*]}; run as root or install them" >&2; exit 1
@@ -82,6 +86,8 @@ if [ "$mode" = bench ]; then
   go test -run '^$' -bench . -benchtime "${BENCHTIME:-3s}" "${extra[@]:-./...}"
   exit $?
 fi
+
+export PATH="$PATH:/usr/sbin"
 
 # --- vet, tests -------------------------------------------------------------
 log "go vet ./..."

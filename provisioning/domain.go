@@ -124,16 +124,19 @@ func (s *Service) checkNameFree(ctx context.Context, accountID int64, name, fiel
 	q := s.db.Conn(ctx).Where("name_key IS NOT NULL").
 		Where(s.db.Conn(ctx).Where("name_key = ?", name).
 			Or("account_id <> ? AND name_key IN ?", accountID, above).
-			Or("account_id <> ? AND name_key LIKE ?"+db.LikeEscape, accountID, db.Suffix("."+name))).Limit(1)
+			Or("account_id <> ? AND name_key LIKE ?"+db.LikeEscape, accountID, db.Suffix("."+name))).Limit(20)
 	if err := q.Find(&clash).Error; err != nil {
 		return fmt.Errorf("check domain %s: %w", name, err)
 	}
-	switch {
-	case len(clash) == 0:
+	if len(clash) == 0 {
 		return nil
-	case clash[0].Name == name:
-		return core.Invalid(field, "%s is already on this panel", name)
-	case strings.HasSuffix(name, "."+clash[0].Name):
+	}
+	for _, c := range clash {
+		if c.Name == name {
+			return core.Invalid(field, "%s is already on this panel", name)
+		}
+	}
+	if strings.HasSuffix(name, "."+clash[0].Name) {
 		return core.Invalid(field, "%s lies under a domain of another account", name)
 	}
 	return core.Invalid(field, "%s lies above a domain of another account", name)

@@ -24,6 +24,7 @@ import (
 	"faktura/panel/core/tenancy"
 	"faktura/panel/identity"
 	"faktura/provisioning"
+	_ "faktura/provisioning/nginx"
 	_ "faktura/provisioning/noop"
 	"faktura/themes"
 )

@@ -1,0 +1,162 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"faktura/panel/core/db"
+	"faktura/panel/core/db/dbtest"
+)
+
+// TestHostingAPI: a reseller creates an account for its client over the
+// API; bad input names the field and writes nothing; the client sees its
+// account and adds a subdomain where the package allows; actions move the
+// target state.
+func TestHostingAPI(t *testing.T) {
+	dbtest.Each(t, testSets, func(t *testing.T, h *db.Handle) {
+		w := newWorld(t, h, worldOpts{})
+		pkg := w.pkg.ID
+		bad := []struct {
+			name, path, field string
+			body              map[string]any
+		}{
+			{"invalid domain", "/api/v1/accounts", "domain", map[string]any{"tenant_id": w.cliA.ID, "package_id": pkg, "username": "newone", "domain": "no spaces.com"}},
+			{"domain taken", "/api/v1/accounts", "domain", map[string]any{"tenant_id": w.cliA.ID, "package_id": pkg, "username": "newone", "domain": "bravo-secret.example"}},
+			{"bad user name", "/api/v1/accounts", "username", map[string]any{"tenant_id": w.cliA.ID, "package_id": pkg, "username": "1x"}},
+			{"unknown field", "/api/v1/accounts", "quota", map[string]any{"tenant_id": w.cliA.ID, "package_id": pkg, "username": "newone", "quota": 5}},
+			{"wrong type", "/api/v1/accounts", "package_id", map[string]any{"tenant_id": w.cliA.ID, "package_id": "std", "username": "newone"}},
+			{"domain under another tenant's", "/api/v1/accounts/" + itoa(w.acctA.ID) + "/domains", "name", map[string]any{"name": "shop.bravo-secret.example"}},
+			{"label with a dot", "/api/v1/domains/" + itoa(w.domA.ID) + "/subdomains", "label", map[string]any{"label": "a.b"}},
+			{"bad reason", "/api/v1/accounts/" + itoa(w.acctA.ID) + "/suspend", "reason", map[string]any{"reason": "because"}},
+		}
+		before := w.count("accounts", "") + w.count("domains", "") + w.count("provisioning_jobs", "")
+		for _, tc := range bad {
+			r := w.api(w.keyA, http.MethodPost, tc.path, tc.body)
+			var e struct {
+				Error struct {
+					Fields map[string]string `json:"fields"`
+				} `json:"error"`
+			}
+			json.Unmarshal([]byte(r.body), &e)
+			if r.status != http.StatusUnprocessableEntity || e.Error.Fields[tc.field] == "" {
+				t.Errorf("%s: %d %s, want 422 naming %s", tc.name, r.status, r.body, tc.field)
+			}
+		}
+		if after := w.count("accounts", "") + w.count("domains", "") + w.count("provisioning_jobs", ""); after != before {
+			t.Errorf("refused requests wrote rows: %d -> %d", before, after)
+		}
+
+		r := w.api(w.keyA, http.MethodPost, "/api/v1/accounts", map[string]any{"tenant_id": w.cliA.ID, "package_id": pkg, "username": "shop", "domain": "Ålborg-Shop.dk"}, "Idempotency-Key", "acct-1")
+		if r.status != http.StatusAccepted || !strings.Contains(r.body, `"state":"pending"`) || !strings.Contains(r.body, "xn--") {
+			t.Fatalf("create account: %d %s", r.status, r.body)
+		}
+		again := w.api(w.keyA, http.MethodPost, "/api/v1/accounts", map[string]any{"tenant_id": w.cliA.ID, "package_id": pkg, "username": "shop", "domain": "Ålborg-Shop.dk"}, "Idempotency-Key", "acct-1")
+		if again.header.Get("Idempotent-Replayed") != "true" || w.count("accounts", "username = 'shop'") != 1 {
+			t.Errorf("a retried create made another account (replayed %q)", again.header.Get("Idempotent-Replayed"))
+		}
+		var acct struct {
+			ID      int64 `json:"id"`
+			Domains []struct {
+				ID          int64  `json:"id"`
+				DisplayName string `json:"display_name"`
+			} `json:"domains"`
+		}
+		json.Unmarshal([]byte(r.body), &acct)
+		w.work()
+		r = w.api(w.keyCliA, http.MethodGet, "/api/v1/accounts/"+itoa(acct.ID), nil)
+		if r.status != http.StatusOK || !strings.Contains(r.body, `"state":"active"`) || !strings.Contains(r.body, "ålborg-shop.dk") {
+			t.Fatalf("client reads its account: %d %s", r.status, r.body)
+		}
+		// The client may add a subdomain (the package allows it) but not
+		// suspend, nor add a domain.
+		if r = w.api(w.keyCliA, http.MethodPost, "/api/v1/domains/"+itoa(acct.Domains[0].ID)+"/subdomains", map[string]any{"label": "blog"}); r.status != http.StatusAccepted {
+			t.Errorf("client adds a subdomain: %d %s", r.status, r.body)
+		}
+		if r = w.api(w.keyCliA, http.MethodPost, "/api/v1/accounts/"+itoa(acct.ID)+"/suspend", map[string]any{"reason": "manual"}); r.status != http.StatusForbidden {
+			t.Errorf("client suspends: %d, want 403", r.status)
+		}
+		if r = w.api(w.keyCliA, http.MethodPost, "/api/v1/accounts/"+itoa(acct.ID)+"/domains", map[string]any{"name": "more.example"}); r.status != http.StatusForbidden {
+			t.Errorf("client adds a domain: %d, want 403", r.status)
+		}
+		r = w.api(w.keyA, http.MethodPost, "/api/v1/accounts/"+itoa(acct.ID)+"/suspend", map[string]any{"reason": "abuse"})
+		if r.status != http.StatusAccepted || !strings.Contains(r.body, `"target":"suspended"`) {
+			t.Errorf("reseller suspends: %d %s", r.status, r.body)
+		}
+		if r = w.api(w.keyA, http.MethodPost, "/api/v1/accounts/"+itoa(acct.ID)+"/suspend", map[string]any{"reason": "abuse"}); r.status != http.StatusPreconditionFailed {
+			t.Errorf("second suspension: %d %s, want 412", r.status, r.body)
+		}
+		w.work()
+		if n := w.count("outbox_events", "aggregate = ? AND name = ?", "account:"+itoa(acct.ID), "provisioning.account_suspended"); n != 1 {
+			t.Errorf("AccountSuspended events = %d, want 1", n)
+		}
+		// Only the operator registers servers and changes reseller limits.
+		if r = w.api(w.keyA, http.MethodPost, "/api/v1/servers", map[string]any{"name": "mine", "driver": "noop"}); r.status != http.StatusForbidden {
+			t.Errorf("reseller registers a server: %d", r.status)
+		}
+		r = w.api(w.adminKey, http.MethodPost, "/api/v1/servers", map[string]any{"name": "web2", "driver": "nginx", "settings": map[string]any{"listen": "eighty"}})
+		if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "settings.listen") {
+			t.Errorf("bad nginx settings: %d %s", r.status, r.body)
+		}
+		r = w.api(w.adminKey, http.MethodPost, "/api/v1/servers/"+itoa(w.server.ID)+"/test", nil)
+		if r.status != http.StatusOK || !strings.Contains(r.body, `"health":"ok"`) {
+			t.Errorf("test connection: %d %s", r.status, r.body)
+		}
+	})
+}
+
+// TestHostingPages: the admin creates an account through the form, sees
+// it pending and then active, adds a domain, suspends it and sees the
+// reason; a bad domain shows a field error; a package name is escaped.
+func TestHostingPages(t *testing.T) {
+	dbtest.Each(t, testSets, func(t *testing.T, h *db.Handle) {
+		w := newWorld(t, h, worldOpts{})
+		admin := w.signIn("admin@op.test")
+		r := admin.post("/packages", url.Values{"code": {"xss"}, "name": {"<script>alert(1)</script>"}, "disk_mb": {"10"}})
+		if r.status != http.StatusSeeOther {
+			t.Fatalf("create package: %d %s", r.status, r.body)
+		}
+		if r = admin.get("/packages"); strings.Contains(r.body, "<script>alert") || !strings.Contains(r.body, "&lt;script&gt;") {
+			t.Error("package name not escaped on /packages")
+		}
+		r = admin.post("/hosting/new", url.Values{"tenant_id": {strconv.FormatInt(w.cliA.ID, 10)}, "package_id": {strconv.FormatInt(w.pkg.ID, 10)}, "server_id": {"0"}, "username": {"formuser"}, "domain": {"form-user.example"}})
+		if r.status != http.StatusSeeOther || !strings.HasPrefix(r.location, "/hosting/") {
+			t.Fatalf("create account: %d %s", r.status, r.body)
+		}
+		page := r.location
+		if r = admin.get(page); !strings.Contains(r.body, `id="target"`) {
+			t.Errorf("a new account does not show its change in progress: %s", r.body)
+		}
+		w.work()
+		r = admin.get(page)
+		if !strings.Contains(r.body, "form-user.example") || strings.Contains(r.body, `id="target"`) {
+			t.Errorf("account page after the server acted: %s", r.body)
+		}
+		r = admin.post(page+"/domains", url.Values{"name": {"not a domain"}})
+		if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, `class="ferr"`) {
+			t.Errorf("bad domain: %d, want 422 with a field error", r.status)
+		}
+		if r = admin.post(page+"/suspend", url.Values{"reason": {"nonpayment"}}); r.status != http.StatusSeeOther {
+			t.Fatalf("suspend: %d %s", r.status, r.body)
+		}
+		w.work()
+		if r = admin.get(page); !strings.Contains(r.body, "non-payment") {
+			t.Errorf("suspended account page lacks the reason")
+		}
+		for _, p := range []string{"/hosting", "/hosting/new", "/servers", "/packages", "/reseller-accounts"} {
+			if r = admin.get(p); r.status != http.StatusOK {
+				t.Errorf("GET %s = %d", p, r.status)
+			}
+		}
+		client := w.signIn("owner@clienta.test")
+		if r = client.get("/hosting"); !strings.Contains(r.body, "alpha") || !strings.Contains(r.body, "formuser") {
+			t.Errorf("client's hosting list: %s", r.body)
+		}
+		if r = client.get("/servers"); r.status != http.StatusForbidden {
+			t.Errorf("client GET /servers = %d, want 403", r.status)
+		}
+	})
+}
