@@ -167,15 +167,33 @@ func (s *Service) CreateServer(ctx context.Context, in ServerInput) (Server, err
 	return srv, err
 }
 
+// UpdateServerInput changes a server; absent fields stay as they are. The
+// driver of a server never changes.
+type UpdateServerInput struct {
+	Name     *string         `json:"name"`
+	Settings json.RawMessage `json:"settings"`
+	Capacity *int            `json:"capacity"`
+	Enabled  *bool           `json:"enabled"`
+}
+
 // UpdateServer changes a server's name, settings, capacity or state.
-func (s *Service) UpdateServer(ctx context.Context, id int64, in ServerInput) (Server, error) {
+func (s *Service) UpdateServer(ctx context.Context, id int64, up UpdateServerInput) (Server, error) {
 	var srv Server
 	err := s.tx(ctx, func(ctx context.Context) error {
 		var err error
 		if srv, err = s.GetServer(ctx, id); err != nil {
 			return err
 		}
-		in.Driver = srv.Driver
+		in := ServerInput{Name: srv.Name, Driver: srv.Driver, Settings: json.RawMessage(srv.Settings), Capacity: srv.Capacity, Enabled: up.Enabled}
+		if up.Name != nil {
+			in.Name = *up.Name
+		}
+		if len(up.Settings) > 0 {
+			in.Settings = up.Settings
+		}
+		if up.Capacity != nil {
+			in.Capacity = *up.Capacity
+		}
 		if err := s.validateServer(&in); err != nil {
 			return err
 		}
@@ -184,7 +202,9 @@ func (s *Service) UpdateServer(ctx context.Context, id int64, in ServerInput) (S
 		if in.Enabled != nil {
 			srv.Enabled = *in.Enabled
 		}
-		if err := s.db.Conn(ctx).Save(&srv).Error; err != nil {
+		err = s.db.Conn(ctx).Model(&Server{}).Where("id = ?", id).Updates(map[string]any{"name": srv.Name, "settings": srv.Settings,
+			"capacity": srv.Capacity, "enabled": srv.Enabled, "updated_at": srv.UpdatedAt}).Error
+		if err != nil {
 			if db.IsUniqueViolation(err) {
 				return core.Invalid("name", "a server named %s exists", in.Name)
 			}

@@ -119,7 +119,9 @@ func (s *Service) UpdateReseller(ctx context.Context, scope tenancy.Scope, id in
 		}
 		before := r.summary()
 		r.Package, r.MaxClients, r.DiskMB, r.TrafficMB, r.UpdatedAt = in.Package, in.MaxClients, in.DiskMB, in.TrafficMB, s.now()
-		if err := s.db.Conn(ctx).Save(&r).Error; err != nil {
+		err = s.db.Conn(ctx).Model(&ResellerAccount{}).Where("id = ?", id).Updates(map[string]any{"package": r.Package,
+			"max_clients": r.MaxClients, "disk_mb": r.DiskMB, "traffic_mb": r.TrafficMB, "updated_at": r.UpdatedAt}).Error
+		if err != nil {
 			return fmt.Errorf("update reseller account %d: %w", id, err)
 		}
 		return s.record(ctx, "reseller.update", "reseller_account", r.ID, r.TenantID, r.TenantPath, before, r.summary())

@@ -203,6 +203,25 @@ func (s *Server) apiServerCreate(c echo.Context) error {
 	return c.JSON(http.StatusCreated, srv)
 }
 
+func (s *Server) apiServerUpdate(c echo.Context) error {
+	if err := needOperator(c, identity.PermServers); err != nil {
+		return err
+	}
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	var in provisioning.UpdateServerInput
+	if err := bind(c, &in); err != nil {
+		return err
+	}
+	srv, err := s.deps.Hosting.UpdateServer(c.Request().Context(), id, in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, srv)
+}
+
 func (s *Server) apiServerTest(c echo.Context) error {
 	if err := needOperator(c, identity.PermServers); err != nil {
 		return err

@@ -108,6 +108,7 @@ var crossTenant = map[string]reach{
 	"POST /api/v1/packages":                      own,
 	"GET /api/v1/servers":                        listing,
 	"POST /api/v1/servers":                       creating,
+	"PATCH /api/v1/servers/:id":                  serverID,
 	"POST /api/v1/servers/:id/test":              serverID,
 	"GET /api/v1/reseller-accounts":              listing,
 	"POST /api/v1/reseller-accounts":             creating,

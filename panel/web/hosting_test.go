@@ -101,6 +101,18 @@ func TestHostingAPI(t *testing.T) {
 		if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "settings.listen") {
 			t.Errorf("bad nginx settings: %d %s", r.status, r.body)
 		}
+		r = w.api(w.adminKey, http.MethodPatch, "/api/v1/servers/"+itoa(w.server.ID), map[string]any{"enabled": false})
+		if r.status != http.StatusOK || !strings.Contains(r.body, `"enabled":false`) || !strings.Contains(r.body, `label`) {
+			t.Errorf("disable a server: %d %s", r.status, r.body)
+		}
+		r = w.api(w.keyA, http.MethodPost, "/api/v1/accounts", map[string]any{"tenant_id": w.cliA.ID, "package_id": pkg, "username": "nowhere"})
+		if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "server_id") {
+			t.Errorf("account with every server disabled: %d %s, want 422 on server_id", r.status, r.body)
+		}
+		r = w.api(w.adminKey, http.MethodPatch, "/api/v1/servers/"+itoa(w.server.ID), map[string]any{"enabled": true, "capacity": 50})
+		if r.status != http.StatusOK || !strings.Contains(r.body, `"capacity":50`) {
+			t.Errorf("enable a server: %d %s", r.status, r.body)
+		}
 		r = w.api(w.adminKey, http.MethodPost, "/api/v1/servers/"+itoa(w.server.ID)+"/test", nil)
 		if r.status != http.StatusOK || !strings.Contains(r.body, `"health":"ok"`) {
 			t.Errorf("test connection: %d %s", r.status, r.body)

@@ -96,6 +96,7 @@ func (s *Server) routes() {
 	api.POST("/packages", s.apiPackageCreate)
 	api.GET("/servers", s.apiServers)
 	api.POST("/servers", s.apiServerCreate)
+	api.PATCH("/servers/:id", s.apiServerUpdate)
 	api.POST("/servers/:id/test", s.apiServerTest)
 	api.GET("/reseller-accounts", s.apiResellerAccounts)
 	api.POST("/reseller-accounts", s.apiResellerAccountCreate)

@@ -71,7 +71,7 @@ func New(d Deps) *Server {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(d.DB.SQL(), "faktura"),
-		&backlogCollector{bus: d.Bus, log: d.Log},
+		&backlogCollector{bus: d.Bus, hosting: d.Hosting, log: d.Log},
 	)
 	if d.DB.R != d.DB.W {
 		if r, err := d.DB.R.DB(); err == nil {
@@ -131,13 +131,17 @@ func (s *Server) readyz(c echo.Context) error {
 
 // backlogCollector reports the outbox backlog at scrape time.
 type backlogCollector struct {
-	bus *outbox.Bus
-	log *slog.Logger
+	bus     *outbox.Bus
+	hosting *provisioning.Service
+	log     *slog.Logger
 }
 
-var backlogDesc = prometheus.NewDesc("faktura_outbox_events", "Outbox events not yet delivered, by status (pending, parked).", []string{"status"}, nil)
+var (
+	backlogDesc = prometheus.NewDesc("faktura_outbox_events", "Outbox events not yet delivered, by status (pending, parked).", []string{"status"}, nil)
+	jobsDesc    = prometheus.NewDesc("faktura_provisioning_jobs", "Server driver jobs not done, by status (pending, failed).", []string{"status"}, nil)
+)
 
-func (b *backlogCollector) Describe(ch chan<- *prometheus.Desc) { ch <- backlogDesc }
+func (b *backlogCollector) Describe(ch chan<- *prometheus.Desc) { ch <- backlogDesc; ch <- jobsDesc }
 
 func (b *backlogCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -149,4 +153,15 @@ func (b *backlogCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(backlogDesc, prometheus.GaugeValue, float64(bl.Pending), "pending")
 	ch <- prometheus.MustNewConstMetric(backlogDesc, prometheus.GaugeValue, float64(bl.Parked), "parked")
+	if b.hosting == nil {
+		return
+	}
+	jobs, err := b.hosting.JobBacklog(ctx)
+	if err != nil {
+		b.log.Error("metrics: provisioning jobs", "err", err)
+		return
+	}
+	for _, st := range []string{provisioning.JobPending, provisioning.JobFailed} {
+		ch <- prometheus.MustNewConstMetric(jobsDesc, prometheus.GaugeValue, float64(jobs[st]), st)
+	}
 }
