@@ -170,8 +170,8 @@ func (s *Service) SuspendAccount(ctx context.Context, scope tenancy.Scope, id in
 	return s.accountChange(ctx, scope, id, func(ctx context.Context, a *Account) error {
 		if a.Target == StateSuspended && a.SuspendReason == ReasonResellerSuspended {
 			before := a.summary()
-			a.SuspendReason = reason
-			if err := s.db.Conn(ctx).Model(a).Update("suspend_reason", reason).Error; err != nil {
+			a.SuspendReason, a.UpdatedAt = reason, s.now()
+			if err := s.db.Conn(ctx).Model(a).Updates(map[string]any{"suspend_reason": reason, "updated_at": a.UpdatedAt}).Error; err != nil {
 				return err
 			}
 			return s.record(ctx, "account.suspend", "account", a.ID, a.TenantID, a.TenantPath, before, a.summary())

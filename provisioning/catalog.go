@@ -270,8 +270,10 @@ func (s *Service) TestServer(ctx context.Context, id int64) (Server, error) {
 	}
 	now := s.now()
 	srv.Health, srv.HealthMessage, srv.HealthAt = health, msg, &now
+	// UpdateColumns leaves updated_at alone: health is not a settings change
+	// (the cached driver stays).
 	err = s.db.Conn(ctx).Model(&Server{}).Where("id = ?", id).
-		Updates(map[string]any{"health": health, "health_message": msg, "health_at": now}).Error
+		UpdateColumns(map[string]any{"health": health, "health_message": msg, "health_at": now}).Error
 	return srv, err
 }
 

@@ -118,11 +118,11 @@ func (s *Service) RetryAccount(ctx context.Context, scope tenancy.Scope, id int6
 			return core.E(core.ErrPrecondition, "account %s has no failed change to retry", a.Username)
 		}
 		if err := s.db.Conn(ctx).Model(&Account{}).Where("id = ? AND state = ?", a.ID, StateFailed).
-			Updates(map[string]any{"state": StatePending, "failure": ""}).Error; err != nil {
+			Updates(map[string]any{"state": StatePending, "failure": "", "updated_at": s.now()}).Error; err != nil {
 			return err
 		}
 		if err := s.db.Conn(ctx).Model(&Domain{}).Where("account_id = ? AND state = ?", a.ID, StateFailed).
-			Update("state", StatePending).Error; err != nil {
+			Updates(map[string]any{"state": StatePending, "updated_at": s.now()}).Error; err != nil {
 			return err
 		}
 		return s.record(ctx, "account.retry", "account", a.ID, a.TenantID, a.TenantPath, nil, map[string]any{"jobs": res.RowsAffected})

@@ -152,7 +152,7 @@ func (s *Service) resellerUse(ctx context.Context, r ResellerAccount) (resellerU
 	}
 	row := struct{ Disk, Traffic int64 }{}
 	err := s.db.Conn(ctx).Model(&Account{}).Select("COALESCE(SUM(disk_mb), 0) AS disk, COALESCE(SUM(traffic_mb), 0) AS traffic").
-		Where("tenant_path LIKE ? AND target <> ? AND state <> ?", db.Prefix(r.TenantPath)+db.LikeEscape, StateTerminated, StateFailed).
+		Where("tenant_path LIKE ?"+db.LikeEscape+" AND target <> ? AND state <> ?", db.Prefix(r.TenantPath), StateTerminated, StateFailed).
 		Scan(&row).Error
 	u.diskMB, u.trafficMB = row.Disk, row.Traffic
 	return u, err

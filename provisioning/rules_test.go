@@ -90,7 +90,8 @@ func TestBadInput(t *testing.T) {
 	each(t, func(t *testing.T, h *db.Handle) {
 		f := newFixture(t, h, provisioning.Options{})
 		ctx := f.ctx()
-		f.openReseller(provisioning.ResellerInput{MaxClients: 1, DiskMB: 1500})
+		f.openReseller(provisioning.ResellerInput{MaxClients: 1, DiskMB: 2500})
+		mid := f.pkg(operator, provisioning.PackageInput{Code: "mid", Name: "Mid", DiskMB: 1600, TrafficMB: 1000})
 		mine := f.account(f.client, provisioning.CreateAccountInput{TenantID: f.client.TenantID, PackageID: f.basic.ID, Username: "mine", Domain: "mine.example"})
 		theirs := f.account(f.other, provisioning.CreateAccountInput{TenantID: f.other.TenantID, PackageID: f.basic.ID, Username: "theirs", Domain: "theirs.example"})
 		f.work()
@@ -133,6 +134,7 @@ func TestBadInput(t *testing.T) {
 			{"bad user name", "username", acct(with(func(in *provisioning.CreateAccountInput) { in.Username = "Root!" }))},
 			{"user name taken", "username", acct(with(func(in *provisioning.CreateAccountInput) { in.Username = "theirs" }))},
 			{"exceeds reseller disk", "package_id", acct(with(func(in *provisioning.CreateAccountInput) { in.PackageID = f.big.ID }))},
+			{"exceeds what the reseller has left", "package_id", acct(with(func(in *provisioning.CreateAccountInput) { in.PackageID = mid.ID }))}, // 1000 + 1600 MB > 2500
 			{"account of someone else's client", "tenant_id", acct(with(func(in *provisioning.CreateAccountInput) { in.TenantID = f.other.TenantID }))},
 			{"unknown package", "package_id", acct(with(func(in *provisioning.CreateAccountInput) { in.PackageID = 9999 }))},
 			{"unknown server", "server_id", acct(with(func(in *provisioning.CreateAccountInput) { in.ServerID = 9999 }))},

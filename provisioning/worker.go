@@ -11,6 +11,7 @@ import (
 
 	"gorm.io/gorm/clause"
 
+	"faktura/panel/core"
 	"faktura/panel/core/db"
 )
 
@@ -308,9 +309,5 @@ func (w *Worker) release(j Job) {
 
 // backoff is BackoffBase doubled per earlier failure, capped at BackoffMax.
 func (s *Service) backoff(attempts int) time.Duration {
-	d := s.opt.BackoffBase
-	for i := 1; i < attempts && d < s.opt.BackoffMax; i++ {
-		d *= 2
-	}
-	return min(d, s.opt.BackoffMax)
+	return core.Backoff(s.opt.BackoffBase, s.opt.BackoffMax, attempts)
 }

@@ -62,3 +62,14 @@ func TestFrozenClock(t *testing.T) {
 		t.Errorf("after Advance Now() = %v, want %v", got, want)
 	}
 }
+
+func TestBackoff(t *testing.T) {
+	for _, tc := range []struct {
+		attempts int
+		want     time.Duration
+	}{{1, time.Second}, {2, 2 * time.Second}, {3, 4 * time.Second}, {6, 30 * time.Second}, {40, 30 * time.Second}} {
+		if got := Backoff(time.Second, 30*time.Second, tc.attempts); got != tc.want {
+			t.Errorf("Backoff after %d failures = %v, want %v", tc.attempts, got, tc.want)
+		}
+	}
+}

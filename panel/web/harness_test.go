@@ -72,7 +72,9 @@ func newWorld(t *testing.T, h *db.Handle, o worldOpts) *world {
 	t.Helper()
 	clock := core.NewFrozenClock(time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC))
 	st := settings.NewStore(h, clock)
-	id, err := identity.New(h, clock, audit.New(h, clock), st, identity.Options{Argon2: fastArgon})
+	bus := outbox.NewBus(h, clock)
+	hosting := provisioning.New(h, clock, bus, audit.New(h, clock), provisioning.Options{})
+	id, err := identity.New(h, clock, audit.New(h, clock), st, identity.Options{Argon2: fastArgon, CheckNewClient: hosting.CheckNewClient})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,8 +86,6 @@ func newWorld(t *testing.T, h *db.Handle, o worldOpts) *world {
 		o.mail = mail.NewSender(mail.Options{})
 	}
 	var logs bytes.Buffer
-	bus := outbox.NewBus(h, clock)
-	hosting := provisioning.New(h, clock, bus, audit.New(h, clock), provisioning.Options{})
 	s := New(Deps{DB: h, Bus: bus, Log: slog.New(slog.NewJSONHandler(&logs, nil)), Identity: id, Hosting: hosting, Theme: theme,
 		Mail: o.mail, BaseURL: "http://panel.test", SessionLifetime: 24 * time.Hour, ResetTTL: time.Hour})
 	w := &world{t: t, h: h, s: s, id: id, clock: clock, logs: &logs, hosting: hosting}

@@ -93,7 +93,24 @@ func TestHostingAPI(t *testing.T) {
 		if n := w.count("outbox_events", "aggregate = ? AND name = ?", "account:"+itoa(acct.ID), "provisioning.account_suspended"); n != 1 {
 			t.Errorf("AccountSuspended events = %d, want 1", n)
 		}
+		// The operator caps reseller A at the one client it has: A cannot add
+		// another, and nothing is created.
+		r = w.api(w.adminKey, http.MethodPatch, "/api/v1/reseller-accounts/"+itoa(w.raA.ID), map[string]any{"tenant_id": w.resA.ID, "package": "reseller-a", "max_clients": 1})
+		if r.status != http.StatusOK || !strings.Contains(r.body, `"max_clients":1`) {
+			t.Fatalf("set the client limit: %d %s", r.status, r.body)
+		}
+		r = w.api(w.keyA, http.MethodPost, "/api/v1/tenants", map[string]any{"kind": "client", "name": "One Too Many", "email": "many@a.test"})
+		if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "limit of 1 clients") || w.count("tenants", "name = 'One Too Many'") != 0 {
+			t.Errorf("client over the reseller's limit: %d %s", r.status, r.body)
+		}
+		r = w.api(w.adminKey, http.MethodPatch, "/api/v1/reseller-accounts/"+itoa(w.raA.ID), map[string]any{"tenant_id": w.resA.ID, "package": "reseller-a", "disk_mb": 10})
+		if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "disk_mb") {
+			t.Errorf("disk limit below use: %d %s, want 422 on disk_mb", r.status, r.body)
+		}
 		// Only the operator registers servers and changes reseller limits.
+		if r = w.api(w.keyA, http.MethodPatch, "/api/v1/reseller-accounts/"+itoa(w.raA.ID), map[string]any{"tenant_id": w.resA.ID, "package": "x", "max_clients": 99}); r.status != http.StatusForbidden {
+			t.Errorf("reseller raises its own limit: %d, want 403", r.status)
+		}
 		if r = w.api(w.keyA, http.MethodPost, "/api/v1/servers", map[string]any{"name": "mine", "driver": "noop"}); r.status != http.StatusForbidden {
 			t.Errorf("reseller registers a server: %d", r.status)
 		}

@@ -182,11 +182,7 @@ func (d *Dispatcher) fail(r eventRow, handler string, cause error) {
 
 // backoff is BackoffBase doubled per earlier failure, capped at BackoffMax.
 func (d *Dispatcher) backoff(attempts int) time.Duration {
-	w := d.opts.BackoffBase
-	for i := 1; i < attempts && w < d.opts.BackoffMax; i++ {
-		w *= 2
-	}
-	return min(w, d.opts.BackoffMax)
+	return core.Backoff(d.opts.BackoffBase, d.opts.BackoffMax, attempts)
 }
 
 // release hands claimed events back at once, without counting an attempt.
