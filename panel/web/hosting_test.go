@@ -10,6 +10,7 @@ import (
 
 	"faktura/panel/core/db"
 	"faktura/panel/core/db/dbtest"
+	"faktura/provisioning/noop"
 )
 
 // TestHostingAPI: a reseller creates an account for its client over the
@@ -179,6 +180,19 @@ func TestHostingPages(t *testing.T) {
 			if r = admin.get(p); r.status != http.StatusOK {
 				t.Errorf("GET %s = %d", p, r.status)
 			}
+		}
+		// A failing server call shows its message on the account page, with
+		// the change still on its way.
+		noop.SetFail("web", "suspend", "panel API said: quota daemon unreachable")
+		defer noop.SetFail("web", "suspend", "")
+		alpha := "/hosting/" + strconv.FormatInt(w.acctA.ID, 10)
+		if r = admin.post(alpha+"/suspend", url.Values{"reason": {"abuse"}}); r.status != http.StatusSeeOther {
+			t.Fatalf("suspend alpha: %d", r.status)
+		}
+		w.work()
+		r = admin.get(alpha)
+		if !strings.Contains(r.body, `id="account-error"`) || !strings.Contains(r.body, "quota daemon unreachable") || !strings.Contains(r.body, `id="retry"`) {
+			t.Errorf("account page does not show the failing change: %s", r.body)
 		}
 		client := w.signIn("owner@clienta.test")
 		if r = client.get("/hosting"); !strings.Contains(r.body, "alpha") || !strings.Contains(r.body, "formuser") {
