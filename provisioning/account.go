@@ -1,6 +1,7 @@
 package provisioning
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -82,7 +83,7 @@ func (s *Service) CreateAccount(ctx context.Context, scope tenancy.Scope, in Cre
 			return err
 		}
 		if taken, err := s.usernameTaken(ctx, in.Username); err != nil || taken {
-			return cmpErr(err, core.Invalid("username", "is taken"))
+			return cmp.Or(err, core.Invalid("username", "is taken"))
 		}
 		now := s.now()
 		key := in.Username
@@ -105,14 +106,6 @@ func (s *Service) CreateAccount(ctx context.Context, scope tenancy.Scope, in Cre
 		return err
 	})
 	return a, err
-}
-
-// cmpErr returns err when it is set, else alt.
-func cmpErr(err, alt error) error {
-	if err != nil {
-		return err
-	}
-	return alt
 }
 
 func (s *Service) usernameTaken(ctx context.Context, u string) (bool, error) {

@@ -73,7 +73,7 @@ func (s *Service) AddSubdomain(ctx context.Context, scope tenancy.Scope, domainI
 // addDomain checks and records a domain (parent nil) or subdomain of a
 // locked account and queues it; field names the input that carried it.
 func (s *Service) addDomain(ctx context.Context, a Account, parent *Domain, name, field string) (Domain, error) {
-	if !a.Live() || a.Target == StateTerminated {
+	if !a.Live() {
 		return Domain{}, core.E(core.ErrPrecondition, "account %s is %s", a.Username, shownState(a))
 	}
 	if parent != nil && (parent.Target != StateActive || parent.State == StateFailed) {

@@ -224,14 +224,13 @@ func TestNginx(t *testing.T) {
 			t.Fatal(err)
 		}
 		lines := strings.Split(strings.TrimSpace(string(logged)), "\n")
-		var total int64
 		for _, l := range lines {
 			fields := strings.Fields(l)
 			if len(fields) < 7 || fields[1] != domain || fields[3] == "0" {
 				t.Errorf("access log line %q lacks host and bytes sent", l)
 			}
 		}
-		total, _ = nginx.LogBytes(logPath)
+		total, _ := nginx.LogBytes(logPath)
 		if len(lines) < 3 || total < 300 {
 			t.Errorf("access log: %d requests, %d bytes; want the requests made", len(lines), total)
 		}

@@ -122,9 +122,6 @@ type Account struct {
 // TableName is the table's name.
 func (Account) TableName() string { return "accounts" }
 
-// Busy reports whether a change is still on its way to the server.
-func (a Account) Busy() bool { return a.State != a.Target }
-
 // Live reports whether the account still exists on its server (or is
 // about to).
 func (a Account) Live() bool { return a.Target != StateTerminated && a.State != StateFailed }
@@ -154,6 +151,3 @@ func (Domain) TableName() string { return "domains" }
 
 // IsSubdomain reports whether d is a subdomain of another domain.
 func (d Domain) IsSubdomain() bool { return d.ParentID != nil }
-
-// Busy reports whether a change is still on its way to the server.
-func (d Domain) Busy() bool { return d.State != d.Target }

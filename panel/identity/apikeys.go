@@ -63,7 +63,7 @@ func (in *CreateKeyInput) Validate() error {
 // must exist for its tenant, and a caller cannot mint a key stronger than
 // itself.
 func (s *Service) CreateAPIKey(ctx context.Context, c Caller, in CreateKeyInput) (APIKey, string, error) {
-	if err := c.require(PermKeysWrite); err != nil {
+	if err := c.Require(PermKeysWrite); err != nil {
 		return APIKey{}, "", err
 	}
 	if err := in.Validate(); err != nil {
@@ -102,7 +102,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, c Caller, in CreateKeyInput)
 
 // ListAPIKeys lists keys of tenants in the caller's scope, newest first.
 func (s *Service) ListAPIKeys(ctx context.Context, c Caller, p Page) ([]APIKey, error) {
-	if err := c.require(PermKeysRead); err != nil {
+	if err := c.Require(PermKeysRead); err != nil {
 		return nil, err
 	}
 	return findPage[APIKey](s.db.Read(ctx).Model(&APIKey{}).Scopes(c.Scope.Column("tenant_id")), p, "API keys")
@@ -110,7 +110,7 @@ func (s *Service) ListAPIKeys(ctx context.Context, c Caller, p Page) ([]APIKey, 
 
 // GetAPIKey returns a key of a tenant in the caller's scope.
 func (s *Service) GetAPIKey(ctx context.Context, c Caller, id int64) (APIKey, error) {
-	if err := c.require(PermKeysRead); err != nil {
+	if err := c.Require(PermKeysRead); err != nil {
 		return APIKey{}, err
 	}
 	var k APIKey
@@ -120,7 +120,7 @@ func (s *Service) GetAPIKey(ctx context.Context, c Caller, id int64) (APIKey, er
 
 // RevokeAPIKey revokes a key; revoking twice is a no-op.
 func (s *Service) RevokeAPIKey(ctx context.Context, c Caller, id int64) (APIKey, error) {
-	if err := c.require(PermKeysWrite); err != nil {
+	if err := c.Require(PermKeysWrite); err != nil {
 		return APIKey{}, err
 	}
 	var k APIKey

@@ -150,7 +150,7 @@ func (s *Service) TwoFactorPolicy(ctx context.Context) ([]RoleRule, error) {
 
 // SetTwoFactorPolicy stores the operator's policy.
 func (s *Service) SetTwoFactorPolicy(ctx context.Context, c Caller, rules []RoleRule) error {
-	if err := c.require(PermSecurity); err != nil {
+	if err := c.Require(PermSecurity); err != nil {
 		return err
 	}
 	if c.Scope.Kind != tenancy.KindOperator {

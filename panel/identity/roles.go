@@ -132,8 +132,8 @@ func SystemCaller(label string) Caller {
 // Can reports whether the caller holds p.
 func (c Caller) Can(p Perm) bool { return c.Scope.Valid() && Allows(c.Scope.Kind, c.Role, p) }
 
-// require returns a forbidden error unless the caller holds p.
-func (c Caller) require(p Perm) error {
+// Require returns a forbidden error unless the caller holds p.
+func (c Caller) Require(p Perm) error {
 	if !c.Can(p) {
 		return core.E(core.ErrForbidden, "your role %s may not %s", c.Role, p)
 	}

@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -76,7 +77,7 @@ func (s *Service) Session(ctx context.Context, token string) (Authenticated, err
 	}
 	now := s.now()
 	if now.After(a.Session.ExpiresAt) || now.Sub(a.Session.LastSeenAt) > s.opt.SessionIdle {
-		return a, cmpErr(s.EndSession(ctx, token), ErrNoSession)
+		return a, cmp.Or(s.EndSession(ctx, token), ErrNoSession)
 	}
 	if a.User, err = s.UserByID(ctx, a.Session.UserID); err != nil {
 		return a, fmt.Errorf("load session user: %w", err)
@@ -85,7 +86,7 @@ func (s *Service) Session(ctx context.Context, token string) (Authenticated, err
 		return a, fmt.Errorf("load session tenant: %w", err)
 	}
 	if a.User.Status != UserActive || a.Tenant.Status == StatusClosed {
-		return a, cmpErr(s.EndSession(ctx, token), ErrNoSession)
+		return a, cmp.Or(s.EndSession(ctx, token), ErrNoSession)
 	}
 	if now.Sub(a.Session.LastSeenAt) >= touchEvery {
 		if err := s.db.Conn(ctx).Model(&Session{}).Where("id = ?", a.Session.ID).Update("last_seen_at", now).Error; err != nil {
@@ -93,13 +94,6 @@ func (s *Service) Session(ctx context.Context, token string) (Authenticated, err
 		}
 	}
 	return a, nil
-}
-
-func cmpErr(err, otherwise error) error {
-	if err != nil {
-		return err
-	}
-	return otherwise
 }
 
 // EndSession signs a session out.

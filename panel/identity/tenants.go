@@ -199,7 +199,7 @@ type TenantFilter struct {
 
 // GetTenant returns a tenant in the caller's scope.
 func (s *Service) GetTenant(ctx context.Context, c Caller, id int64) (Tenant, error) {
-	if err := c.require(PermTenantsRead); err != nil {
+	if err := c.Require(PermTenantsRead); err != nil {
 		return Tenant{}, err
 	}
 	return s.tenantIn(ctx, c.Scope, id)
@@ -239,7 +239,7 @@ func (s *Service) CountTenants(ctx context.Context, c Caller, f TenantFilter) (i
 }
 
 func (s *Service) tenantQuery(ctx context.Context, c Caller, f TenantFilter) (*gorm.DB, error) {
-	if err := c.require(PermTenantsRead); err != nil {
+	if err := c.Require(PermTenantsRead); err != nil {
 		return nil, err
 	}
 	q := s.db.Read(ctx).Model(&Tenant{}).Scopes(c.Scope.Tenants)
@@ -255,7 +255,7 @@ func (s *Service) tenantQuery(ctx context.Context, c Caller, f TenantFilter) (*g
 // CreateTenant creates a reseller or client under a seller in the caller's
 // scope, and its owner user when the input names one.
 func (s *Service) CreateTenant(ctx context.Context, c Caller, in CreateTenantInput) (Tenant, error) {
-	if err := c.require(PermTenantsWrite); err != nil {
+	if err := c.Require(PermTenantsWrite); err != nil {
 		return Tenant{}, err
 	}
 	if err := in.Validate(); err != nil {
@@ -308,7 +308,7 @@ func (s *Service) CreateTenant(ctx context.Context, c Caller, in CreateTenantInp
 // UpdateTenant changes a tenant below the caller's own; a tenant changes
 // its own record only when it is the operator.
 func (s *Service) UpdateTenant(ctx context.Context, c Caller, id int64, in UpdateTenantInput) (Tenant, error) {
-	if err := c.require(PermTenantsWrite); err != nil {
+	if err := c.Require(PermTenantsWrite); err != nil {
 		return Tenant{}, err
 	}
 	if err := in.Validate(); err != nil {
@@ -345,7 +345,7 @@ func (s *Service) UpdateTenant(ctx context.Context, c Caller, id int64, in Updat
 // UpdateBrand sets how the caller's own tenant (the operator or a
 // reseller) presents itself to its clients.
 func (s *Service) UpdateBrand(ctx context.Context, c Caller, in BrandInput) (Tenant, error) {
-	if err := c.require(PermBrand); err != nil {
+	if err := c.Require(PermBrand); err != nil {
 		return Tenant{}, err
 	}
 	if err := in.Validate(); err != nil {

@@ -129,7 +129,7 @@ func (s *Service) GetUser(ctx context.Context, c Caller, id int64) (User, error)
 	if id == c.UserID && c.UserID != 0 {
 		return s.UserByID(ctx, id)
 	}
-	if err := c.require(PermUsersRead); err != nil {
+	if err := c.Require(PermUsersRead); err != nil {
 		return User{}, err
 	}
 	return s.userIn(ctx, c.Scope, id)
@@ -168,7 +168,7 @@ func (s *Service) CountUsers(ctx context.Context, c Caller, f UserFilter) (int64
 }
 
 func (s *Service) userQuery(ctx context.Context, c Caller, f UserFilter) (*gorm.DB, error) {
-	if err := c.require(PermUsersRead); err != nil {
+	if err := c.Require(PermUsersRead); err != nil {
 		return nil, err
 	}
 	q := s.db.Read(ctx).Model(&User{}).Scopes(c.Scope.Column("tenant_id"))
@@ -182,7 +182,7 @@ func (s *Service) userQuery(ctx context.Context, c Caller, f UserFilter) (*gorm.
 // caller's own) with a role that tenant's kind has and the caller holds
 // every permission of.
 func (s *Service) CreateUser(ctx context.Context, c Caller, in CreateUserInput) (User, error) {
-	if err := c.require(PermUsersWrite); err != nil {
+	if err := c.Require(PermUsersWrite); err != nil {
 		return User{}, err
 	}
 	if err := in.Validate(); err != nil {
@@ -253,7 +253,7 @@ func joinRoles(rs []Role) string {
 // UpdateUser changes a user in the caller's scope. Nobody changes their own
 // role or status, so an admin cannot lock the panel out by accident.
 func (s *Service) UpdateUser(ctx context.Context, c Caller, id int64, in UpdateUserInput) (User, error) {
-	if err := c.require(PermUsersWrite); err != nil {
+	if err := c.Require(PermUsersWrite); err != nil {
 		return User{}, err
 	}
 	if err := in.Validate(); err != nil {

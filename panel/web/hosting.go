@@ -16,16 +16,8 @@ import (
 // caller's permission on the server, then hands the caller's scope to
 // provisioning, which keeps every query inside it.
 
-// need returns a forbidden error unless the caller holds every perm.
-func need(c echo.Context, perms ...identity.Perm) error {
-	caller := callerOf(c)
-	for _, p := range perms {
-		if !caller.Can(p) {
-			return core.E(core.ErrForbidden, "your role %s may not %s", caller.Role, p)
-		}
-	}
-	return nil
-}
+// need returns a forbidden error unless the caller holds p.
+func need(c echo.Context, p identity.Perm) error { return callerOf(c).Require(p) }
 
 // needOperator refuses callers outside the operator's tenant.
 func needOperator(c echo.Context, p identity.Perm) error {

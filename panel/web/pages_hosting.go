@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"faktura/panel/core/tenancy"
 	"faktura/panel/identity"
 	"faktura/provisioning"
 )
@@ -59,11 +60,11 @@ func (s *Server) hostingNewPage(c echo.Context) (*page, error) {
 	}
 	v := hostingNewView{Packages: pkgs}
 	for _, t := range owners {
-		if t.ID != caller.Scope.TenantID || t.Kind != "operator" {
+		if t.Kind != tenancy.KindOperator {
 			v.Owners = append(v.Owners, t)
 		}
 	}
-	if caller.Scope.Kind == "operator" {
+	if caller.Scope.Kind == tenancy.KindOperator {
 		if v.Servers, err = s.deps.Hosting.Servers(ctx); err != nil {
 			return nil, err
 		}
@@ -90,7 +91,7 @@ func (s *Server) hostingCreate(c echo.Context) error {
 	p.fill(c, "tenant_id", "package_id", "server_id", "username", "domain")
 	in := provisioning.CreateAccountInput{TenantID: formInt(p.Form["tenant_id"]), PackageID: formInt(p.Form["package_id"]),
 		Username: p.Form["username"], Domain: p.Form["domain"]}
-	if callerOf(c).Scope.Kind == "operator" {
+	if callerOf(c).Scope.Kind == tenancy.KindOperator {
 		in.ServerID = formInt(p.Form["server_id"])
 	}
 	a, err := s.deps.Hosting.CreateAccount(c.Request().Context(), callerOf(c).Scope, in)
@@ -319,7 +320,7 @@ func (s *Server) resellerAccountsPage(c echo.Context) (*page, error) {
 	}
 	v := resellerAccountsView{Accounts: list, Reasons: provisioning.Reasons}
 	if caller.Can(identity.PermResellerLimit) {
-		if v.Resellers, err = s.deps.Identity.ListTenants(ctx, caller, identity.TenantFilter{Kind: "reseller"}, identity.Page{Limit: 200}); err != nil {
+		if v.Resellers, err = s.deps.Identity.ListTenants(ctx, caller, identity.TenantFilter{Kind: tenancy.KindReseller}, identity.Page{Limit: 200}); err != nil {
 			return nil, err
 		}
 	}
