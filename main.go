@@ -5,6 +5,8 @@
 package main
 
 import (
+	_ "time/tzdata" // sellers' time zones work on hosts without a zone database
+
 	"context"
 	"os"
 

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 
+	"faktura/billing"
 	"faktura/panel/config"
 	"faktura/panel/core"
 	"faktura/panel/core/audit"
@@ -42,6 +43,7 @@ type App struct {
 	Runner   *automation.Runner
 	Identity *identity.Service
 	Hosting  *provisioning.Service
+	Billing  *billing.Service
 	Theme    *themes.Theme
 	Settings *settings.Store
 	Node     string
@@ -94,7 +96,20 @@ func openApp(ctx context.Context, c config.Config, modules []Module, logOut io.W
 		Throttle:       identity.ThrottleLimits{PerAccount: au.LoginLimitAccount, PerIP: au.LoginLimitIP},
 		CheckNewClient: a.Hosting.CheckNewClient,
 	})
-	for _, st := range []automation.Step{identity.PruneStep{S: a.Identity}, provisioning.JobsStep{S: a.Hosting, Node: node, Log: log}, provisioning.HealthStep{S: a.Hosting}} {
+	bc := c.Billing
+	var vies *billing.VIESClient
+	if bc.VIESURL != "" {
+		vies = &billing.VIESClient{BaseURL: bc.VIESURL, Timeout: bc.VIESTimeout}
+	}
+	a.Billing = billing.New(h, clock, auditLog, a.Settings, billing.Options{DefaultCurrency: bc.Currency, RunWorkers: bc.RunWorkers,
+		RunChunk: bc.RunChunk, VIES: vies, VIESMaxAge: bc.VIESMaxAge, Log: log})
+	if err == nil {
+		err = a.Billing.Bind(a.Bus)
+	}
+	steps := []automation.Step{identity.PruneStep{S: a.Identity}, provisioning.JobsStep{S: a.Hosting, Node: node, Log: log},
+		provisioning.HealthStep{S: a.Hosting}, billing.VIESStep{S: a.Billing}, billing.ReconcileStep{S: a.Billing, Inv: a.Hosting},
+		billing.InvoiceStep{S: a.Billing}, billing.OverdueStep{S: a.Billing}}
+	for _, st := range steps {
 		if err == nil {
 			err = a.Runner.Register(st)
 		}
@@ -109,7 +124,7 @@ func openApp(ctx context.Context, c config.Config, modules []Module, logOut io.W
 // MigrationSets lists the core's set, the panel's identity set, then each
 // module's, in wiring order.
 func (a *App) MigrationSets() []db.MigrationSet {
-	sets := []db.MigrationSet{schema.Set, identity.Migrations, provisioning.Migrations}
+	sets := []db.MigrationSet{schema.Set, identity.Migrations, provisioning.Migrations, billing.Migrations}
 	for _, m := range a.modules {
 		if m.Migrations != nil {
 			sets = append(sets, *m.Migrations)

@@ -153,7 +153,7 @@ func TestRunMigrateEvents(t *testing.T) {
 				Status string
 				Steps  []any
 			}
-			if err := json.Unmarshal([]byte(r.stdout), &sum); err != nil || sum.Date != "2026-11-22" || sum.Status != "ok" || len(sum.Steps) != 3 {
+			if err := json.Unmarshal([]byte(r.stdout), &sum); err != nil || sum.Date != "2026-11-22" || sum.Status != "ok" || len(sum.Steps) != 7 {
 				t.Errorf("run --json: %v %+v %q", err, sum, r.stdout)
 			}
 			if r = faktura(t, dir, env, "events", "failed"); r.code != 0 || r.stdout != "no failed events\n" {

@@ -48,7 +48,7 @@ func Main(ctx context.Context, args []string, modules []Module, stdout, stderr i
 	}
 	root.PersistentFlags().StringVar(&e.configPath, "config", "", "config file (default: $FAKTURA_CONFIG, else ./config.yaml if present)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(e.serveCmd(), e.migrateCmd(), e.runCmd(), e.eventsCmd(), e.userCmd(), e.apikeyCmd())
+	root.AddCommand(e.serveCmd(), e.migrateCmd(), e.runCmd(), e.eventsCmd(), e.reconcileCmd(), e.userCmd(), e.apikeyCmd())
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)

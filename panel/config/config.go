@@ -16,6 +16,7 @@ import (
 
 	"faktura/panel/core"
 	"faktura/panel/core/db"
+	"faktura/panel/core/money"
 	"faktura/panel/core/outbox"
 )
 
@@ -30,6 +31,19 @@ type Config struct {
 	Auth       Auth       `yaml:"auth"`
 	Mail       Mail       `yaml:"mail"`
 	Themes     Themes     `yaml:"themes"`
+	Billing    Billing    `yaml:"billing"`
+}
+
+// Billing tunes the billing module. Business rules (lead time, grouping,
+// approval, proration) are settings in the database, per seller and
+// customer; these are the process-level knobs.
+type Billing struct {
+	Currency    string        `yaml:"currency"`     // what sellers bill in unless a customer chose another
+	RunWorkers  int           `yaml:"run_workers"`  // parallel invoice-run transactions (0: 4 on MariaDB, 1 on SQLite)
+	RunChunk    int           `yaml:"run_chunk"`    // contracts per invoice-run transaction
+	VIESURL     string        `yaml:"vies_url"`     // VIES REST base URL; empty turns VAT id checks off
+	VIESTimeout time.Duration `yaml:"vies_timeout"` // per VIES request
+	VIESMaxAge  time.Duration `yaml:"vies_max_age"` // re-check a VAT id after this long
 }
 
 // Server is the HTTP listener.
@@ -120,6 +134,8 @@ func Defaults() Config {
 		Auth: Auth{SessionIdle: 2 * time.Hour, SessionLifetime: 7 * 24 * time.Hour, Argon2MemoryKiB: 64 * 1024,
 			Argon2Iterations: 3, Argon2Parallelism: 2, LoginLimitAccount: 5, LoginLimitIP: 20, PasswordResetTTL: time.Hour},
 		Mail: Mail{Port: 587, TLS: "starttls", From: "Faktura <billing@localhost>"},
+		Billing: Billing{Currency: "EUR", RunChunk: 500, VIESURL: "https://ec.europa.eu/taxation_customs/vies/rest-api",
+			VIESTimeout: 10 * time.Second, VIESMaxAge: 30 * 24 * time.Hour},
 	}
 }
 
@@ -233,6 +249,20 @@ func (c Config) validateAuth(v *core.ValidationError) {
 	if !slices.Contains([]string{"none", "starttls", "tls"}, c.Mail.TLS) {
 		v.Addf("mail.tls", "must be none, starttls or tls, got %q", c.Mail.TLS)
 	}
+	if _, err := money.ParseCurrency(c.Billing.Currency); err != nil {
+		v.Addf("billing.currency", "%q is not an ISO 4217 currency code", c.Billing.Currency)
+	}
+	if c.Billing.RunWorkers < 0 || c.Billing.RunWorkers > 64 {
+		v.Add("billing.run_workers", "must be from 0 (automatic) to 64")
+	}
+	if c.Billing.RunChunk < 1 || c.Billing.RunChunk > 10000 {
+		v.Add("billing.run_chunk", "must be from 1 to 10000")
+	}
+	if u, err := url.Parse(c.Billing.VIESURL); c.Billing.VIESURL != "" && (err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "") {
+		v.Addf("billing.vies_url", "want an http(s) URL, got %q", c.Billing.VIESURL)
+	}
+	positive(v, "billing.vies_timeout", c.Billing.VIESTimeout)
+	positive(v, "billing.vies_max_age", c.Billing.VIESMaxAge)
 	if c.Themes.Dir != "" {
 		if st, err := os.Stat(c.Themes.Dir); err != nil || !st.IsDir() {
 			v.Addf("themes.dir", "%q is not a directory", c.Themes.Dir)

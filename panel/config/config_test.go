@@ -63,7 +63,8 @@ func TestLoadBad(t *testing.T) {
 		want map[string]string // key path -> substring of its message
 	}{
 		{"unknown key", "server:\n  listn: 127.0.0.1:1\n", nil, map[string]string{"server.listn": "unknown key (line 2)"}},
-		{"unknown section", "billing:\n  lead_days: 3\n", nil, map[string]string{"billing": "unknown key (line 1)"}},
+		{"unknown section", "invoicing:\n  lead_days: 3\n", nil, map[string]string{"invoicing": "unknown key (line 1)"}},
+		{"bad billing", "billing:\n  currency: EURO\n  run_chunk: 0\n", nil, map[string]string{"billing.currency": "ISO 4217", "billing.run_chunk": "from 1 to 10000"}},
 		{"wrong type", "database:\n  max_open_conns: ten\n", nil, map[string]string{"database.max_open_conns": `want a whole number, got "ten" (line 2)`}},
 		{"wrong duration", "outbox:\n  lease: forever\n", nil, map[string]string{"outbox.lease": "want a duration"}},
 		{"list for scalar", "server:\n  listen: [a, b]\n", nil, map[string]string{"server.listen": "want a single value"}},

@@ -200,3 +200,59 @@ func validScope(l Level, scopeID string) error {
 	}
 	return nil
 }
+
+// Snapshot is every value of some keys, read once, for work that resolves
+// them for many scopes (the invoice run over thousands of contracts). It
+// resolves exactly as Get does.
+type Snapshot struct {
+	values map[string]map[string]string // name -> "level/scope" -> raw value
+}
+
+// Snapshot reads all rows of the named keys.
+func (s *Store) Snapshot(ctx context.Context, names ...string) (*Snapshot, error) {
+	var rows []row
+	if err := s.db.Read(ctx).Where("name IN ?", names).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("read settings: %w", err)
+	}
+	snap := &Snapshot{values: map[string]map[string]string{}}
+	for _, r := range rows {
+		if snap.values[r.Name] == nil {
+			snap.values[r.Name] = map[string]string{}
+		}
+		snap.values[r.Name][r.Level+"/"+r.ScopeID] = r.Value
+	}
+	return snap, nil
+}
+
+// Lookup resolves k for scope from the snapshot.
+func Lookup[T any](snap *Snapshot, k Key[T], scope Scope) (Resolved[T], error) {
+	vals := snap.values[k.Name]
+	for _, l := range Chain {
+		id, ok := scope.id(l)
+		if !ok {
+			continue
+		}
+		raw, ok := vals[string(l)+"/"+id]
+		if !ok {
+			continue
+		}
+		v, err := k.Parse(raw)
+		if err != nil {
+			return Resolved[T]{}, core.E(core.ErrInvalid, "setting %s at %s level holds %q: %v", k.Name, l, raw, err)
+		}
+		return Resolved[T]{Value: v, From: l}, nil
+	}
+	return Resolved[T]{Value: k.Default, From: FromDefault}, nil
+}
+
+// Values lists every stored value of k in the snapshot (all levels), for
+// callers that need a bound such as the longest lead time.
+func Values[T any](snap *Snapshot, k Key[T]) []T {
+	var out []T
+	for _, raw := range snap.values[k.Name] {
+		if v, err := k.Parse(raw); err == nil {
+			out = append(out, v)
+		}
+	}
+	return out
+}

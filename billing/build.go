@@ -1,0 +1,301 @@
+package billing
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"faktura/panel/core"
+	"faktura/panel/core/db"
+	"faktura/panel/core/money"
+	"faktura/panel/core/settings"
+)
+
+// parties is what a document needs of its seller and buyer: snapshots,
+// the tax decision, the language.
+type parties struct {
+	seller, buyer  Party
+	sellerJSON     string
+	buyerJSON      string
+	decision       TaxDecision
+	lang           string
+	buyerPath      string
+	buyerFirstTime bool // no finalized invoice from this seller yet
+}
+
+// partyCache loads sellers' and buyers' profiles once per chunk.
+type partyCache struct {
+	s        *Service
+	snap     *settings.Snapshot
+	day      Date
+	profiles map[int64]Profile
+	tenants  map[int64]tenantRow
+	seen     map[[2]int64]bool // (seller, customer) with a finalized invoice
+	loaded   map[[2]int64]*parties
+}
+
+func (s *Service) newPartyCache(snap *settings.Snapshot, day Date) *partyCache {
+	return &partyCache{s: s, snap: snap, day: day, profiles: map[int64]Profile{}, tenants: map[int64]tenantRow{},
+		seen: map[[2]int64]bool{}, loaded: map[[2]int64]*parties{}}
+}
+
+// preload reads the profiles and tenants of ids, and which (seller,
+// customer) pairs have been invoiced before, in three queries.
+func (pc *partyCache) preload(ctx context.Context, pairs [][2]int64) error {
+	var ids []int64
+	for _, p := range pairs {
+		for _, id := range p {
+			if _, ok := pc.tenants[id]; !ok {
+				ids = append(ids, id)
+			}
+		}
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	if len(ids) > 0 {
+		var ps []Profile
+		if err := pc.s.db.Conn(ctx).Where("tenant_id IN ?", ids).Find(&ps).Error; err != nil {
+			return fmt.Errorf("load billing profiles: %w", err)
+		}
+		for _, p := range ps {
+			pc.profiles[p.TenantID] = p
+		}
+		var ts []tenantRow
+		if err := pc.s.db.Conn(ctx).Table("tenants").Where("id IN ?", ids).Find(&ts).Error; err != nil {
+			return fmt.Errorf("load tenants: %w", err)
+		}
+		for _, t := range ts {
+			pc.tenants[t.ID] = t
+		}
+	}
+	var customers []int64
+	for _, p := range pairs {
+		customers = append(customers, p[1])
+	}
+	var seen []struct{ SellerID, CustomerID int64 }
+	err := pc.s.db.Conn(ctx).Table("invoices").Select("DISTINCT seller_id, customer_id").
+		Where("customer_id IN ? AND kind = ? AND finalized_at IS NOT NULL", customers, DocInvoice).Find(&seen).Error
+	if err != nil {
+		return fmt.Errorf("load invoiced customers: %w", err)
+	}
+	for _, p := range seen {
+		pc.seen[[2]int64{p.SellerID, p.CustomerID}] = true
+	}
+	return nil
+}
+
+func partyOf(t tenantRow, p Profile) Party {
+	return Party{TenantID: t.ID, Name: cmp.Or(p.LegalName, t.Name), Address1: p.Address1, Address2: p.Address2, PostalCode: p.PostalCode,
+		City: p.City, Region: p.Region, Country: cmp.Or(p.Country, t.Country), Email: cmp.Or(p.Email, t.Email),
+		VATID: p.VATID, VATStatus: p.VATStatus, VATRequestID: p.VATRequestID, RegistrationID: p.RegistrationID}
+}
+
+// get returns the parties of (seller, customer), deciding the tax once.
+func (pc *partyCache) get(ctx context.Context, sellerID, customerID int64) (*parties, error) {
+	key := [2]int64{sellerID, customerID}
+	if p, ok := pc.loaded[key]; ok {
+		return p, nil
+	}
+	if _, ok := pc.tenants[sellerID]; !ok {
+		if err := pc.preload(ctx, [][2]int64{key}); err != nil {
+			return nil, err
+		}
+	}
+	if _, ok := pc.tenants[customerID]; !ok {
+		if err := pc.preload(ctx, [][2]int64{key}); err != nil {
+			return nil, err
+		}
+	}
+	st, bt := pc.tenants[sellerID], pc.tenants[customerID]
+	sp, bp := pc.profiles[sellerID], pc.profiles[customerID]
+	seller, buyer := partyOf(st, sp), partyOf(bt, bp)
+	fb, err := settings.Lookup(pc.snap, VIESFallback, settings.Scope{Seller: itoa(sellerID), Customer: itoa(customerID)})
+	if err != nil {
+		return nil, err
+	}
+	dec, err := DecideTax(TaxSeller{Country: seller.Country, VATID: seller.VATID},
+		TaxBuyer{Country: buyer.Country, VATID: buyer.VATID, VAT: bp.VATStatus, LastValid: bp.VATValidAt != nil,
+			Exempt: bp.TaxExempt, ExemptReason: bp.TaxExemptReason}, pc.day, ViesFallback(fb.Value))
+	if err != nil {
+		return nil, fmt.Errorf("tax for seller %d, customer %d: %w", sellerID, customerID, err)
+	}
+	sj, _ := json.Marshal(seller)
+	bj, _ := json.Marshal(buyer)
+	p := &parties{seller: seller, buyer: buyer, sellerJSON: string(sj), buyerJSON: string(bj), decision: dec,
+		lang: cmp.Or(bp.Language, bt.Language, "en"), buyerPath: bt.Path, buyerFirstTime: !pc.seen[key]}
+	pc.loaded[key] = p
+	return p, nil
+}
+
+// draft is a document being built in memory before one insert.
+type draft struct {
+	inv     Invoice
+	lines   []Line
+	charges []int64 // contract charges this document consumes
+	manual  bool
+}
+
+// addLine appends a line taxed by the document's decision.
+func (d *draft) addLine(p *parties, l Line) {
+	l.Position = len(d.lines) + 1
+	l.TaxCategory, l.TaxRate = p.decision.Category, p.decision.Rate.String()
+	d.lines = append(d.lines, l)
+}
+
+// unitPrice renders minor units as a major-unit decimal for the line.
+func unitPrice(minor int64, cur string) string {
+	return money.Money{Amount: minor, Currency: money.Currency(cur)}.Decimal().String()
+}
+
+// totals computes net (sum of rounded line amounts), VAT per category on
+// those sums, and the total, and stores the tax summary.
+func (d *draft) totals(p *parties) error {
+	cur := money.Currency(d.inv.Currency)
+	taxed := make([]TaxedLine, len(d.lines))
+	var net int64
+	for i, l := range d.lines {
+		taxed[i] = TaxedLine{Net: l.NetMinor, Category: l.TaxCategory, Rate: decimal.RequireFromString(l.TaxRate)}
+		net += l.NetMinor
+	}
+	tl, err := TaxBreakdown(cur, taxed)
+	if err != nil {
+		return err
+	}
+	var tax int64
+	for i := range tl {
+		tax += tl[i].Tax
+	}
+	sum := TaxSummary{Decision: p.decision, Note: TaxNote(p.decision, d.inv.Language), Lines: tl}
+	raw, _ := json.Marshal(sum)
+	d.inv.NetMinor, d.inv.TaxMinor, d.inv.TotalMinor, d.inv.Taxes = net, tax, net+tax, string(raw)
+	if p.decision.Flag != "" && !strings.Contains(d.inv.Flags, p.decision.Flag) {
+		d.inv.Flags = strings.Trim(d.inv.Flags+","+p.decision.Flag, ",")
+	}
+	return nil
+}
+
+// newDraft starts a document between the parties, issued on day.
+func newDraft(kind string, sellerID, customerID int64, cur string, p *parties, day Date, by string, now time.Time) *draft {
+	return &draft{inv: Invoice{SellerID: sellerID, CustomerID: customerID, CustomerPath: p.buyerPath, Kind: kind, Status: InvoiceStatusDraft,
+		Currency: cur, Language: p.lang, IssueDate: day.String(), DueDate: day.String(), Seller: p.sellerJSON, Buyer: p.buyerJSON,
+		CreatedBy: by, CreatedAt: now, UpdatedAt: now}}
+}
+
+// holdReason applies the approval rules: the amount threshold, a new
+// customer, manual lines. An empty answer lets the document finalize.
+func holdReason(snap *settings.Snapshot, d *draft, p *parties) (string, error) {
+	sc := settings.Scope{Seller: itoa(d.inv.SellerID), Customer: itoa(d.inv.CustomerID)}
+	th, err := settings.Lookup(snap, ApprovalThreshold, sc)
+	if err != nil {
+		return "", err
+	}
+	if th.Value > 0 && d.inv.TotalMinor >= int64(th.Value) {
+		return "amount", nil
+	}
+	nc, err := settings.Lookup(snap, ApprovalNewCustomer, sc)
+	if err != nil {
+		return "", err
+	}
+	if nc.Value && p.buyerFirstTime {
+		return "new_customer", nil
+	}
+	ml, err := settings.Lookup(snap, ApprovalManualLines, sc)
+	if err != nil {
+		return "", err
+	}
+	if ml.Value && d.manual {
+		return "manual_lines", nil
+	}
+	return "", nil
+}
+
+// insertDrafts numbers the documents marked finalized (one reservation
+// per series), then writes documents and lines with two multi-row
+// inserts and marks the consumed charges, all in the caller's
+// transaction.
+func (s *Service) insertDrafts(ctx context.Context, ds []*draft, now time.Time) error {
+	if len(ds) == 0 {
+		return nil
+	}
+	type seriesKey struct {
+		seller int64
+		kind   string
+		year   int
+	}
+	want := map[seriesKey][]*draft{}
+	var keys []seriesKey
+	for _, d := range ds {
+		if d.inv.Status != InvoiceStatusFinalized {
+			continue
+		}
+		issue, err := ParseDay("issue_date", d.inv.IssueDate)
+		if err != nil {
+			return err
+		}
+		k := seriesKey{d.inv.SellerID, d.inv.Kind, issue.Year}
+		if want[k] == nil {
+			keys = append(keys, k)
+		}
+		want[k] = append(want[k], d)
+	}
+	// A fixed order of series locks keeps two workers from deadlocking.
+	slices.SortFunc(keys, func(a, b seriesKey) int {
+		return cmp.Or(cmp.Compare(a.seller, b.seller), cmp.Compare(a.kind, b.kind), cmp.Compare(a.year, b.year))
+	})
+	for _, k := range keys {
+		first, prefix, err := s.reserveNumbers(ctx, k.seller, k.kind, k.year, int64(len(want[k])))
+		if err != nil {
+			return err
+		}
+		for i, d := range want[k] {
+			seq := first + int64(i)
+			num := FormatNumber(prefix, k.year, seq)
+			d.inv.Seq, d.inv.Number, d.inv.FinalizedAt = &seq, &num, &now
+		}
+	}
+	invs := make([]*Invoice, len(ds))
+	for i, d := range ds {
+		invs[i] = &d.inv
+	}
+	if err := s.db.Conn(ctx).CreateInBatches(invs, 500).Error; err != nil {
+		return fmt.Errorf("insert invoices: %w", err)
+	}
+	var lines []*Line
+	var charged []chargeUse
+	for _, d := range ds {
+		for i := range d.lines {
+			d.lines[i].InvoiceID, d.lines[i].CreatedAt = d.inv.ID, now
+			lines = append(lines, &d.lines[i])
+		}
+		for _, id := range d.charges {
+			charged = append(charged, chargeUse{id, d.inv.ID})
+		}
+		d.inv.Lines = d.lines
+	}
+	if len(lines) > 0 {
+		if err := s.db.Conn(ctx).CreateInBatches(lines, 1000).Error; err != nil {
+			if db.IsUniqueViolation(err) {
+				return core.E(core.ErrConflict, "a period was invoiced meanwhile: %v", err)
+			}
+			return fmt.Errorf("insert invoice lines: %w", err)
+		}
+	}
+	for _, c := range charged {
+		res := s.db.Conn(ctx).Model(&Charge{}).Where("id = ? AND invoice_id IS NULL", c.charge).Update("invoice_id", c.invoice)
+		if res.Error != nil {
+			return fmt.Errorf("mark charge %d invoiced: %w", c.charge, res.Error)
+		}
+		if res.RowsAffected != 1 {
+			return core.E(core.ErrConflict, "charge %d was invoiced meanwhile", c.charge)
+		}
+	}
+	return nil
+}
+
+type chargeUse struct{ charge, invoice int64 }

@@ -1,0 +1,478 @@
+package billing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/shopspring/decimal"
+	"gorm.io/gorm"
+
+	"faktura/panel/core"
+	"faktura/panel/core/money"
+	"faktura/panel/core/settings"
+	"faktura/panel/core/tenancy"
+)
+
+// ErrFrozen is the error for any change to a finalized document.
+var ErrFrozen = fmt.Errorf("invoice is finalized: corrections only by credit note: %w", core.ErrPrecondition)
+
+// InvoiceFilter narrows an invoice listing.
+type InvoiceFilter struct {
+	Kind       string
+	Status     string
+	CustomerID int64
+	SellerID   int64
+	Number     string
+	From, To   string // issue dates, inclusive
+}
+
+// Validate reports malformed filters.
+func (f *InvoiceFilter) Validate() error {
+	var v core.ValidationError
+	if f.Status != "" {
+		if _, ok := invoiceTransitions[InvoiceStatus(f.Status)]; !ok {
+			v.Add("status", "is not an invoice status")
+		}
+	}
+	if f.Kind != "" && f.Kind != DocInvoice && f.Kind != DocCreditNote {
+		v.Add("kind", "must be invoice or credit_note")
+	}
+	for name, d := range map[string]string{"from": f.From, "to": f.To} {
+		if d != "" {
+			if _, err := ParseDay(name, d); err != nil {
+				v.Add(name, "want a date as YYYY-MM-DD")
+			}
+		}
+	}
+	return v.Err()
+}
+
+// Invoices lists documents of customers in the caller's subtree (what it
+// buys and what it sells), newest first.
+func (s *Service) Invoices(ctx context.Context, scope tenancy.Scope, f InvoiceFilter, before int64, limit int) ([]Invoice, error) {
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	if !scope.Valid() {
+		return nil, nil
+	}
+	q := s.db.Read(ctx).Scopes(scope.PathColumn("customer_path"))
+	if f.Kind != "" {
+		q = q.Where("kind = ?", f.Kind)
+	}
+	if f.Status != "" {
+		q = q.Where("status = ?", f.Status)
+	}
+	if f.CustomerID != 0 {
+		q = q.Where("customer_id = ?", f.CustomerID)
+	}
+	if f.SellerID != 0 {
+		q = q.Where("seller_id = ?", f.SellerID)
+	}
+	if f.Number != "" {
+		q = q.Where("number LIKE ?", "%"+strings.NewReplacer("%", "", "_", "").Replace(f.Number)+"%")
+	}
+	if f.From != "" {
+		q = q.Where("issue_date >= ?", f.From)
+	}
+	if f.To != "" {
+		q = q.Where("issue_date <= ?", f.To)
+	}
+	if before > 0 {
+		q = q.Where("id < ?", before)
+	}
+	var out []Invoice
+	if err := q.Order("id DESC").Limit(limit).Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("list invoices: %w", err)
+	}
+	return out, nil
+}
+
+// Invoice returns one document in the caller's subtree with its lines.
+func (s *Service) Invoice(ctx context.Context, scope tenancy.Scope, id int64) (Invoice, error) {
+	var inv Invoice
+	err := s.db.Read(ctx).Scopes(scope.PathColumn("customer_path")).Where("id = ?", id).Take(&inv).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) || !scope.Valid() {
+		return inv, core.E(core.ErrNotFound, "invoice %d not found", id)
+	} else if err != nil {
+		return inv, fmt.Errorf("load invoice %d: %w", id, err)
+	}
+	err = s.db.Read(ctx).Where("invoice_id = ?", id).Order("position").Find(&inv.Lines).Error
+	return inv, err
+}
+
+// sellerInvoice loads a document the caller issues, locked for update.
+func (s *Service) sellerInvoice(ctx context.Context, scope tenancy.Scope, id int64) (Invoice, error) {
+	inv, err := s.Invoice(ctx, scope, id)
+	if err != nil {
+		return inv, err
+	}
+	if inv.SellerID != scope.TenantID {
+		return inv, core.E(core.ErrForbidden, "invoice %d is issued by another seller", id)
+	}
+	if err := s.lockRows(ctx, "invoices", id); err != nil {
+		return inv, err
+	}
+	return s.Invoice(ctx, scope, id)
+}
+
+// move changes a document's status by the transition table.
+func (s *Service) move(ctx context.Context, inv *Invoice, to InvoiceStatus, extra map[string]any) error {
+	if !CanMove(inv.Status, to) {
+		return core.E(core.ErrPrecondition, "invoice %d is %s and cannot become %s", inv.ID, inv.Status, to)
+	}
+	upd := map[string]any{"status": to, "updated_at": s.now()}
+	for k, v := range extra {
+		upd[k] = v
+	}
+	res := s.db.Conn(ctx).Model(&Invoice{}).Where("id = ? AND status = ?", inv.ID, inv.Status).Updates(upd)
+	if res.Error != nil {
+		return fmt.Errorf("invoice %d to %s: %w", inv.ID, to, res.Error)
+	}
+	if res.RowsAffected != 1 {
+		return core.E(core.ErrConflict, "invoice %d changed meanwhile", inv.ID)
+	}
+	inv.Status = to
+	return nil
+}
+
+// Finalize asks to finalize a draft: the approval rules may hold it
+// (awaiting approval); otherwise it is numbered and frozen.
+func (s *Service) Finalize(ctx context.Context, scope tenancy.Scope, id int64) (Invoice, error) {
+	var inv Invoice
+	err := s.tx(ctx, func(ctx context.Context) error {
+		var err error
+		if inv, err = s.sellerInvoice(ctx, scope, id); err != nil {
+			return err
+		}
+		if inv.Frozen() {
+			return ErrFrozen
+		}
+		if inv.Status != InvoiceStatusDraft {
+			return core.E(core.ErrPrecondition, "invoice %d is %s: only a draft can be finalized (approve it instead)", id, inv.Status)
+		}
+		if len(inv.Lines) == 0 {
+			return core.Invalid("lines", "an invoice needs at least one line")
+		}
+		if inv.TotalMinor < 0 {
+			return core.Invalid("lines", "the total is negative: issue a credit note instead")
+		}
+		snap, err := s.settings.Snapshot(ctx, runSettings...)
+		if err != nil {
+			return err
+		}
+		d := &draft{inv: inv, lines: inv.Lines}
+		for _, l := range inv.Lines {
+			d.manual = d.manual || l.Kind == LineManual || l.Kind == LineOneOff
+		}
+		pc := s.newPartyCache(snap, mustDay(inv.IssueDate))
+		p, err := pc.get(ctx, inv.SellerID, inv.CustomerID)
+		if err != nil {
+			return err
+		}
+		hold, err := holdReason(snap, d, p)
+		if err != nil {
+			return err
+		}
+		if hold != "" {
+			if err := s.move(ctx, &inv, InvoiceStatusAwaitingApproval, map[string]any{"hold_reason": hold}); err != nil {
+				return err
+			}
+			inv.HoldReason = hold
+			return s.record(ctx, "billing.invoice.hold", "invoice", id, inv.CustomerID, inv.CustomerPath, nil, map[string]string{"reason": hold})
+		}
+		return s.finalizeNow(ctx, &inv, "")
+	})
+	return inv, err
+}
+
+// finalizeNow numbers and freezes a document in the caller's transaction.
+func (s *Service) finalizeNow(ctx context.Context, inv *Invoice, approver string) error {
+	issue := mustDay(inv.IssueDate)
+	first, prefix, err := s.reserveNumbers(ctx, inv.SellerID, inv.Kind, issue.Year, 1)
+	if err != nil {
+		return err
+	}
+	num, now := FormatNumber(prefix, issue.Year, first), s.now()
+	extra := map[string]any{"number": num, "seq": first, "finalized_at": now, "hold_reason": ""}
+	if approver != "" {
+		extra["approved_by"] = approver
+	}
+	if err := s.move(ctx, inv, InvoiceStatusFinalized, extra); err != nil {
+		return err
+	}
+	inv.Number, inv.Seq, inv.FinalizedAt, inv.ApprovedBy = &num, &first, &now, approver
+	return s.record(ctx, "billing.invoice.finalize", "invoice", inv.ID, inv.CustomerID, inv.CustomerPath, nil,
+		map[string]any{"number": num, "total_minor": inv.TotalMinor, "approved_by": approver})
+}
+
+// Approve finalizes a document awaiting approval. With four-eyes on,
+// whoever created it may not approve it.
+func (s *Service) Approve(ctx context.Context, scope tenancy.Scope, id int64) (Invoice, error) {
+	var inv Invoice
+	err := s.tx(ctx, func(ctx context.Context) error {
+		var err error
+		if inv, err = s.sellerInvoice(ctx, scope, id); err != nil {
+			return err
+		}
+		if inv.Status != InvoiceStatusAwaitingApproval {
+			return core.E(core.ErrPrecondition, "invoice %d is %s, not awaiting approval", id, inv.Status)
+		}
+		me := actorLabel(ctx)
+		fe, err := settings.Get(ctx, s.settings, FourEyes, settings.Scope{Seller: itoa(inv.SellerID), Customer: itoa(inv.CustomerID)})
+		if err != nil {
+			return err
+		}
+		if fe.Value && me == inv.CreatedBy {
+			return core.E(core.ErrForbidden, "four-eyes rule: you created invoice %d, so someone else must approve it", id)
+		}
+		return s.finalizeNow(ctx, &inv, me)
+	})
+	return inv, err
+}
+
+// LineInput is a manual line of a draft.
+type LineInput struct {
+	Description string `json:"description"`
+	Quantity    string `json:"quantity"`
+	UnitPrice   string `json:"unit_price"` // major units, up to 6 decimals
+}
+
+// Validate normalises the input and reports every problem.
+func (in *LineInput) Validate(prefix string) error {
+	var v core.ValidationError
+	in.Description = strings.TrimSpace(in.Description)
+	if in.Description == "" || len(in.Description) > 500 {
+		v.Add(prefix+"description", "must be 1-500 characters")
+	}
+	q, err := decimal.NewFromString(strings.TrimSpace(cmpOr(in.Quantity, "1")))
+	if err != nil || !q.IsPositive() || q.Exponent() < -6 {
+		v.Add(prefix+"quantity", "must be a positive number with at most 6 decimals")
+	}
+	p, err := decimal.NewFromString(strings.TrimSpace(in.UnitPrice))
+	if err != nil || p.Exponent() < -6 {
+		v.Add(prefix+"unit_price", "must be a number with at most 6 decimals")
+	} else if p.IsNegative() {
+		v.Add(prefix+"unit_price", "must not be negative: credit notes correct invoices")
+	}
+	in.Quantity, in.UnitPrice = q.String(), p.String()
+	return v.Err()
+}
+
+func cmpOr(a, b string) string {
+	if strings.TrimSpace(a) == "" {
+		return b
+	}
+	return a
+}
+
+// InvoiceInput creates a manual draft for a customer the caller sells to.
+type InvoiceInput struct {
+	CustomerID int64       `json:"customer_id"`
+	Currency   string      `json:"currency"`
+	Lines      []LineInput `json:"lines"`
+}
+
+// CreateInvoice creates a manual draft; manual lines may need approval
+// when it is finalized.
+func (s *Service) CreateInvoice(ctx context.Context, scope tenancy.Scope, in InvoiceInput) (Invoice, error) {
+	if err := requireSeller(scope); err != nil {
+		return Invoice{}, err
+	}
+	var v core.ValidationError
+	cur, err := money.ParseCurrency(in.Currency)
+	if err != nil {
+		v.Addf("currency", "%q is not an ISO 4217 currency code", in.Currency)
+	}
+	if len(in.Lines) == 0 {
+		v.Add("lines", "at least one line is required")
+	}
+	for i := range in.Lines {
+		var le *core.ValidationError
+		if errors.As(in.Lines[i].Validate(fmt.Sprintf("lines.%d.", i)), &le) {
+			for f, p := range le.Fields {
+				v.Add(f, p)
+			}
+		}
+	}
+	if err := v.Err(); err != nil {
+		return Invoice{}, err
+	}
+	var inv Invoice
+	err = s.tx(ctx, func(ctx context.Context) error {
+		cust, err := s.tenant(ctx, scope, in.CustomerID)
+		if err != nil {
+			return core.Invalid("customer_id", "no customer %d among yours", in.CustomerID)
+		}
+		if cust.ParentID == nil || *cust.ParentID != scope.TenantID {
+			return core.Invalid("customer_id", "customer %d does not buy from you", in.CustomerID)
+		}
+		loc, err := s.sellerZone(ctx, scope.TenantID)
+		if err != nil {
+			return err
+		}
+		day := LocalDay(s.now(), loc)
+		snap, err := s.settings.Snapshot(ctx, runSettings...)
+		if err != nil {
+			return err
+		}
+		p, err := s.newPartyCache(snap, day).get(ctx, scope.TenantID, in.CustomerID)
+		if err != nil {
+			return err
+		}
+		d := newDraft(DocInvoice, scope.TenantID, in.CustomerID, string(cur), p, day, actorLabel(ctx), s.now())
+		terms, err := settings.Get(ctx, s.settings, PaymentDays, settings.Scope{Seller: itoa(scope.TenantID), Customer: itoa(in.CustomerID)})
+		if err != nil {
+			return err
+		}
+		d.inv.DueDate = AddDays(day, terms.Value).String()
+		for _, li := range in.Lines {
+			l, err := manualLine(li, cur)
+			if err != nil {
+				return err
+			}
+			d.addLine(p, l)
+		}
+		d.manual = true
+		if err := d.totals(p); err != nil {
+			return err
+		}
+		if err := s.insertDrafts(ctx, []*draft{d}, s.now()); err != nil {
+			return err
+		}
+		inv = d.inv
+		return s.record(ctx, "billing.invoice.create", "invoice", inv.ID, inv.CustomerID, inv.CustomerPath, nil, map[string]any{"total_minor": inv.TotalMinor})
+	})
+	return inv, err
+}
+
+// manualLine prices a manual line: quantity times unit price, rounded
+// once to the currency's minor unit.
+func manualLine(li LineInput, cur money.Currency) (Line, error) {
+	net, err := money.LineAmount(decimal.RequireFromString(li.UnitPrice), decimal.RequireFromString(li.Quantity), cur, money.RoundLine)
+	if err != nil {
+		return Line{}, err
+	}
+	return Line{Kind: LineManual, Description: li.Description, Quantity: li.Quantity, UnitPrice: li.UnitPrice, NetMinor: net.Amount}, nil
+}
+
+// AddLine appends a manual line to a draft. A finalized document refuses
+// with ErrFrozen.
+func (s *Service) AddLine(ctx context.Context, scope tenancy.Scope, id int64, li LineInput) (Invoice, error) {
+	if err := li.Validate(""); err != nil {
+		return Invoice{}, err
+	}
+	var inv Invoice
+	err := s.tx(ctx, func(ctx context.Context) error {
+		var err error
+		if inv, err = s.sellerInvoice(ctx, scope, id); err != nil {
+			return err
+		}
+		if inv.Frozen() {
+			return ErrFrozen
+		}
+		l, err := manualLine(li, money.Currency(inv.Currency))
+		if err != nil {
+			return err
+		}
+		cat, rate := CategoryStandard, "0"
+		if len(inv.Lines) > 0 {
+			cat, rate = inv.Lines[0].TaxCategory, inv.Lines[0].TaxRate
+		}
+		l.InvoiceID, l.Position, l.TaxCategory, l.TaxRate, l.CreatedAt = id, len(inv.Lines)+1, cat, rate, s.now()
+		if err := s.db.Conn(ctx).Create(&l).Error; err != nil {
+			return fmt.Errorf("add line to invoice %d: %w", id, err)
+		}
+		if inv.Status == InvoiceStatusAwaitingApproval {
+			// A changed document goes back to draft: the approval was for
+			// other contents.
+			if err := s.move(ctx, &inv, InvoiceStatusDraft, map[string]any{"hold_reason": ""}); err != nil {
+				return err
+			}
+		}
+		if err := s.recompute(ctx, id); err != nil {
+			return err
+		}
+		if err := s.record(ctx, "billing.invoice.line", "invoice", id, inv.CustomerID, inv.CustomerPath, nil, li); err != nil {
+			return err
+		}
+		inv, err = s.Invoice(ctx, scope, id)
+		return err
+	})
+	return inv, err
+}
+
+// DeleteDraft removes a draft that was never finalized.
+func (s *Service) DeleteDraft(ctx context.Context, scope tenancy.Scope, id int64) error {
+	return s.tx(ctx, func(ctx context.Context) error {
+		inv, err := s.sellerInvoice(ctx, scope, id)
+		if err != nil {
+			return err
+		}
+		if inv.Frozen() {
+			return ErrFrozen
+		}
+		if err := s.deleteDocument(ctx, id); err != nil {
+			return err
+		}
+		return s.record(ctx, "billing.invoice.delete", "invoice", id, inv.CustomerID, inv.CustomerPath, inv, nil)
+	})
+}
+
+// deleteDocument removes an unfinalized document and frees the periods
+// and charges it held, so the next run invoices them again.
+func (s *Service) deleteDocument(ctx context.Context, id int64) error {
+	var periods []struct {
+		ContractID  int64
+		PeriodStart string
+	}
+	err := s.db.Conn(ctx).Table("invoice_lines").Select("contract_id, MIN(period_start) AS period_start").
+		Where("invoice_id = ? AND kind = ? AND contract_id IS NOT NULL", id, LineRecurring).Group("contract_id").Find(&periods).Error
+	if err != nil {
+		return fmt.Errorf("periods of invoice %d: %w", id, err)
+	}
+	for _, p := range periods {
+		err := s.db.Conn(ctx).Model(&Contract{}).Where("id = ? AND status = ? AND next_due > ?", p.ContractID, ContractActive, p.PeriodStart).
+			Updates(map[string]any{"next_due": p.PeriodStart, "updated_at": s.now()}).Error
+		if err != nil {
+			return fmt.Errorf("rewind contract %d: %w", p.ContractID, err)
+		}
+	}
+	if err := s.db.Conn(ctx).Model(&Charge{}).Where("invoice_id = ?", id).Update("invoice_id", nil).Error; err != nil {
+		return fmt.Errorf("release charges of invoice %d: %w", id, err)
+	}
+	if err := s.db.Conn(ctx).Where("invoice_id = ?", id).Delete(&Line{}).Error; err != nil {
+		return fmt.Errorf("delete lines of invoice %d: %w", id, err)
+	}
+	return s.db.Conn(ctx).Delete(&Invoice{}, id).Error
+}
+
+// recompute refreshes an unfinalized document's totals from its lines,
+// deleting it when no line is left.
+func (s *Service) recompute(ctx context.Context, id int64) error {
+	var inv Invoice
+	if err := s.db.Conn(ctx).Where("id = ?", id).Take(&inv).Error; err != nil {
+		return fmt.Errorf("load invoice %d: %w", id, err)
+	}
+	if inv.Frozen() {
+		return ErrFrozen
+	}
+	if err := s.db.Conn(ctx).Where("invoice_id = ?", id).Order("position").Find(&inv.Lines).Error; err != nil {
+		return err
+	}
+	if len(inv.Lines) == 0 {
+		return s.deleteDocument(ctx, id)
+	}
+	var sum TaxSummary
+	if err := jsonUnmarshal(inv.Taxes, &sum); err != nil {
+		return err
+	}
+	d := &draft{inv: inv, lines: inv.Lines}
+	if err := d.totals(&parties{decision: sum.Decision}); err != nil {
+		return err
+	}
+	return s.db.Conn(ctx).Model(&Invoice{}).Where("id = ?", id).Updates(map[string]any{"net_minor": d.inv.NetMinor,
+		"tax_minor": d.inv.TaxMinor, "total_minor": d.inv.TotalMinor, "taxes": d.inv.Taxes, "updated_at": s.now()}).Error
+}

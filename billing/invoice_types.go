@@ -1,0 +1,146 @@
+package billing
+
+import "time"
+
+// Document kinds.
+const (
+	DocInvoice    = "invoice"
+	DocCreditNote = "credit_note"
+)
+
+// InvoiceStatus is where an invoice stands.
+type InvoiceStatus string
+
+// Invoice statuses. Finalized and later are frozen documents.
+const (
+	InvoiceStatusDraft            InvoiceStatus = "draft"
+	InvoiceStatusAwaitingApproval InvoiceStatus = "awaiting_approval"
+	InvoiceStatusFinalized        InvoiceStatus = "finalized"
+	InvoiceStatusPartiallyPaid    InvoiceStatus = "partially_paid"
+	InvoiceStatusPaid             InvoiceStatus = "paid"
+	InvoiceStatusOverdue          InvoiceStatus = "overdue"
+	InvoiceStatusCancelled        InvoiceStatus = "cancelled"
+)
+
+// invoiceTransitions is the explicit transition table; anything else is
+// refused.
+var invoiceTransitions = map[InvoiceStatus][]InvoiceStatus{
+	InvoiceStatusDraft:            {InvoiceStatusAwaitingApproval, InvoiceStatusFinalized},
+	InvoiceStatusAwaitingApproval: {InvoiceStatusFinalized, InvoiceStatusDraft},
+	InvoiceStatusFinalized:        {InvoiceStatusPartiallyPaid, InvoiceStatusPaid, InvoiceStatusOverdue, InvoiceStatusCancelled},
+	InvoiceStatusPartiallyPaid:    {InvoiceStatusPaid, InvoiceStatusOverdue, InvoiceStatusCancelled},
+	InvoiceStatusOverdue:          {InvoiceStatusPartiallyPaid, InvoiceStatusPaid, InvoiceStatusCancelled},
+	InvoiceStatusPaid:             {},
+	InvoiceStatusCancelled:        {},
+}
+
+// CanMove reports whether the table allows from -> to.
+func CanMove(from, to InvoiceStatus) bool {
+	for _, s := range invoiceTransitions[from] {
+		if s == to {
+			return true
+		}
+	}
+	return false
+}
+
+// Frozen reports whether the document was finalized.
+func (i *Invoice) Frozen() bool { return i.FinalizedAt != nil }
+
+// Invoice is an invoice or a credit note with the seller's and buyer's
+// data as they were when it was made.
+type Invoice struct {
+	ID            int64         `json:"id"`
+	SellerID      int64         `json:"seller_id"`
+	CustomerID    int64         `json:"customer_id"`
+	CustomerPath  string        `json:"-"`
+	Kind          string        `json:"kind"`
+	CreditsID     *int64        `json:"credits_id,omitempty"`
+	Subproject    string        `json:"subproject,omitempty"`
+	Status        InvoiceStatus `json:"status"`
+	Number        *string       `json:"number"`
+	Seq           *int64        `json:"-"`
+	Currency      string        `json:"currency"`
+	Language      string        `json:"language"`
+	IssueDate     string        `json:"issue_date"`
+	DueDate       string        `json:"due_date"`
+	PeriodStart   string        `json:"period_start,omitempty"`
+	PeriodEnd     string        `json:"period_end,omitempty"`
+	NetMinor      int64         `json:"net_minor"`
+	TaxMinor      int64         `json:"tax_minor"`
+	TotalMinor    int64         `json:"total_minor"`
+	PaidMinor     int64         `json:"paid_minor"`
+	CreditedMinor int64         `json:"credited_minor"`
+	Taxes         string        `json:"-"`
+	Seller        string        `json:"-"`
+	Buyer         string        `json:"-"`
+	Flags         string        `json:"flags,omitempty"`
+	HoldReason    string        `json:"hold_reason,omitempty"`
+	Reason        string        `json:"reason,omitempty"`
+	CreatedBy     string        `json:"created_by"`
+	ApprovedBy    string        `json:"approved_by,omitempty"`
+	FinalizedAt   *time.Time    `json:"finalized_at,omitempty"`
+	CreatedAt     time.Time     `json:"created_at"`
+	UpdatedAt     time.Time     `json:"updated_at"`
+	Lines         []Line        `gorm:"-" json:"lines,omitempty"`
+}
+
+// Line kinds.
+const (
+	LineRecurring = "recurring"
+	LineSetup     = "setup"
+	LineProration = "proration"
+	LineCredit    = "credit"
+	LineDiscount  = "discount"
+	LineOneOff    = "oneoff"
+	LineManual    = "manual"
+)
+
+// Line is one invoice line: its net amount is rounded once, here.
+type Line struct {
+	ID          int64     `json:"id"`
+	InvoiceID   int64     `json:"-"`
+	Position    int       `json:"position"`
+	ContractID  *int64    `json:"contract_id,omitempty"`
+	CreditsLine *int64    `json:"credits_line,omitempty"`
+	Section     string    `json:"section,omitempty"`
+	Kind        string    `json:"kind"`
+	Description string    `json:"description"`
+	Quantity    string    `json:"quantity"`
+	UnitPrice   string    `json:"unit_price"`
+	NetMinor    int64     `json:"net_minor"`
+	TaxCategory Category  `json:"tax_category"`
+	TaxRate     string    `json:"tax_rate"`
+	PeriodStart string    `json:"period_start,omitempty"`
+	PeriodEnd   string    `json:"period_end,omitempty"`
+	BillingKey  *string   `json:"-"`
+	CreatedAt   time.Time `json:"-"`
+}
+
+// TableName implements gorm's Tabler.
+func (Line) TableName() string { return "invoice_lines" }
+
+// Party is the seller or buyer as printed on a document.
+type Party struct {
+	TenantID       int64     `json:"tenant_id"`
+	Name           string    `json:"name"`
+	Address1       string    `json:"address1,omitempty"`
+	Address2       string    `json:"address2,omitempty"`
+	PostalCode     string    `json:"postal_code,omitempty"`
+	City           string    `json:"city,omitempty"`
+	Region         string    `json:"region,omitempty"`
+	Country        string    `json:"country"`
+	Email          string    `json:"email,omitempty"`
+	VATID          string    `json:"vat_id,omitempty"`
+	VATStatus      VATStatus `json:"vat_status,omitempty"`
+	VATRequestID   string    `json:"vat_request_id,omitempty"`
+	RegistrationID string    `json:"registration_id,omitempty"`
+}
+
+// TaxSummary is stored with each document: the decision, its note in the
+// document's language, and the VAT per category.
+type TaxSummary struct {
+	Decision TaxDecision `json:"decision"`
+	Note     string      `json:"note,omitempty"`
+	Lines    []TaxLine   `json:"lines"`
+}

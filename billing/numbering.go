@@ -1,0 +1,73 @@
+package billing
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"faktura/panel/core/db"
+)
+
+// Default prefixes of the number series.
+const (
+	DefaultInvoicePrefix = "INV-"
+	DefaultCreditPrefix  = "CN-"
+)
+
+// FormatNumber renders a document number: prefix, year, a dash and the
+// counter padded to six digits ("INV-2026-000042").
+func FormatNumber(prefix string, year int, seq int64) string {
+	return fmt.Sprintf("%s%d-%06d", prefix, year, seq)
+}
+
+// reserveNumbers takes the next n numbers of a seller's series for kind
+// and year, in the caller's transaction: the series row stays locked
+// until commit, so numbers are gapless (a rollback returns them) and no
+// two documents share one. It returns the first number and the prefix.
+func (s *Service) reserveNumbers(ctx context.Context, sellerID int64, kind string, year int, n int64) (int64, string, error) {
+	var sr Series
+	q := s.db.Conn(ctx)
+	if s.db.Dialect == db.MySQL {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	err := q.Where("seller_id = ? AND kind = ? AND year = ?", sellerID, kind, year).Take(&sr).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		prefix, perr := s.seriesPrefix(ctx, sellerID, kind)
+		if perr != nil {
+			return 0, "", perr
+		}
+		sr = Series{SellerID: sellerID, Kind: kind, Year: year, Prefix: prefix, NextSeq: 1}
+		err = s.db.Conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&sr).Error
+		if err == nil {
+			err = q.Where("seller_id = ? AND kind = ? AND year = ?", sellerID, kind, year).Take(&sr).Error
+		}
+	}
+	if err != nil {
+		return 0, "", fmt.Errorf("number series %d/%s/%d: %w", sellerID, kind, year, err)
+	}
+	res := s.db.Conn(ctx).Model(&Series{}).Where("id = ? AND next_seq = ?", sr.ID, sr.NextSeq).Update("next_seq", sr.NextSeq+n)
+	if res.Error != nil {
+		return 0, "", fmt.Errorf("advance number series %d: %w", sr.ID, res.Error)
+	}
+	if res.RowsAffected != 1 {
+		return 0, "", fmt.Errorf("number series %d moved under us", sr.ID)
+	}
+	return sr.NextSeq, sr.Prefix, nil
+}
+
+// seriesPrefix is the seller's configured prefix for kind.
+func (s *Service) seriesPrefix(ctx context.Context, sellerID int64, kind string) (string, error) {
+	var p Profile
+	err := s.db.Conn(ctx).Select("invoice_prefix", "credit_prefix").Where("tenant_id = ?", sellerID).Take(&p).Error
+	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+		return "", fmt.Errorf("load prefixes of seller %d: %w", sellerID, err)
+	}
+	if kind == DocCreditNote {
+		return cmp.Or(p.CreditPrefix, DefaultCreditPrefix), nil
+	}
+	return cmp.Or(p.InvoicePrefix, DefaultInvoicePrefix), nil
+}

@@ -1,0 +1,254 @@
+package billing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"regexp"
+	"strings"
+
+	"golang.org/x/text/language"
+	"gorm.io/gorm"
+
+	"faktura/panel/core"
+	"faktura/panel/core/money"
+	"faktura/panel/core/tenancy"
+)
+
+// ProfileInput sets a tenant's billing profile.
+type ProfileInput struct {
+	LegalName       string `json:"legal_name"`
+	Address1        string `json:"address1"`
+	Address2        string `json:"address2"`
+	PostalCode      string `json:"postal_code"`
+	City            string `json:"city"`
+	Region          string `json:"region"`
+	Country         string `json:"country"`
+	Email           string `json:"email"`
+	VATID           string `json:"vat_id"`
+	RegistrationID  string `json:"registration_id"`
+	Currency        string `json:"currency"`
+	Language        string `json:"language"`
+	InvoiceGrouping string `json:"invoice_grouping"`
+	TaxExempt       bool   `json:"tax_exempt"`
+	TaxExemptReason string `json:"tax_exempt_reason"`
+	Timezone        string `json:"timezone"`
+	InvoicePrefix   string `json:"invoice_prefix"`
+	CreditPrefix    string `json:"credit_prefix"`
+}
+
+var prefixRE = regexp.MustCompile(`^[A-Za-z0-9/_-]{0,12}$`)
+
+// Languages customers read documents in.
+var Languages = []string{"en", "de", "fr", "it", "da"}
+
+// ValidCountry reports whether code is an ISO 3166-1 alpha-2 country.
+func ValidCountry(code string) bool {
+	if len(code) != 2 {
+		return false
+	}
+	r, err := language.ParseRegion(code)
+	return err == nil && r.IsCountry() && r.String() == code
+}
+
+// Validate normalises the input and reports every problem.
+func (in *ProfileInput) Validate() error {
+	var v core.ValidationError
+	for _, f := range []*string{&in.LegalName, &in.Address1, &in.Address2, &in.PostalCode, &in.City, &in.Region, &in.Email,
+		&in.RegistrationID, &in.TaxExemptReason, &in.Timezone, &in.InvoicePrefix, &in.CreditPrefix, &in.InvoiceGrouping, &in.Language} {
+		*f = strings.TrimSpace(*f)
+	}
+	in.Country = strings.ToUpper(strings.TrimSpace(in.Country))
+	in.Currency = strings.ToUpper(strings.TrimSpace(in.Currency))
+	switch {
+	case in.Country == "":
+		v.Add("country", "is required: it decides the VAT")
+	case !ValidCountry(in.Country):
+		v.Addf("country", "%q is not an ISO 3166 country code (e.g. DE, FR, IT, DK)", in.Country)
+	}
+	if in.LegalName == "" || len(in.LegalName) > 200 {
+		v.Add("legal_name", "must be 1-200 characters")
+	}
+	for f, s := range map[string]string{"address1": in.Address1, "address2": in.Address2, "city": in.City, "region": in.Region} {
+		if len(s) > 200 {
+			v.Add(f, "must be at most 200 characters")
+		}
+	}
+	if len(in.PostalCode) > 20 {
+		v.Add("postal_code", "must be at most 20 characters")
+	}
+	if in.Email != "" {
+		if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email {
+			v.Add("email", "is not an e-mail address")
+		}
+	}
+	if v.Fields["country"] == "" && in.VATID != "" {
+		if InEU(in.Country) {
+			id, err := NormalizeVATID(in.Country, in.VATID)
+			var ve *core.ValidationError
+			if errors.As(err, &ve) {
+				v.Add("vat_id", ve.Fields["vat_id"])
+			}
+			in.VATID = id
+		} else if in.VATID = strings.TrimSpace(in.VATID); len(in.VATID) > 20 {
+			v.Add("vat_id", "must be at most 20 characters")
+		}
+	}
+	if len(in.RegistrationID) > 100 {
+		v.Add("registration_id", "must be at most 100 characters")
+	}
+	if in.Currency != "" {
+		if _, err := money.ParseCurrency(in.Currency); err != nil {
+			v.Addf("currency", "%q is not an ISO 4217 currency code", in.Currency)
+		}
+	}
+	if in.Language != "" && !contains(Languages, in.Language) {
+		v.Addf("language", "must be one of %s", strings.Join(Languages, ", "))
+	}
+	if in.InvoiceGrouping != "" && in.InvoiceGrouping != GroupSubproject && in.InvoiceGrouping != GroupCustomer {
+		v.Add("invoice_grouping", "must be subproject, customer or empty (the seller's default)")
+	}
+	if in.TaxExempt && in.TaxExemptReason == "" {
+		v.Add("tax_exempt_reason", "is required when the customer is exempt")
+	}
+	if len(in.TaxExemptReason) > 300 {
+		v.Add("tax_exempt_reason", "must be at most 300 characters")
+	}
+	if _, err := loadZone(in.Timezone); err != nil {
+		v.Addf("timezone", "unknown time zone %q (want an IANA name such as Europe/Berlin)", in.Timezone)
+	}
+	if !prefixRE.MatchString(in.InvoicePrefix) {
+		v.Add("invoice_prefix", "must be at most 12 letters, digits, '/', '-' or '_'")
+	}
+	if !prefixRE.MatchString(in.CreditPrefix) {
+		v.Add("credit_prefix", "must be at most 12 letters, digits, '/', '-' or '_'")
+	}
+	return v.Err()
+}
+
+func contains[T comparable](list []T, x T) bool {
+	for _, y := range list {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// tenantRow is what billing reads of a tenant.
+type tenantRow struct {
+	ID       int64
+	Kind     string
+	ParentID *int64
+	Path     string
+	Name     string
+	Email    string
+	Country  string
+	Language string
+}
+
+func (s *Service) tenant(ctx context.Context, scope tenancy.Scope, id int64) (tenantRow, error) {
+	var t tenantRow
+	err := s.db.Read(ctx).Table("tenants").Scopes(scope.Tenants).Where("tenants.id = ?", id).Take(&t).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return t, core.E(core.ErrNotFound, "tenant %d not found", id)
+	}
+	return t, err
+}
+
+// Profile returns a tenant's billing profile (an empty one, with the
+// tenant's country and language, when none was saved yet).
+func (s *Service) Profile(ctx context.Context, scope tenancy.Scope, tenantID int64) (Profile, error) {
+	t, err := s.tenant(ctx, scope, tenantID)
+	if err != nil {
+		return Profile{}, err
+	}
+	var p Profile
+	err = s.db.Read(ctx).Where("tenant_id = ?", tenantID).Take(&p).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return Profile{TenantID: t.ID, TenantPath: t.Path, LegalName: t.Name, Country: t.Country, Language: t.Language, Email: t.Email}, nil
+	}
+	return p, err
+}
+
+// SaveProfile validates and stores a profile, then (after commit, never
+// inside the transaction) checks a new or changed EU VAT id against VIES.
+func (s *Service) SaveProfile(ctx context.Context, scope tenancy.Scope, tenantID int64, in ProfileInput) (Profile, error) {
+	if err := in.Validate(); err != nil {
+		return Profile{}, err
+	}
+	var p Profile
+	var recheck bool
+	err := s.tx(ctx, func(ctx context.Context) error {
+		before, err := s.Profile(ctx, scope, tenantID)
+		if err != nil {
+			return err
+		}
+		p = before
+		now := s.now()
+		if p.CreatedAt.IsZero() {
+			p.CreatedAt = now
+		}
+		p.UpdatedAt = now
+		p.LegalName, p.Address1, p.Address2, p.PostalCode, p.City, p.Region = in.LegalName, in.Address1, in.Address2, in.PostalCode, in.City, in.Region
+		p.Country, p.Email, p.RegistrationID, p.Currency, p.Language = in.Country, in.Email, in.RegistrationID, in.Currency, in.Language
+		p.InvoiceGrouping, p.TaxExempt, p.TaxExemptReason, p.Timezone = in.InvoiceGrouping, in.TaxExempt, in.TaxExemptReason, in.Timezone
+		p.InvoicePrefix, p.CreditPrefix = in.InvoicePrefix, in.CreditPrefix
+		if in.VATID != p.VATID {
+			p.VATID, p.VATCheckedAt, p.VATValidAt, p.VATMessage, p.VATRequestID = in.VATID, nil, nil, "", ""
+			p.VATStatus = VATNone
+			if p.VATID != "" && InEU(p.Country) {
+				p.VATStatus, recheck = VATUnchecked, true
+			}
+		}
+		if err := s.db.Conn(ctx).Save(&p).Error; err != nil {
+			return fmt.Errorf("save billing profile %d: %w", tenantID, err)
+		}
+		return s.record(ctx, "billing.profile.save", "billing_profile", tenantID, tenantID, p.TenantPath, before, p)
+	})
+	if err != nil {
+		return Profile{}, err
+	}
+	if recheck && s.opt.VIES != nil {
+		if err := s.CheckVAT(ctx, tenantID); err != nil {
+			return p, err
+		}
+		return s.Profile(ctx, scope, tenantID)
+	}
+	return p, nil
+}
+
+// CheckVAT asks VIES about a profile's VAT id (outside any transaction)
+// and records the answer: valid, invalid, or unavailable with the last
+// valid answer kept.
+func (s *Service) CheckVAT(ctx context.Context, tenantID int64) error {
+	if s.opt.VIES == nil {
+		return core.E(core.ErrPrecondition, "no VIES service is configured (billing.vies_url)")
+	}
+	var p Profile
+	if err := s.db.Read(ctx).Where("tenant_id = ?", tenantID).Take(&p).Error; err != nil {
+		return fmt.Errorf("load billing profile %d: %w", tenantID, err)
+	}
+	if p.VATID == "" || !InEU(p.Country) {
+		return nil
+	}
+	res := s.opt.VIES.Check(ctx, p.VATID)
+	now := s.now()
+	return s.tx(ctx, func(ctx context.Context) error {
+		chk := VIESCheck{VATID: p.VATID, Status: res.Status, Name: res.Name, Address: res.Address, RequestID: res.RequestID, Message: res.Message, CheckedAt: now}
+		if err := s.db.Conn(ctx).Create(&chk).Error; err != nil {
+			return fmt.Errorf("record VIES answer: %w", err)
+		}
+		upd := map[string]any{"vat_status": res.Status, "vat_checked_at": now, "vat_message": res.Message}
+		if res.Status == VATValid {
+			upd["vat_valid_at"], upd["vat_request_id"] = now, res.RequestID
+		}
+		if res.Status == VATInvalid {
+			upd["vat_valid_at"] = nil
+		}
+		// Only the id that was checked: a profile changed meanwhile keeps
+		// its own state.
+		return s.db.Conn(ctx).Model(&Profile{}).Where("tenant_id = ? AND vat_id = ?", tenantID, p.VATID).UpdateColumns(upd).Error
+	})
+}

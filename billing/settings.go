@@ -1,0 +1,83 @@
+package billing
+
+import (
+	"strings"
+
+	"faktura/panel/core/money"
+	"faktura/panel/core/settings"
+)
+
+// The billing settings. Each resolves through the chain contract ->
+// customer -> plan -> seller -> panel; a level without a value defers to
+// the next.
+var (
+	// LeadDays: a contract is invoiced this many days before its due date.
+	LeadDays = settings.Int("billing.lead_days", 14, 0, 366)
+	// Grouping: one invoice per subproject, or one per customer with a
+	// section per subproject. A customer's profile may choose too.
+	Grouping = settings.Enum("billing.grouping", GroupSubproject, GroupSubproject, GroupCustomer)
+	// AutoFinalize: the run finalizes what no approval rule holds.
+	AutoFinalize = settings.Bool("billing.auto_finalize", true)
+	// ApprovalThreshold holds invoices whose total (minor units) reaches
+	// it; 0 turns the rule off.
+	ApprovalThreshold = settings.Int("billing.approval_threshold_minor", 0, 0, 1_000_000_000)
+	// ApprovalNewCustomer holds a customer's first invoice from a seller.
+	ApprovalNewCustomer = settings.Bool("billing.approval_new_customer", false)
+	// ApprovalManualLines holds invoices with manual lines.
+	ApprovalManualLines = settings.Bool("billing.approval_manual_lines", true)
+	// FourEyes: nobody approves an invoice they created.
+	FourEyes = settings.Bool("billing.four_eyes", false)
+	// ProrationUpgrade: an upgrade's difference is invoiced now or on the
+	// next invoice.
+	ProrationUpgrade = settings.Enum("billing.proration_upgrade", ProrateNow, ProrateNow, ProrateNextInvoice)
+	// ProrationDowngrade: a downgrade credits the unused difference by a
+	// credit note, on the next invoice, or not at all.
+	ProrationDowngrade = settings.Enum("billing.proration_downgrade", ProrateCreditNote, ProrateCreditNote, ProrateNextInvoice, ProrateNone)
+	// TerminationCredit: termination credits the unused part of invoiced
+	// periods.
+	TerminationCredit = settings.Bool("billing.termination_credit", false)
+	// VIESFallback: how a buyer is taxed while VIES gives no verdict.
+	VIESFallback = settings.Enum("billing.vies_fallback", string(FallbackLastValid), string(FallbackLastValid), string(FallbackConsumer))
+	// DefaultCycle: the cycle of contracts opened from provisioning events.
+	DefaultCycle = settings.Enum("billing.default_cycle", string(CycleMonthly), "monthly", "quarterly", "semiannual", "annual", "biennial")
+	// PaymentDays: a manual invoice is due this many days after issue.
+	PaymentDays = settings.Int("billing.payment_days", 14, 0, 365)
+	// DefaultCurrency: what a seller bills in when the buyer chose none.
+	DefaultCurrency = settings.Key[string]{Name: "billing.currency", Default: "EUR",
+		Format: func(s string) string { return s },
+		Parse: func(s string) (string, error) {
+			c, err := money.ParseCurrency(s)
+			return string(c), err
+		}}
+)
+
+// Grouping values.
+const (
+	GroupSubproject = "subproject"
+	GroupCustomer   = "customer"
+)
+
+// Proration choices.
+const (
+	ProrateNow         = "now"
+	ProrateNextInvoice = "next_invoice"
+	ProrateCreditNote  = "credit_note"
+	ProrateNone        = "none"
+)
+
+// SettingKeys lists the billing keys by name, for the settings page and
+// API (which validate a value with the key's Parse).
+func SettingKeys() map[string]func(string) error {
+	out := map[string]func(string) error{}
+	add := func(name string, parse func(string) error) { out[name] = parse }
+	for _, k := range []settings.Key[int]{LeadDays, ApprovalThreshold, PaymentDays} {
+		add(k.Name, func(s string) error { _, err := k.Parse(strings.TrimSpace(s)); return err })
+	}
+	for _, k := range []settings.Key[bool]{AutoFinalize, ApprovalNewCustomer, ApprovalManualLines, FourEyes, TerminationCredit} {
+		add(k.Name, func(s string) error { _, err := k.Parse(strings.TrimSpace(s)); return err })
+	}
+	for _, k := range []settings.Key[string]{Grouping, ProrationUpgrade, ProrationDowngrade, VIESFallback, DefaultCycle, DefaultCurrency} {
+		add(k.Name, func(s string) error { _, err := k.Parse(strings.TrimSpace(s)); return err })
+	}
+	return out
+}

@@ -1,0 +1,176 @@
+package billing
+
+import (
+	"cmp"
+	"slices"
+
+	"github.com/shopspring/decimal"
+
+	"faktura/panel/core"
+	"faktura/panel/core/money"
+)
+
+// Category is the EN 16931 VAT category code (UNTDID 5305).
+type Category string
+
+// The categories the rules produce.
+const (
+	CategoryStandard      Category = "S"  // taxed at a rate
+	CategoryReverseCharge Category = "AE" // the buyer accounts for VAT
+	CategoryExempt        Category = "E"  // exempt, with the reason
+	CategoryOutside       Category = "O"  // outside the scope of EU VAT
+)
+
+// VATStatus is what VIES last said about a buyer's VAT id.
+type VATStatus string
+
+// VAT id check states.
+const (
+	VATNone        VATStatus = ""            // no VAT id given
+	VATUnchecked   VATStatus = "unchecked"   // given, not checked yet
+	VATValid       VATStatus = "valid"       // VIES confirmed it
+	VATInvalid     VATStatus = "invalid"     // VIES rejected it
+	VATUnavailable VATStatus = "unavailable" // VIES gave no verdict
+)
+
+// ViesFallback says how the run treats a buyer whose VAT id VIES could
+// not check: by the last valid answer, or as a consumer.
+type ViesFallback string
+
+// Fallbacks.
+const (
+	FallbackLastValid ViesFallback = "last_valid"
+	FallbackConsumer  ViesFallback = "consumer"
+)
+
+// TaxSeller is the seller side of a tax decision.
+type TaxSeller struct {
+	Country string
+	VATID   string
+}
+
+// TaxBuyer is the buyer side: country, VAT id with its check, exemption.
+type TaxBuyer struct {
+	Country      string
+	VATID        string
+	VAT          VATStatus
+	LastValid    bool // an earlier VIES answer confirmed this id
+	Exempt       bool
+	ExemptReason string
+}
+
+// TaxDecision is the category, rate and legal note of a supply.
+type TaxDecision struct {
+	Category Category        `json:"category"`
+	Rate     decimal.Decimal `json:"rate"` // percent
+	Basis    string          `json:"basis"`
+	Note     string          `json:"note_key,omitempty"`
+	Reason   string          `json:"reason,omitempty"` // exemption reason
+	Flag     string          `json:"flag,omitempty"`   // vat_unverified when VIES gave no verdict
+}
+
+// Bases of a decision, for reports and the OSS return.
+const (
+	BasisDomestic      = "domestic"
+	BasisReverseCharge = "reverse_charge"
+	BasisOSS           = "oss"
+	BasisOutsideEU     = "outside_eu"
+	BasisExempt        = "exempt"
+)
+
+// FlagVATUnverified marks an invoice taxed without a VIES verdict.
+const FlagVATUnverified = "vat_unverified"
+
+// DecideTax applies the EU rules for electronically supplied services on
+// day: domestic -> the seller's standard rate (S); EU business with a
+// VIES-valid id -> reverse charge (AE, note); EU consumer -> the buyer's
+// country's rate (S, OSS); outside the EU -> outside scope (O, note).
+func DecideTax(seller TaxSeller, buyer TaxBuyer, day Date, fb ViesFallback) (TaxDecision, error) {
+	var v core.ValidationError
+	if seller.Country == "" {
+		v.Add("seller.country", "the seller has no country in its billing profile")
+	}
+	if buyer.Country == "" {
+		v.Add("country", "the buyer has no country in its billing profile")
+	}
+	if err := v.Err(); err != nil {
+		return TaxDecision{}, err
+	}
+	switch {
+	case buyer.Exempt:
+		return TaxDecision{Category: CategoryExempt, Rate: decimal.Zero, Basis: BasisExempt, Note: "exempt", Reason: buyer.ExemptReason}, nil
+	case !InEU(seller.Country) || !InEU(buyer.Country) && buyer.Country != seller.Country:
+		return TaxDecision{Category: CategoryOutside, Rate: decimal.Zero, Basis: BasisOutsideEU, Note: "outside_eu"}, nil
+	case buyer.Country == seller.Country:
+		return standard(seller.Country, day, BasisDomestic, "")
+	}
+	switch buyer.VAT {
+	case VATValid:
+		return reverseCharge(""), nil
+	case VATUnavailable, VATUnchecked:
+		if fb == FallbackLastValid && buyer.LastValid {
+			return reverseCharge(FlagVATUnverified), nil
+		}
+		return standard(buyer.Country, day, BasisOSS, FlagVATUnverified)
+	}
+	return standard(buyer.Country, day, BasisOSS, "")
+}
+
+func reverseCharge(flag string) TaxDecision {
+	return TaxDecision{Category: CategoryReverseCharge, Rate: decimal.Zero, Basis: BasisReverseCharge, Note: "reverse_charge", Flag: flag}
+}
+
+func standard(country string, day Date, basis, flag string) (TaxDecision, error) {
+	r, ok := StandardRate(country, day)
+	if !ok {
+		return TaxDecision{}, core.E(core.ErrPrecondition, "no VAT rate for %s on %s", country, day)
+	}
+	return TaxDecision{Category: CategoryStandard, Rate: r, Basis: basis, Flag: flag}, nil
+}
+
+// TaxLine is the VAT of one category and rate on an invoice.
+type TaxLine struct {
+	Category Category `json:"category"`
+	Rate     string   `json:"rate"`
+	Base     int64    `json:"base_minor"`
+	Tax      int64    `json:"tax_minor"`
+	Note     string   `json:"note,omitempty"`
+}
+
+// VATAmount is the one place VAT is rounded: base times rate percent,
+// half away from zero, to the currency's minor unit (EN 16931 BR-CO-17).
+func VATAmount(base money.Money, ratePercent decimal.Decimal) (money.Money, error) {
+	return base.Mul(ratePercent.Div(decimal.NewFromInt(100)), money.RoundHalfUp)
+}
+
+// TaxedLine is what TaxBreakdown needs of an invoice line: its rounded
+// net amount and its category and rate.
+type TaxedLine struct {
+	Net      int64
+	Category Category
+	Rate     decimal.Decimal
+}
+
+// TaxBreakdown sums line net amounts per (category, rate) and computes
+// the VAT of each sum, never of single lines.
+func TaxBreakdown(cur money.Currency, lines []TaxedLine) ([]TaxLine, error) {
+	type key struct {
+		cat  Category
+		rate string
+	}
+	sums := map[key]int64{}
+	for _, l := range lines {
+		k := key{l.Category, l.Rate.String()}
+		sums[k] += l.Net
+	}
+	out := make([]TaxLine, 0, len(sums))
+	for k, base := range sums {
+		vat, err := VATAmount(money.Money{Amount: base, Currency: cur}, decimal.RequireFromString(k.rate))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, TaxLine{Category: k.cat, Rate: k.rate, Base: base, Tax: vat.Amount})
+	}
+	slices.SortFunc(out, func(a, b TaxLine) int { return cmp.Or(cmp.Compare(a.Category, b.Category), cmp.Compare(a.Rate, b.Rate)) })
+	return out, nil
+}
