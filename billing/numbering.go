@@ -30,20 +30,23 @@ func FormatNumber(prefix string, year int, seq int64) string {
 // two documents share one. It returns the first number and the prefix.
 func (s *Service) reserveNumbers(ctx context.Context, sellerID int64, kind string, year int, n int64) (int64, string, error) {
 	var sr Series
-	q := s.db.Conn(ctx)
-	if s.db.Dialect == db.MySQL {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	load := func() error {
+		q := s.db.Conn(ctx)
+		if s.db.Dialect == db.MySQL {
+			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+		}
+		return q.Where("seller_id = ? AND kind = ? AND year = ?", sellerID, kind, year).Take(&sr).Error
 	}
-	err := q.Where("seller_id = ? AND kind = ? AND year = ?", sellerID, kind, year).Take(&sr).Error
+	err := load()
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		prefix, perr := s.seriesPrefix(ctx, sellerID, kind)
 		if perr != nil {
 			return 0, "", perr
 		}
-		sr = Series{SellerID: sellerID, Kind: kind, Year: year, Prefix: prefix, NextSeq: 1}
-		err = s.db.Conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&sr).Error
+		fresh := Series{SellerID: sellerID, Kind: kind, Year: year, Prefix: prefix, NextSeq: 1}
+		err = s.db.Conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&fresh).Error
 		if err == nil {
-			err = q.Where("seller_id = ? AND kind = ? AND year = ?", sellerID, kind, year).Take(&sr).Error
+			err = load()
 		}
 	}
 	if err != nil {
