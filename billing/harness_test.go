@@ -277,3 +277,9 @@ func (f *fixture) checkGapless() {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+func newFakeVIES(t *testing.T) *viestest.Server {
+	s := viestest.New(map[string]viestest.Trader{"DE136695976": {}})
+	t.Cleanup(s.Close)
+	return s
+}

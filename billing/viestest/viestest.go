@@ -82,7 +82,7 @@ func (s *Server) decide(cc, n string, test bool) verdict {
 	t, ok := s.registry[cc+n]
 	s.mu.Unlock()
 	time.Sleep(delay)
-	if len(cc) != 2 || n == "" || cc == "GR" {
+	if !memberStates[cc] || n == "" {
 		return verdict{code: "INVALID_INPUT"}
 	}
 	if test {
@@ -158,12 +158,22 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+var memberStates = func() map[string]bool {
+	m := map[string]bool{}
+	for _, cc := range viesCountries {
+		m[cc] = true
+	}
+	return m
+}()
+
+var viesCountries = []string{"AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "EL", "ES", "FI", "FR", "HR", "HU", "IE", "IT",
+	"LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK", "XI"}
+
 func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var countries []map[string]string
-	for _, cc := range []string{"AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "EL", "ES", "FI", "FR", "HR", "HU", "IE", "IT",
-		"LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK", "XI"} {
+	for _, cc := range viesCountries {
 		a := "Available"
 		if s.down[cc] != "" {
 			a = "Unavailable"

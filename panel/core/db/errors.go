@@ -2,6 +2,7 @@ package db
 
 import (
 	"errors"
+	"gorm.io/gorm"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/ncruces/go-sqlite3"
@@ -14,5 +15,5 @@ func IsUniqueViolation(err error) bool {
 	if errors.As(err, &me) {
 		return me.Number == 1062
 	}
-	return errors.Is(err, sqlite3.CONSTRAINT_UNIQUE) || errors.Is(err, sqlite3.CONSTRAINT_PRIMARYKEY)
+	return errors.Is(err, gorm.ErrDuplicatedKey) || errors.Is(err, sqlite3.CONSTRAINT_UNIQUE) || errors.Is(err, sqlite3.CONSTRAINT_PRIMARYKEY)
 }

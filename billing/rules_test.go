@@ -1,0 +1,275 @@
+package billing_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"faktura/billing"
+	"faktura/panel/core"
+	"faktura/panel/core/db"
+	"faktura/panel/core/db/dbtest"
+	"faktura/panel/core/tenancy"
+	"faktura/provisioning"
+)
+
+func i64(n int64) *int64 { return &n }
+
+func TestBadInputWritesNothing(t *testing.T) {
+	dbtest.Each(t, sets, func(t *testing.T, h *db.Handle) {
+		f := newFixture(t, h, nov2)
+		ctx := f.ctx()
+		basic := f.products["basic"]
+		cases := []struct {
+			name  string
+			field string
+			call  func() error
+		}{
+			{"negative price", "prices.0.amount", func() error {
+				_, err := f.s.CreateProduct(ctx, operator, billing.ProductInput{Code: "neg", Name: "Neg", Kind: billing.KindOneOff,
+					Prices: []billing.PriceInput{{Currency: "EUR", Cycle: billing.CycleOnce, AmountMinor: i64(-100)}}})
+				return err
+			}},
+			{"too many decimals", "prices.0.amount", func() error {
+				_, err := f.s.CreateProduct(ctx, operator, billing.ProductInput{Code: "dec", Name: "Dec", Kind: billing.KindOneOff,
+					Prices: []billing.PriceInput{{Currency: "EUR", Cycle: billing.CycleOnce, Amount: "9.999"}}})
+				return err
+			}},
+			{"unknown currency", "prices.0.currency", func() error {
+				_, err := f.s.CreateProduct(ctx, operator, billing.ProductInput{Code: "xxx", Name: "X", Kind: billing.KindHosting, MatchCode: "x",
+					Prices: []billing.PriceInput{price("EUX", billing.CycleMonthly, 100, 0)}})
+				return err
+			}},
+			{"unknown cycle", "prices.0.cycle", func() error {
+				_, err := f.s.CreateProduct(ctx, operator, billing.ProductInput{Code: "wk", Name: "W", Kind: billing.KindHosting, MatchCode: "x",
+					Prices: []billing.PriceInput{price("EUR", "weekly", 100, 0)}})
+				return err
+			}},
+			{"cycle the product does not offer", "cycle", func() error {
+				_, err := f.s.CreateContract(ctx, operator, billing.ContractInput{CustomerID: f.de.TenantID, ProductID: basic.ID, Cycle: billing.CycleQuarterly, Currency: "EUR"})
+				return err
+			}},
+			{"currency the product is not priced in", "cycle", func() error {
+				_, err := f.s.CreateContract(ctx, operator, billing.ContractInput{CustomerID: f.de.TenantID, ProductID: basic.ID, Cycle: billing.CycleMonthly, Currency: "DKK"})
+				return err
+			}},
+			{"contract in an unknown currency", "currency", func() error {
+				_, err := f.s.CreateContract(ctx, operator, billing.ContractInput{CustomerID: f.de.TenantID, ProductID: basic.ID, Cycle: billing.CycleMonthly, Currency: "ZZZ"})
+				return err
+			}},
+			{"malformed VAT id", "vat_id", func() error {
+				_, err := f.s.SaveProfile(ctx, operator, f.de.TenantID, billing.ProfileInput{LegalName: "Kunde GmbH", Country: "DE", VATID: "DE12345"})
+				return err
+			}},
+			{"VAT id failing its check digit", "vat_id", func() error {
+				_, err := f.s.SaveProfile(ctx, operator, f.de.TenantID, billing.ProfileInput{LegalName: "Kunde GmbH", Country: "DE", VATID: "DE136695977"})
+				return err
+			}},
+			{"missing buyer country", "country", func() error {
+				_, err := f.s.SaveProfile(ctx, operator, f.de.TenantID, billing.ProfileInput{LegalName: "Kunde GmbH"})
+				return err
+			}},
+			{"unknown country", "country", func() error {
+				_, err := f.s.SaveProfile(ctx, operator, f.de.TenantID, billing.ProfileInput{LegalName: "Kunde GmbH", Country: "XX"})
+				return err
+			}},
+			{"exemption without a reason", "tax_exempt_reason", func() error {
+				_, err := f.s.SaveProfile(ctx, operator, f.de.TenantID, billing.ProfileInput{LegalName: "Kunde GmbH", Country: "DE", TaxExempt: true})
+				return err
+			}},
+			{"profile currency", "currency", func() error {
+				_, err := f.s.SaveProfile(ctx, operator, f.de.TenantID, billing.ProfileInput{LegalName: "Kunde GmbH", Country: "DE", Currency: "EURO"})
+				return err
+			}},
+			{"unknown time zone", "timezone", func() error {
+				_, err := f.s.SaveProfile(ctx, operator, f.de.TenantID, billing.ProfileInput{LegalName: "Kunde GmbH", Country: "DE", Timezone: "Europe/Atlantis"})
+				return err
+			}},
+			{"coupon over 100 percent", "percent", func() error {
+				_, err := f.s.CreateCoupon(ctx, operator, billing.CouponInput{Code: "BIG", Kind: billing.CouponPercent, Percent: "150"})
+				return err
+			}},
+			{"coupon on another seller's product", "product_ids", func() error {
+				_, err := f.s.CreateCoupon(ctx, operator, billing.CouponInput{Code: "R", Kind: billing.CouponPercent, Percent: "10", ProductIDs: []int64{f.products["r-basic"].ID}})
+				return err
+			}},
+			{"manual line with a negative price", "lines.0.unit_price", func() error {
+				_, err := f.s.CreateInvoice(ctx, operator, billing.InvoiceInput{CustomerID: f.de.TenantID, Currency: "EUR",
+					Lines: []billing.LineInput{{Description: "refund", UnitPrice: "-5"}}})
+				return err
+			}},
+			{"invoice for another seller's customer", "customer_id", func() error {
+				_, err := f.s.CreateInvoice(ctx, operator, billing.InvoiceInput{CustomerID: f.rclient.TenantID, Currency: "EUR",
+					Lines: []billing.LineInput{{Description: "x", UnitPrice: "5"}}})
+				return err
+			}},
+			{"duplicate product code", "code", func() error {
+				_, err := f.s.CreateProduct(ctx, operator, billing.ProductInput{Code: "basic", Name: "Again", Kind: billing.KindHosting, MatchCode: "basic",
+					Prices: []billing.PriceInput{price("EUR", billing.CycleMonthly, 100, 0)}})
+				return err
+			}},
+		}
+		tables := []string{"products", "prices", "coupons", "contracts", "invoices", "invoice_lines", "number_series", "audit_log"}
+		count := func() map[string]int64 {
+			out := map[string]int64{}
+			for _, tb := range tables {
+				var n int64
+				h.W.Table(tb).Count(&n)
+				out[tb] = n
+			}
+			var p billing.Profile
+			h.W.Where("tenant_id = ?", f.de.TenantID).Take(&p)
+			out["profile:"+p.Country+p.VATID+p.Currency+p.Timezone] = 1
+			return out
+		}
+		before := count()
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				err := tc.call()
+				var v *core.ValidationError
+				if !errors.As(err, &v) || v.Fields[tc.field] == "" {
+					t.Fatalf("err = %v, want a field error on %s", err, tc.field)
+				}
+				t.Logf("%s: %s", tc.field, v.Fields[tc.field])
+			})
+		}
+		after := count()
+		for k, n := range before {
+			if after[k] != n {
+				t.Errorf("%s: %d rows before, %d after bad input", k, n, after[k])
+			}
+		}
+		if len(after) != len(before) {
+			t.Errorf("profile changed: %v -> %v", before, after)
+		}
+	})
+}
+
+func TestReconcile(t *testing.T) {
+	dbtest.Each(t, sets, func(t *testing.T, h *db.Handle) {
+		f := newFixture(t, h, nov2)
+		acc := f.account(f.de, operator, "basic", "kunde")
+		lost := tenancy.Scope{}
+		_ = lost
+		// A resource whose event was lost, one the catalog does not price,
+		// and a contract whose resource is gone.
+		inv := fakeInventory{
+			{Kind: "account", ID: acc.AccountID, AccountID: acc.AccountID, TenantID: f.de.TenantID, SellerID: 1, Package: "basic", Name: "kunde", Account: "kunde"},
+			{Kind: "domain", ID: 201, AccountID: acc.AccountID, TenantID: f.de.TenantID, SellerID: 1, Name: "verloren.com", Account: "kunde"},
+			{Kind: "subdomain", ID: 202, AccountID: acc.AccountID, TenantID: f.de.TenantID, SellerID: 1, Name: "x.verloren.com", Account: "kunde"},
+		}
+		f.publish(provisioning.DomainAdded{AccountRef: acc, DomainID: 300, Name: "weg.de"})
+		dry, err := f.s.Reconcile(context.Background(), inv, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kinds := map[string]int{}
+		for _, d := range dry.Drift {
+			kinds[d.Kind]++
+		}
+		if dry.Opened != 1 || dry.Closed != 1 || kinds["missing_contract"] != 1 || kinds["unpriced"] != 1 || kinds["orphan_contract"] != 1 {
+			t.Fatalf("dry run = %+v", dry)
+		}
+		if n := len(f.contracts(f.de)); n != 2 {
+			t.Fatalf("the dry run changed contracts: %d", n)
+		}
+		rep, err := f.s.Reconcile(context.Background(), inv, true)
+		if err != nil || rep.Opened != 1 || rep.Closed != 1 {
+			t.Fatalf("repair = %+v, %v", rep, err)
+		}
+		again, err := f.s.Reconcile(context.Background(), inv, true)
+		if err != nil || again.Opened != 0 || again.Closed != 0 {
+			t.Fatalf("second repair = %+v, %v; want nothing to do", again, err)
+		}
+		var open []string
+		for _, c := range f.contracts(f.de) {
+			if c.Status == billing.ContractActive {
+				open = append(open, c.SubjectName)
+			}
+		}
+		if strings.Join(open, ",") != "verloren.com,kunde" {
+			t.Fatalf("open contracts = %v", open)
+		}
+	})
+}
+
+type fakeInventory []provisioning.Item
+
+func (fi fakeInventory) Inventory(context.Context) ([]provisioning.Item, error) { return fi, nil }
+
+func TestVIES(t *testing.T) {
+	dbtest.Each(t, sets, func(t *testing.T, h *db.Handle) {
+		f := newFixture(t, h, nov2)
+		it := f.client("Cliente", "IT")
+		p := f.profile(it, billing.ProfileInput{LegalName: "Cliente SRL", Country: "IT", VATID: "IT 00743110157"})
+		if p.VATStatus != billing.VATValid || p.VATValidAt == nil {
+			t.Fatalf("valid id: %+v", p)
+		}
+		// Italy goes down: the recorded state says unavailable, the last
+		// valid answer stays, and the run taxes by it with a flag.
+		f.vies.Down("IT", "MS_UNAVAILABLE")
+		f.clock.Set(nov2.Add(40 * 24 * time.Hour))
+		if _, err := (billing.VIESStep{S: f.s}).Run(context.Background(), mustDay(t, "2026-12-12")); err != nil {
+			t.Fatal(err)
+		}
+		p, _ = f.s.Profile(context.Background(), operator, it.TenantID)
+		if p.VATStatus != billing.VATUnavailable || p.VATValidAt == nil || p.VATMessage != "MS_UNAVAILABLE" {
+			t.Fatalf("after an outage: %s %q valid_at %v", p.VATStatus, p.VATMessage, p.VATValidAt)
+		}
+		f.account(it, operator, "basic", "cliente")
+		f.run("2026-12-12")
+		inv := f.invoices(it, billing.InvoiceFilter{})[0]
+		if !strings.Contains(inv.Taxes, `"AE"`) || inv.Flags != billing.FlagVATUnverified {
+			t.Errorf("invoice during the outage: taxes %s flags %q; want reverse charge, flagged", inv.Taxes, inv.Flags)
+		}
+		// A rejected id taxes as a consumer (Italian rate).
+		f.vies.Down("IT", "")
+		fake := f.client("Finto", "IT")
+		p = f.profile(fake, billing.ProfileInput{LegalName: "Finto SRL", Country: "IT", VATID: "IT12345678903"})
+		if p.VATStatus != billing.VATInvalid {
+			t.Fatalf("unregistered id: %s", p.VATStatus)
+		}
+		// A slow VIES times out: no verdict, no error, no blocking.
+		f.vies.Delay(3 * time.Second)
+		slow := f.client("Lento", "IT")
+		start := time.Now()
+		p = f.profile(slow, billing.ProfileInput{LegalName: "Lento SRL", Country: "IT", VATID: "IT00743110157"})
+		if p.VATStatus != billing.VATUnavailable || time.Since(start) > 2900*time.Millisecond {
+			t.Fatalf("slow VIES: %s after %v", p.VATStatus, time.Since(start))
+		}
+	})
+}
+
+func TestVIESClientAnswers(t *testing.T) {
+	fake := newFakeVIES(t)
+	c := &billing.VIESClient{BaseURL: fake.URL, Attempts: 1, Timeout: time.Second}
+	cases := []struct {
+		id   string
+		want billing.VATStatus
+		msg  string
+	}{
+		{"DE136695976", billing.VATValid, ""},
+		{"DE811907980", billing.VATInvalid, ""},
+		{"XX1", billing.VATInvalid, "INVALID_INPUT"},
+	}
+	for _, tc := range cases {
+		got := c.Check(context.Background(), tc.id)
+		if got.Status != tc.want || got.Message != tc.msg {
+			t.Errorf("%s: %+v, want %s %q", tc.id, got, tc.want, tc.msg)
+		}
+	}
+	for _, code := range []string{"MS_UNAVAILABLE", "MS_MAX_CONCURRENT_REQ", "TIMEOUT", "IP_BLOCKED"} {
+		for _, status := range []int{400, 500} {
+			fake.Down("DE", code)
+			fake.ErrorStatus(status)
+			if got := c.Check(context.Background(), "DE136695976"); got.Status != billing.VATUnavailable || got.Message != code {
+				t.Errorf("%s (HTTP %d): %+v, want unavailable", code, status, got)
+			}
+		}
+	}
+	if got := (&billing.VIESClient{BaseURL: "http://127.0.0.1:1", Attempts: 1}).Check(context.Background(), "DE136695976"); got.Status != billing.VATUnavailable {
+		t.Errorf("unreachable VIES: %+v", got)
+	}
+}
