@@ -1,0 +1,127 @@
+package billing_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"sort"
+	"syscall"
+	"testing"
+	"time"
+
+	"faktura/billing"
+	"faktura/panel/core"
+	"faktura/panel/core/audit"
+	"faktura/panel/core/db"
+	"faktura/panel/core/db/dbtest"
+	"faktura/panel/core/settings"
+)
+
+const crashEnv = "FAKTURA_TEST_BILLING_CRASH"
+
+// seedMany gives n clients an account each.
+func seedMany(f *fixture, n int) {
+	for i := range n {
+		c := f.client(fmt.Sprintf("Client %03d", i), []string{"DE", "FR", "IT", "DK", "US"}[i%5])
+		f.account(c, operator, []string{"basic", "big"}[i%2], fmt.Sprintf("user%03d", i))
+	}
+}
+
+// invoiceRows is what the documents say, without ids and numbers.
+func invoiceRows(t *testing.T, h *db.Handle) []string {
+	var rows []struct {
+		CustomerID, NetMinor, TaxMinor, TotalMinor int64
+		PeriodStart, Status                        string
+	}
+	h.W.Table("invoices").Order("customer_id, period_start").Find(&rows)
+	var out []string
+	for _, r := range rows {
+		out = append(out, fmt.Sprintf("%+v", r))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestCrashMidRun kills a process running the invoice step halfway, in a
+// transaction that has written invoices but not committed, then runs the
+// step again: the invoices equal a clean run's, and every series is
+// gapless.
+func TestCrashMidRun(t *testing.T) {
+	if os.Getenv(crashEnv) != "" {
+		crashChild(t)
+		return
+	}
+	for _, b := range dbtest.Backends(t) {
+		t.Run(string(b), func(t *testing.T) {
+			opts := dbtest.Options(t, b)
+			h := dbtest.OpenWith(t, opts, sets)
+			f := newFixture(t, h, nov2)
+			seedMany(f, 40) // 40 units in chunks of 7: six transactions
+
+			cmd := exec.Command(os.Args[0], "-test.run=^TestCrashMidRun$", "-test.v")
+			cmd.Env = append(os.Environ(), crashEnv+"="+string(opts.Driver)+"|"+opts.DSN)
+			out, err := cmd.CombinedOutput()
+			var ee *exec.ExitError
+			if !errAs(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+				t.Fatalf("the child was not killed: %v\n%s", err, out)
+			}
+			var committed int64
+			h.W.Table("invoices").Count(&committed)
+			if committed != 14 {
+				t.Fatalf("%d invoices survived the crash, want the 14 of the two committed chunks", committed)
+			}
+			f.checkGapless()
+			sum := f.run("2026-11-02")
+			if sum.Invoices != 26 {
+				t.Fatalf("the re-run made %d invoices, want 26", sum.Invoices)
+			}
+
+			clean := newFixture(t, dbtest.Open(t, b, sets), nov2)
+			seedMany(clean, 40)
+			clean.run("2026-11-02")
+			got, want := invoiceRows(t, h), invoiceRows(t, clean.h)
+			if len(got) != 40 || fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatalf("after crash and re-run:\n%v\nclean run:\n%v", got, want)
+			}
+		})
+	}
+}
+
+func errAs(err error, target **exec.ExitError) bool {
+	e, ok := err.(*exec.ExitError)
+	if ok {
+		*target = e
+	}
+	return ok
+}
+
+// crashChild runs the invoice step on the parent's database and kills
+// itself when the third chunk has written its rows, before its commit.
+func crashChild(t *testing.T) {
+	var driver, dsn string
+	for i, c := range os.Getenv(crashEnv) {
+		if c == '|' {
+			driver, dsn = os.Getenv(crashEnv)[:i], os.Getenv(crashEnv)[i+1:]
+			break
+		}
+	}
+	h, err := db.Open(context.Background(), db.Options{Driver: db.Dialect(driver), DSN: dsn, MaxOpenConns: 4, MaxIdleConns: 4,
+		ConnMaxLife: time.Hour, ConnTimeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := core.NewFrozenClock(nov2)
+	s := billing.New(h, clock, audit.New(h, clock), settings.NewStore(h, clock), billing.Options{RunChunk: 7, RunWorkers: 1, Log: quiet()})
+	chunks := 0
+	s.SetHook(func(stage string) {
+		if stage == "chunk.inserted" {
+			if chunks++; chunks == 3 {
+				syscall.Kill(os.Getpid(), syscall.SIGKILL)
+				time.Sleep(time.Minute)
+			}
+		}
+	})
+	s.InvoiceRun(context.Background(), mustDay(t, "2026-11-02"))
+	t.Fatal("the run finished without being killed")
+}
