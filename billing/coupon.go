@@ -211,4 +211,3 @@ func (s *Service) ApplyCoupon(ctx context.Context, scope tenancy.Scope, contract
 	})
 	return c, err
 }
-

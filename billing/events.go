@@ -116,4 +116,3 @@ func (s *Service) SubjectOf(ctx context.Context, it provisioning.Item) (Subject,
 	}
 	return Subject{}, fmt.Errorf("unknown resource kind %q", it.Kind)
 }
-

@@ -2,7 +2,6 @@ package billing
 
 import (
 	"embed"
-	"io/fs"
 
 	"faktura/panel/core/db"
 )
@@ -14,12 +13,4 @@ var migrationFiles embed.FS
 // prices, coupons), contracts and their pending charges, number series,
 // invoices and credit notes with their lines, and VIES answers. It follows
 // the core and provisioning sets.
-var Migrations = db.MigrationSet{Name: "billing", FS: mustSub(migrationFiles, "migrations")}
-
-func mustSub(f fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(f, dir)
-	if err != nil {
-		panic(err)
-	}
-	return sub
-}
+var Migrations = db.MigrationSet{Name: "billing", FS: db.SubFS(migrationFiles, "migrations")}

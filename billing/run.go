@@ -529,4 +529,3 @@ func (b *batch) advance(ctx context.Context) error {
 	}
 	return nil
 }
-

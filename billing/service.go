@@ -87,18 +87,8 @@ func (s *Service) record(ctx context.Context, action, objType string, id int64, 
 		TenantID: tenantID, TenantPath: path, Before: before, After: after})
 }
 
-// actorLabel names who acts in ctx ("user:7", "apikey:3", "system"); the
-// four-eyes rule compares these.
-func actorLabel(ctx context.Context) string {
-	a := audit.ActorFrom(ctx)
-	switch {
-	case a.UserID != 0:
-		return "user:" + strconv.FormatInt(a.UserID, 10)
-	case a.APIKeyID != 0:
-		return "apikey:" + strconv.FormatInt(a.APIKeyID, 10)
-	}
-	return cmp.Or(a.Label, "system")
-}
+// actorLabel names who acts in ctx ("user:7", "apikey:3", "system").
+func actorLabel(ctx context.Context) string { return audit.Label(ctx) }
 
 // isSeller reports whether the scope's tenant sells (operator, reseller).
 func isSeller(scope tenancy.Scope) bool {

@@ -171,6 +171,8 @@ func TaxBreakdown(cur money.Currency, lines []TaxedLine) ([]TaxLine, error) {
 		}
 		out = append(out, TaxLine{Category: k.cat, Rate: k.rate, Base: base, Tax: vat.Amount})
 	}
-	slices.SortFunc(out, func(a, b TaxLine) int { return cmp.Or(cmp.Compare(a.Category, b.Category), cmp.Compare(a.Rate, b.Rate)) })
+	slices.SortFunc(out, func(a, b TaxLine) int {
+		return cmp.Or(cmp.Compare(a.Category, b.Category), cmp.Compare(a.Rate, b.Rate))
+	})
 	return out, nil
 }

@@ -2,7 +2,6 @@ package provisioning
 
 import (
 	"embed"
-	"io/fs"
 
 	"faktura/panel/core/db"
 )
@@ -13,12 +12,4 @@ var migrationFiles embed.FS
 // Migrations is the provisioning set: servers, packages, reseller accounts,
 // hosting accounts, domains (and subdomains) and the driver job queue. It
 // follows the core set, which owns the tenants table.
-var Migrations = db.MigrationSet{Name: "provisioning", FS: mustSub(migrationFiles, "migrations")}
-
-func mustSub(f fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(f, dir)
-	if err != nil {
-		panic(err)
-	}
-	return sub
-}
+var Migrations = db.MigrationSet{Name: "provisioning", FS: db.SubFS(migrationFiles, "migrations")}

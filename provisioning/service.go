@@ -88,17 +88,8 @@ func (s *Service) record(ctx context.Context, action, objType string, id int64, 
 		TenantID: tenantID, TenantPath: path, Before: before, After: after})
 }
 
-// actorLabel names who acts in ctx, for events and jobs.
-func actorLabel(ctx context.Context) string {
-	a := audit.ActorFrom(ctx)
-	switch {
-	case a.UserID != 0:
-		return "user:" + strconv.FormatInt(a.UserID, 10)
-	case a.APIKeyID != 0:
-		return "apikey:" + strconv.FormatInt(a.APIKeyID, 10)
-	}
-	return cmp.Or(a.Label, "system")
-}
+// actorLabel names who acts in ctx ("user:7", "apikey:3", "system").
+func actorLabel(ctx context.Context) string { return audit.Label(ctx) }
 
 // lock adds FOR UPDATE on MariaDB; SQLite serialises writers anyway.
 func (s *Service) lock(q *gorm.DB) *gorm.DB {

@@ -10,6 +10,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	"faktura/panel/core"
@@ -158,4 +159,20 @@ func (l *Log) List(ctx context.Context, scope tenancy.Scope, f Filter, before in
 		return nil, fmt.Errorf("list audit log: %w", err)
 	}
 	return out, nil
+}
+
+// Label names the actor in ctx for records other than the audit log
+// (events, jobs, who created a document): "user:7", "apikey:3", or the
+// actor's label ("cli", "system").
+func Label(ctx context.Context) string {
+	a := ActorFrom(ctx)
+	switch {
+	case a.UserID != 0:
+		return "user:" + strconv.FormatInt(a.UserID, 10)
+	case a.APIKeyID != 0:
+		return "apikey:" + strconv.FormatInt(a.APIKeyID, 10)
+	case a.Label != "":
+		return a.Label
+	}
+	return "system"
 }

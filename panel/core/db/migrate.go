@@ -153,3 +153,13 @@ func baseName(p string) string {
 	}
 	return p
 }
+
+// SubFS returns dir of an embedded migration tree; a missing directory is
+// a build mistake, so it panics (used in package-level wiring only).
+func SubFS(f fs.FS, dir string) fs.FS {
+	sub, err := fs.Sub(f, dir)
+	if err != nil {
+		panic(err)
+	}
+	return sub
+}
