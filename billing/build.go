@@ -102,12 +102,8 @@ func (pc *partyCache) get(ctx context.Context, sellerID, customerID int64) (*par
 	if p, ok := pc.loaded[key]; ok {
 		return p, nil
 	}
-	if _, ok := pc.tenants[sellerID]; !ok {
-		if err := pc.preload(ctx, [][2]int64{key}); err != nil {
-			return nil, err
-		}
-	}
-	if _, ok := pc.tenants[customerID]; !ok {
+	_, haveSeller := pc.tenants[sellerID]
+	if _, haveBuyer := pc.tenants[customerID]; !haveSeller || !haveBuyer {
 		if err := pc.preload(ctx, [][2]int64{key}); err != nil {
 			return nil, err
 		}

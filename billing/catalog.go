@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -82,7 +83,7 @@ func (in *ProductInput) Validate() error {
 	if in.Name == "" || len(in.Name) > 200 {
 		v.Add("name", "must be 1-200 characters")
 	}
-	if !contains(productKinds, in.Kind) {
+	if !slices.Contains(productKinds, in.Kind) {
 		v.Add("kind", "must be one of hosting, domain, subdomain, reseller, oneoff")
 	}
 	if len(in.MatchCode) > 63 {
@@ -222,18 +223,6 @@ func (s *Service) writePrices(ctx context.Context, p *Product, in []PriceInput) 
 	return nil
 }
 
-// visibleSellers: a caller sees its own catalog and those of its
-// ancestors (the catalogs it buys from).
-func visibleSellers(scope tenancy.Scope) []int64 {
-	var out []int64
-	for _, p := range strings.Split(strings.Trim(scope.Path, "/"), "/") {
-		if id, err := strconv.ParseInt(p, 10, 64); err == nil {
-			out = append(out, id)
-		}
-	}
-	return out
-}
-
 // Products lists the catalogs the caller sees: its own, then those it
 // buys from.
 func (s *Service) Products(ctx context.Context, scope tenancy.Scope) ([]Product, error) {
@@ -241,7 +230,7 @@ func (s *Service) Products(ctx context.Context, scope tenancy.Scope) ([]Product,
 		return nil, nil
 	}
 	var out []Product
-	if err := s.db.Read(ctx).Where("seller_id IN ?", visibleSellers(scope)).Order("seller_id DESC, kind, code").Limit(2000).Find(&out).Error; err != nil {
+	if err := s.db.Read(ctx).Where("seller_id IN ?", tenancy.Ancestors(scope.Path)).Order("seller_id DESC, kind, code").Limit(2000).Find(&out).Error; err != nil {
 		return nil, fmt.Errorf("list products: %w", err)
 	}
 	return out, s.attachPrices(ctx, out)
@@ -275,7 +264,7 @@ func (s *Service) Product(ctx context.Context, scope tenancy.Scope, id int64) (P
 	if !scope.Valid() {
 		return p, core.E(core.ErrNotFound, "product %d not found", id)
 	}
-	err := s.db.Read(ctx).Where("id = ? AND seller_id IN ?", id, visibleSellers(scope)).Take(&p).Error
+	err := s.db.Read(ctx).Where("id = ? AND seller_id IN ?", id, tenancy.Ancestors(scope.Path)).Take(&p).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return p, core.E(core.ErrNotFound, "product %d not found", id)
 	} else if err != nil {

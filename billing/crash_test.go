@@ -2,6 +2,7 @@ package billing_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -63,7 +64,7 @@ func TestCrashMidRun(t *testing.T) {
 			cmd.Env = append(os.Environ(), crashEnv+"="+string(opts.Driver)+"|"+opts.DSN)
 			out, err := cmd.CombinedOutput()
 			var ee *exec.ExitError
-			if !errAs(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+			if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
 				t.Fatalf("the child was not killed: %v\n%s", err, out)
 			}
 			var committed int64
@@ -86,14 +87,6 @@ func TestCrashMidRun(t *testing.T) {
 			}
 		})
 	}
-}
-
-func errAs(err error, target **exec.ExitError) bool {
-	e, ok := err.(*exec.ExitError)
-	if ok {
-		*target = e
-	}
-	return ok
 }
 
 // crashChild runs the invoice step on the parent's database and kills

@@ -1,6 +1,7 @@
 package billing
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"faktura/panel/core"
+	"faktura/panel/core/db"
 	"faktura/panel/core/money"
 	"faktura/panel/core/settings"
 	"faktura/panel/core/tenancy"
@@ -72,7 +74,7 @@ func (s *Service) Invoices(ctx context.Context, scope tenancy.Scope, f InvoiceFi
 		q = q.Where("seller_id = ?", f.SellerID)
 	}
 	if f.Number != "" {
-		q = q.Where("number LIKE ?", "%"+strings.NewReplacer("%", "", "_", "").Replace(f.Number)+"%")
+		q = q.Where("number LIKE ?"+db.LikeEscape, db.Contains(f.Number))
 	}
 	if f.From != "" {
 		q = q.Where("issue_date >= ?", f.From)
@@ -247,7 +249,7 @@ func (in *LineInput) Validate(prefix string) error {
 	if in.Description == "" || len(in.Description) > 500 {
 		v.Add(prefix+"description", "must be 1-500 characters")
 	}
-	q, err := decimal.NewFromString(strings.TrimSpace(cmpOr(in.Quantity, "1")))
+	q, err := decimal.NewFromString(cmp.Or(strings.TrimSpace(in.Quantity), "1"))
 	if err != nil || !q.IsPositive() || q.Exponent() < -6 {
 		v.Add(prefix+"quantity", "must be a positive number with at most 6 decimals")
 	}
@@ -259,13 +261,6 @@ func (in *LineInput) Validate(prefix string) error {
 	}
 	in.Quantity, in.UnitPrice = q.String(), p.String()
 	return v.Err()
-}
-
-func cmpOr(a, b string) string {
-	if strings.TrimSpace(a) == "" {
-		return b
-	}
-	return a
 }
 
 // InvoiceInput creates a manual draft for a customer the caller sells to.

@@ -1,6 +1,9 @@
 package billing
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Document kinds.
 const (
@@ -36,12 +39,7 @@ var invoiceTransitions = map[InvoiceStatus][]InvoiceStatus{
 
 // CanMove reports whether the table allows from -> to.
 func CanMove(from, to InvoiceStatus) bool {
-	for _, s := range invoiceTransitions[from] {
-		if s == to {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(invoiceTransitions[from], to)
 }
 
 // Frozen reports whether the document was finalized.

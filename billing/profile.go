@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/mail"
 	"regexp"
+	"slices"
 	"strings"
 
 	"golang.org/x/text/language"
@@ -103,7 +104,7 @@ func (in *ProfileInput) Validate() error {
 			v.Addf("currency", "%q is not an ISO 4217 currency code", in.Currency)
 		}
 	}
-	if in.Language != "" && !contains(Languages, in.Language) {
+	if in.Language != "" && !slices.Contains(Languages, in.Language) {
 		v.Addf("language", "must be one of %s", strings.Join(Languages, ", "))
 	}
 	if in.InvoiceGrouping != "" && in.InvoiceGrouping != GroupSubproject && in.InvoiceGrouping != GroupCustomer {
@@ -125,15 +126,6 @@ func (in *ProfileInput) Validate() error {
 		v.Add("credit_prefix", "must be at most 12 letters, digits, '/', '-' or '_'")
 	}
 	return v.Err()
-}
-
-func contains[T comparable](list []T, x T) bool {
-	for _, y := range list {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 // tenantRow is what billing reads of a tenant.

@@ -176,13 +176,13 @@ func (s *Service) invoicePending(ctx context.Context, c Contract, day Date) (*In
 		d.addLine(p, chargeLine(ch, c, ""))
 		d.charges = append(d.charges, ch.ID)
 	}
-	if err := b.finishDraft(d); err != nil {
+	if err := b.finishDraft(ctx, d); err != nil {
 		return nil, err
 	}
 	if d.inv.TotalMinor < 0 {
 		return nil, nil // a net credit waits for the next invoice
 	}
-	if err := b.decide(d); err != nil {
+	if err := b.decide(ctx, d); err != nil {
 		return nil, err
 	}
 	if err := s.insertDrafts(ctx, []*draft{d}, b.now); err != nil {

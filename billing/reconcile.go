@@ -36,7 +36,8 @@ var errRollback = errors.New("reconcile: dry run")
 // Reconcile compares the live resources with the open contracts: a
 // resource the catalog prices but no contract bills (a lost event) and a
 // contract whose resource is gone. With repair it opens and closes
-// contracts (as of now, without credits) in one transaction; without, the
+// contracts as of now (closing credits by the termination settings) in
+// one transaction; without, the
 // same work is rolled back, so the listing is exactly what repair would
 // do. Running it twice repairs nothing the second time.
 func (s *Service) Reconcile(ctx context.Context, inv Inventory, repair bool) (ReconcileReport, error) {

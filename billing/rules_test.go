@@ -11,7 +11,6 @@ import (
 	"faktura/panel/core"
 	"faktura/panel/core/db"
 	"faktura/panel/core/db/dbtest"
-	"faktura/panel/core/tenancy"
 	"faktura/provisioning"
 )
 
@@ -105,6 +104,25 @@ func TestBadInputWritesNothing(t *testing.T) {
 					Lines: []billing.LineInput{{Description: "x", UnitPrice: "5"}}})
 				return err
 			}},
+			{"contract start that is not a date", "start", func() error {
+				_, err := f.s.CreateContract(ctx, operator, billing.ContractInput{CustomerID: f.de.TenantID, ProductID: basic.ID, Cycle: billing.CycleMonthly,
+					Currency: "EUR", Start: "2026-02-30"})
+				return err
+			}},
+			{"manual line with no quantity", "lines.0.quantity", func() error {
+				_, err := f.s.CreateInvoice(ctx, operator, billing.InvoiceInput{CustomerID: f.de.TenantID, Currency: "EUR",
+					Lines: []billing.LineInput{{Description: "x", Quantity: "0", UnitPrice: "5"}}})
+				return err
+			}},
+			{"coupon ending before it starts", "valid_to", func() error {
+				_, err := f.s.CreateCoupon(ctx, operator, billing.CouponInput{Code: "WINTER", Kind: billing.CouponFixed, AmountMinor: 500, Currency: "EUR",
+					ValidFrom: "2026-12-01", ValidTo: "2026-11-01"})
+				return err
+			}},
+			{"credit note without a reason", "reason", func() error {
+				_, err := f.s.CreditNote(ctx, operator, 1, billing.CreditNoteInput{Full: true})
+				return err
+			}},
 			{"duplicate product code", "code", func() error {
 				_, err := f.s.CreateProduct(ctx, operator, billing.ProductInput{Code: "basic", Name: "Again", Kind: billing.KindHosting, MatchCode: "basic",
 					Prices: []billing.PriceInput{price("EUR", billing.CycleMonthly, 100, 0)}})
@@ -151,8 +169,6 @@ func TestReconcile(t *testing.T) {
 	dbtest.Each(t, sets, func(t *testing.T, h *db.Handle) {
 		f := newFixture(t, h, nov2)
 		acc := f.account(f.de, operator, "basic", "kunde")
-		lost := tenancy.Scope{}
-		_ = lost
 		// A resource whose event was lost, one the catalog does not price,
 		// and a contract whose resource is gone.
 		inv := fakeInventory{

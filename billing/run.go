@@ -79,7 +79,7 @@ func (s *Service) InvoiceRun(ctx context.Context, day Date) (RunSummary, error) 
 				if err != nil {
 					// A failing chunk is retried unit by unit, so one bad
 					// customer (no country, say) holds back only itself.
-					got, err = s.runUnits(ctx, snap, day, ch, &sum)
+					got, err = s.runUnits(ctx, snap, day, ch)
 				}
 				sum.add(got)
 				mu.Unlock()
@@ -117,7 +117,7 @@ func (r *RunSummary) add(o RunSummary) {
 
 // runUnits is the slow path after a chunk failed: one transaction per
 // unit, failures counted and logged.
-func (s *Service) runUnits(ctx context.Context, snap *settings.Snapshot, day Date, ch []unit, _ *RunSummary) (RunSummary, error) {
+func (s *Service) runUnits(ctx context.Context, snap *settings.Snapshot, day Date, ch []unit) (RunSummary, error) {
 	var sum RunSummary
 	var last error
 	for _, u := range ch {
@@ -139,7 +139,7 @@ func (s *Service) runUnits(ctx context.Context, snap *settings.Snapshot, day Dat
 // lead time, grouped into units.
 func (s *Service) plan(ctx context.Context, snap *settings.Snapshot, day Date) ([]unit, error) {
 	maxLead := LeadDays.Default
-	for _, v := range snapValues(snap, LeadDays) {
+	for _, v := range settings.Values(snap, LeadDays) {
 		maxLead = max(maxLead, v)
 	}
 	horizon := AddDays(day, maxLead).String()
@@ -181,11 +181,6 @@ func (s *Service) plan(ctx context.Context, snap *settings.Snapshot, day Date) (
 		out[i] = *byKey[k]
 	}
 	return out, nil
-}
-
-// snapValues lists every value a snapshot holds for an int key.
-func snapValues(snap *settings.Snapshot, k settings.Key[int]) []int {
-	return settings.Values(snap, k)
 }
 
 // chunkUnits packs units into chunks of about size contracts; a unit is
@@ -246,7 +241,7 @@ func (s *Service) runChunk(ctx context.Context, snap *settings.Snapshot, day Dat
 					sum.Periods++
 				}
 			}
-			if err := b.decide(d); err != nil {
+			if err := b.decide(ctx, d); err != nil {
 				return err
 			}
 			switch d.inv.Status {
@@ -388,12 +383,12 @@ func (b *batch) unitDraft(ctx context.Context, u unit, fresh map[int64]Contract)
 	if d == nil {
 		return nil, 0, nil
 	}
-	return d, n, b.finishDraft(d)
+	return d, n, b.finishDraft(ctx, d)
 }
 
 // finishDraft sets the document's period and due date from its lines and
 // computes the totals.
-func (b *batch) finishDraft(d *draft) error {
+func (b *batch) finishDraft(ctx context.Context, d *draft) error {
 	for _, l := range d.lines {
 		if l.PeriodStart == "" {
 			continue
@@ -408,7 +403,7 @@ func (b *batch) finishDraft(d *draft) error {
 	if d.inv.PeriodStart > d.inv.DueDate {
 		d.inv.DueDate = d.inv.PeriodStart // billed in advance: due when the period starts
 	}
-	p, err := b.parties.get(context.Background(), d.inv.SellerID, d.inv.CustomerID)
+	p, err := b.parties.get(ctx, d.inv.SellerID, d.inv.CustomerID)
 	if err != nil {
 		return err
 	}
@@ -493,8 +488,8 @@ func derefID(p *int64) int64 {
 
 // decide sets a draft's status: held by an approval rule, finalized, or
 // left as a draft when auto-finalize is off.
-func (b *batch) decide(d *draft) error {
-	p, err := b.parties.get(context.Background(), d.inv.SellerID, d.inv.CustomerID)
+func (b *batch) decide(ctx context.Context, d *draft) error {
+	p, err := b.parties.get(ctx, d.inv.SellerID, d.inv.CustomerID)
 	if err != nil {
 		return err
 	}

@@ -23,7 +23,7 @@ func TestEventsOpenContracts(t *testing.T) {
 		f.publish(provisioning.DomainAdded{AccountRef: acc, DomainID: 101, Name: "kunde.de"},
 			provisioning.DomainAdded{AccountRef: acc, DomainID: 102, Name: "kunde.com"},
 			provisioning.SubdomainAdded{AccountRef: acc, SubdomainID: 103, DomainID: 101, Name: "blog.kunde.de"})
-		racc := f.account(f.rclient, f.reseller, "basic", "rclient")
+		f.account(f.rclient, f.reseller, "basic", "rclient")
 		f.publish(provisioning.ResellerCreated{ResellerRef: provisioning.ResellerRef{ResellerID: f.reseller.TenantID, AccountID: 9, Package: "rpro"}})
 		// The same facts again, under new event ids (a replayed outbox):
 		// open contracts make them no-ops.
@@ -67,7 +67,6 @@ func TestEventsOpenContracts(t *testing.T) {
 		if cs := f.contracts(f.rclient); len(cs) != 1 || cs[0].SellerID != f.reseller.TenantID {
 			t.Errorf("R's client sees %+v", cs)
 		}
-		_ = racc
 	})
 }
 
@@ -121,6 +120,13 @@ func TestInvoiceRun(t *testing.T) {
 			t.Errorf("wholesale nets = %v, want 15.00 (hosting and its setup at wholesale prices) and 50.00", got)
 		}
 
+		// The number filter matches literally: "_" is not a wildcard.
+		if got := f.invoices(operator, billing.InvoiceFilter{Number: "000003"}); len(got) != 1 || got[0].ID != inv.ID {
+			t.Errorf("number filter 000003 = %d invoices, want Kunde's", len(got))
+		}
+		if got := f.invoices(operator, billing.InvoiceFilter{Number: "2026-00000_"}); len(got) != 0 {
+			t.Errorf("number filter with '_' matched %d invoices, want none", len(got))
+		}
 		// The same day again: nothing new.
 		if again := f.run("2026-11-02"); again.Invoices != 0 || again.Contracts != 0 {
 			t.Fatalf("re-run = %+v, want nothing", again)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"faktura/panel/core"
@@ -73,23 +72,12 @@ func (s *Service) Packages(ctx context.Context, scope tenancy.Scope) ([]Package,
 	if !scope.Valid() {
 		return nil, nil
 	}
-	err := s.db.Read(ctx).Scopes(scope.Column("tenant_id")).Or("tenant_id IN ?", ancestors(scope.Path)).
+	err := s.db.Read(ctx).Scopes(scope.Column("tenant_id")).Or("tenant_id IN ?", tenancy.Ancestors(scope.Path)).
 		Order("tenant_id, code").Limit(1000).Find(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("list packages: %w", err)
 	}
 	return out, nil
-}
-
-// ancestors lists the tenant ids on a path ("/1/4/23/" -> 1, 4, 23).
-func ancestors(path string) []int64 {
-	var out []int64
-	for _, p := range strings.Split(strings.Trim(path, "/"), "/") {
-		if id, err := strconv.ParseInt(p, 10, 64); err == nil {
-			out = append(out, id)
-		}
-	}
-	return out
 }
 
 // usablePackage loads a package that seller may put on an account: one of

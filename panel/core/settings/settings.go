@@ -142,22 +142,7 @@ func Get[T any](ctx context.Context, s *Store, k Key[T], scope Scope) (Resolved[
 	if err := q.Where(where).Find(&rows).Error; err != nil {
 		return Resolved[T]{}, fmt.Errorf("read setting %s: %w", k.Name, err)
 	}
-	byLevel := map[string]string{}
-	for _, r := range rows {
-		byLevel[r.Level] = r.Value
-	}
-	for _, l := range Chain {
-		raw, ok := byLevel[string(l)]
-		if !ok {
-			continue
-		}
-		v, err := k.Parse(raw)
-		if err != nil {
-			return Resolved[T]{}, core.E(core.ErrInvalid, "setting %s at %s level holds %q: %v", k.Name, l, raw, err)
-		}
-		return Resolved[T]{Value: v, From: l}, nil
-	}
-	return Resolved[T]{Value: k.Default, From: FromDefault}, nil
+	return Lookup(snapshotOf(rows), k, scope)
 }
 
 // Set stores a value for k at one level; scopeID is empty for the panel
@@ -214,6 +199,10 @@ func (s *Store) Snapshot(ctx context.Context, names ...string) (*Snapshot, error
 	if err := s.db.Read(ctx).Where("name IN ?", names).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("read settings: %w", err)
 	}
+	return snapshotOf(rows), nil
+}
+
+func snapshotOf(rows []row) *Snapshot {
 	snap := &Snapshot{values: map[string]map[string]string{}}
 	for _, r := range rows {
 		if snap.values[r.Name] == nil {
@@ -221,7 +210,7 @@ func (s *Store) Snapshot(ctx context.Context, names ...string) (*Snapshot, error
 		}
 		snap.values[r.Name][r.Level+"/"+r.ScopeID] = r.Value
 	}
-	return snap, nil
+	return snap
 }
 
 // Lookup resolves k for scope from the snapshot.

@@ -8,6 +8,7 @@ package tenancy
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"gorm.io/gorm"
@@ -72,4 +73,16 @@ func (s Scope) PathColumn(column string) func(*gorm.DB) *gorm.DB {
 	return func(q *gorm.DB) *gorm.DB {
 		return q.Where(column+" LIKE ?", s.like())
 	}
+}
+
+// Ancestors lists the tenant ids on a path, root first ("/1/4/23/" -> 1,
+// 4, 23): the tenant itself and every tenant above it.
+func Ancestors(path string) []int64 {
+	var out []int64
+	for _, p := range strings.Split(strings.Trim(path, "/"), "/") {
+		if id, err := strconv.ParseInt(p, 10, 64); err == nil {
+			out = append(out, id)
+		}
+	}
+	return out
 }
