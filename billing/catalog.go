@@ -43,7 +43,8 @@ type ProductInput struct {
 
 var codeRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,49}$`)
 
-var productKinds = []ProductKind{KindHosting, KindDomain, KindSubdomain, KindReseller, KindOneOff}
+// ProductKinds lists the kinds of product, for forms.
+var ProductKinds = []ProductKind{KindHosting, KindDomain, KindSubdomain, KindReseller, KindOneOff}
 
 // minorOf reads an amount given as minor units or as a major-unit decimal
 // with at most the currency's decimals.
@@ -83,7 +84,7 @@ func (in *ProductInput) Validate() error {
 	if in.Name == "" || len(in.Name) > 200 {
 		v.Add("name", "must be 1-200 characters")
 	}
-	if !slices.Contains(productKinds, in.Kind) {
+	if !slices.Contains(ProductKinds, in.Kind) {
 		v.Add("kind", "must be one of hosting, domain, subdomain, reseller, oneoff")
 	}
 	if len(in.MatchCode) > 63 {
@@ -223,14 +224,22 @@ func (s *Service) writePrices(ctx context.Context, p *Product, in []PriceInput) 
 	return nil
 }
 
-// Products lists the catalogs the caller sees: its own, then those it
+// catalogSellers are the catalogs a tenant sees: its own and its direct
+// seller's. A reseller's client never sees the operator's wholesale
+// prices.
+func catalogSellers(scope tenancy.Scope) []int64 {
+	ids := tenancy.Ancestors(scope.Path)
+	return ids[max(0, len(ids)-2):]
+}
+
+// Products lists the catalogs the caller sees: its own, then the one it
 // buys from.
 func (s *Service) Products(ctx context.Context, scope tenancy.Scope) ([]Product, error) {
 	if !scope.Valid() {
 		return nil, nil
 	}
 	var out []Product
-	if err := s.db.Read(ctx).Where("seller_id IN ?", tenancy.Ancestors(scope.Path)).Order("seller_id DESC, kind, code").Limit(2000).Find(&out).Error; err != nil {
+	if err := s.db.Read(ctx).Where("seller_id IN ?", catalogSellers(scope)).Order("seller_id DESC, kind, code").Limit(2000).Find(&out).Error; err != nil {
 		return nil, fmt.Errorf("list products: %w", err)
 	}
 	return out, s.attachPrices(ctx, out)
@@ -264,7 +273,7 @@ func (s *Service) Product(ctx context.Context, scope tenancy.Scope, id int64) (P
 	if !scope.Valid() {
 		return p, core.E(core.ErrNotFound, "product %d not found", id)
 	}
-	err := s.db.Read(ctx).Where("id = ? AND seller_id IN ?", id, tenancy.Ancestors(scope.Path)).Take(&p).Error
+	err := s.db.Read(ctx).Where("id = ? AND seller_id IN ?", id, catalogSellers(scope)).Take(&p).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return p, core.E(core.ErrNotFound, "product %d not found", id)
 	} else if err != nil {
@@ -283,4 +292,14 @@ func (p Product) PriceFor(cur string, c Cycle) (Price, bool) {
 		}
 	}
 	return Price{}, false
+}
+
+// ParseAmount reads a major-unit decimal ("12.50" or "12,50") into minor
+// units of cur; it refuses more decimals than the currency has. The
+// problem, when there is one, is a field message.
+func ParseAmount(major, cur string) (int64, string) {
+	if strings.TrimSpace(major) == "" {
+		return 0, "is required"
+	}
+	return minorOf(nil, major, money.Currency(strings.ToUpper(strings.TrimSpace(cur))))
 }

@@ -27,6 +27,8 @@ type InvoiceFilter struct {
 	CustomerID int64
 	SellerID   int64
 	Number     string
+	CreditsID  int64 // credit notes of this invoice
+	Subproject string
 	From, To   string // issue dates, inclusive
 }
 
@@ -72,6 +74,12 @@ func (s *Service) Invoices(ctx context.Context, scope tenancy.Scope, f InvoiceFi
 	}
 	if f.SellerID != 0 {
 		q = q.Where("seller_id = ?", f.SellerID)
+	}
+	if f.Subproject != "" {
+		q = q.Where("subproject = ?", f.Subproject)
+	}
+	if f.CreditsID != 0 {
+		q = q.Where("credits_id = ?", f.CreditsID)
 	}
 	if f.Number != "" {
 		q = q.Where("number LIKE ?"+db.LikeEscape, db.Contains(f.Number))

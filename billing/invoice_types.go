@@ -27,6 +27,10 @@ const (
 
 // invoiceTransitions is the explicit transition table; anything else is
 // refused.
+// InvoiceStatuses lists the statuses in their usual order, for filters.
+var InvoiceStatuses = []InvoiceStatus{InvoiceStatusDraft, InvoiceStatusAwaitingApproval, InvoiceStatusFinalized, InvoiceStatusPartiallyPaid,
+	InvoiceStatusPaid, InvoiceStatusOverdue, InvoiceStatusCancelled}
+
 var invoiceTransitions = map[InvoiceStatus][]InvoiceStatus{
 	InvoiceStatusDraft:            {InvoiceStatusAwaitingApproval, InvoiceStatusFinalized},
 	InvoiceStatusAwaitingApproval: {InvoiceStatusFinalized, InvoiceStatusDraft},

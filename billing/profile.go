@@ -177,6 +177,9 @@ func (s *Service) SaveProfile(ctx context.Context, scope tenancy.Scope, tenantID
 		if err != nil {
 			return err
 		}
+		if tenantID == scope.TenantID && (in.TaxExempt != before.TaxExempt || (in.TaxExempt && in.TaxExemptReason != before.TaxExemptReason)) {
+			return core.Invalid("tax_exempt", "is set by your seller, not by you")
+		}
 		p = before
 		now := s.now()
 		if p.CreatedAt.IsZero() {

@@ -50,6 +50,16 @@ const (
 	PermSubdomains    Perm = "subdomains.write"
 	PermServers       Perm = "servers.write"
 	PermResellerLimit Perm = "resellers.write"
+	// Billing: reading catalog, contracts, invoices and profiles; the
+	// seller's catalog and coupons; contracts (manual ones, termination,
+	// coupons); invoices (drafts, lines, finalizing, credit notes);
+	// approving held invoices; billing profiles.
+	PermBillingRead Perm = "billing.read"
+	PermCatalog     Perm = "catalog.write"
+	PermContracts   Perm = "contracts.write"
+	PermInvoices    Perm = "invoices.write"
+	PermApprove     Perm = "invoices.approve"
+	PermProfile     Perm = "billing_profile.write"
 )
 
 type roleKey struct {
@@ -58,7 +68,11 @@ type roleKey struct {
 }
 
 var all = []Perm{PermTenantsRead, PermTenantsWrite, PermUsersRead, PermUsersWrite, PermAuditRead, PermKeysRead, PermKeysWrite, PermBrand, PermSecurity,
-	PermHostingRead, PermHostingWrite, PermSubdomains, PermServers, PermResellerLimit}
+	PermHostingRead, PermHostingWrite, PermSubdomains, PermServers, PermResellerLimit,
+	PermBillingRead, PermCatalog, PermContracts, PermInvoices, PermApprove, PermProfile}
+
+// billingAll is every billing permission.
+var billingAll = []Perm{PermBillingRead, PermCatalog, PermContracts, PermInvoices, PermApprove, PermProfile}
 
 // All lists every permission.
 func All() []Perm { return slices.Clone(all) }
@@ -66,15 +80,18 @@ func All() []Perm { return slices.Clone(all) }
 // grants lists each role's permissions; a role missing here does not exist
 // for that tenant kind.
 var grants = map[roleKey][]Perm{
-	{tenancy.KindOperator, RoleAdmin}:   all,
-	{tenancy.KindOperator, RoleBilling}: {PermTenantsRead, PermTenantsWrite, PermUsersRead, PermHostingRead, PermResellerLimit},
-	{tenancy.KindOperator, RoleSupport}: {PermTenantsRead, PermUsersRead, PermHostingRead, PermHostingWrite, PermSubdomains},
-	{tenancy.KindOperator, RoleAuditor}: {PermTenantsRead, PermUsersRead, PermAuditRead, PermKeysRead, PermHostingRead},
-	{tenancy.KindReseller, RoleOwner}: {PermTenantsRead, PermTenantsWrite, PermUsersRead, PermUsersWrite, PermAuditRead, PermKeysRead, PermKeysWrite, PermBrand,
-		PermHostingRead, PermHostingWrite, PermSubdomains},
-	{tenancy.KindReseller, RoleStaff}: {PermTenantsRead, PermTenantsWrite, PermUsersRead, PermHostingRead, PermHostingWrite, PermSubdomains},
-	{tenancy.KindClient, RoleOwner}:   {PermTenantsRead, PermUsersRead, PermUsersWrite, PermKeysRead, PermKeysWrite, PermHostingRead, PermSubdomains},
-	{tenancy.KindClient, RoleUser}:    {PermTenantsRead, PermHostingRead},
+	{tenancy.KindOperator, RoleAdmin}: all,
+	{tenancy.KindOperator, RoleBilling}: append([]Perm{PermTenantsRead, PermTenantsWrite, PermUsersRead, PermHostingRead, PermResellerLimit},
+		billingAll...),
+	{tenancy.KindOperator, RoleSupport}: {PermTenantsRead, PermUsersRead, PermHostingRead, PermHostingWrite, PermSubdomains, PermBillingRead},
+	{tenancy.KindOperator, RoleAuditor}: {PermTenantsRead, PermUsersRead, PermAuditRead, PermKeysRead, PermHostingRead, PermBillingRead},
+	{tenancy.KindReseller, RoleOwner}: append([]Perm{PermTenantsRead, PermTenantsWrite, PermUsersRead, PermUsersWrite, PermAuditRead, PermKeysRead, PermKeysWrite, PermBrand,
+		PermHostingRead, PermHostingWrite, PermSubdomains}, billingAll...),
+	{tenancy.KindReseller, RoleStaff}: {PermTenantsRead, PermTenantsWrite, PermUsersRead, PermHostingRead, PermHostingWrite, PermSubdomains,
+		PermBillingRead, PermContracts, PermInvoices, PermProfile},
+	{tenancy.KindClient, RoleOwner}: {PermTenantsRead, PermUsersRead, PermUsersWrite, PermKeysRead, PermKeysWrite, PermHostingRead, PermSubdomains,
+		PermBillingRead, PermProfile},
+	{tenancy.KindClient, RoleUser}: {PermTenantsRead, PermHostingRead, PermBillingRead},
 }
 
 // RolesFor lists the roles a tenant of kind k can give, most powerful
