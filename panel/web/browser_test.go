@@ -193,4 +193,20 @@ func TestBrowser(t *testing.T) {
 	b.open("/tenants?kind=client", "#tenants")
 	page = b.html()
 	b.must(strings.Contains(page, "Delta Shop") && !strings.Contains(page, "Charlie Web") && !strings.Contains(page, "Alpha"), "the client's list shows more than itself")
+	b.signOut()
+
+	// Reseller A bills its client by hand: a draft from the form, held for
+	// approval (manual lines), approved, then shown as an invoice.
+	b.signIn("owner@a.test", testPassword, "#tenant-name")
+	b.must(strings.Contains(b.text("nav.nav"), "Billing"), "reseller navigation lacks Billing: %q", b.text("nav.nav"))
+	b.open("/billing/invoices/new", "#invoice-form")
+	b.do("draft invoice",
+		chromedp.SendKeys(chromedp.CSS(`input[name="description_0"]`), "Design work"), chromedp.SendKeys(chromedp.CSS(`input[name="quantity_0"]`), "4"),
+		chromedp.SendKeys(chromedp.CSS(`input[name="unit_price_0"]`), "25"), chromedp.Submit(chromedp.CSS(`input[name="unit_price_0"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#finalize")))
+	b.do("finalize", chromedp.Click(chromedp.CSS("#finalize")), chromedp.WaitVisible(chromedp.CSS("#approve")))
+	b.do("approve", chromedp.Click(chromedp.CSS("#approve")), chromedp.WaitVisible(chromedp.CSS("#credit-form")))
+	b.must(strings.HasPrefix(b.text("#meta dd"), "INV-2026-"), "the approved invoice has no number: %q", b.text("#meta dd"))
+	b.must(b.text("#total") == "119.00 EUR" && b.text("#vat") == "19.00 EUR", "invoice totals: %q, VAT %q", b.text("#total"), b.text("#vat"))
+	b.must(strings.Contains(b.text("#buyer"), "Alpha Client") && strings.Contains(b.text("#seller"), "Alpha Hosting"), "invoice parties: %q / %q", b.text("#seller"), b.text("#buyer"))
 }

@@ -29,10 +29,13 @@ const (
 	domainID                // :id is a domain or subdomain
 	resellerID              // :id is a reseller account
 	serverID                // :id is a server (the operator's alone)
+	productID               // :id is a catalog product
+	contractID              // :id is a contract
+	invoiceID               // :id is an invoice or credit note
 )
 
 // objectIDs are the kinds whose probes must answer 404 or 403.
-var objectIDs = []reach{tenantID, userID, keyID, accountID, domainID, resellerID, serverID}
+var objectIDs = []reach{tenantID, userID, keyID, accountID, domainID, resellerID, serverID, productID, contractID, invoiceID}
 
 // crossTenant classifies every route. A new route fails the suite until
 // it is added here: one line.
@@ -82,6 +85,26 @@ var crossTenant = map[string]reach{
 	"POST /profile/2fa/disable":   own,
 	"POST /profile/signout-all":   own,
 
+	"GET /billing":                        own,
+	"GET /billing/catalog":                listing,
+	"POST /billing/catalog":               own,
+	"GET /billing/catalog/:id":            productID,
+	"POST /billing/catalog/:id":           productID,
+	"GET /billing/coupons":                listing,
+	"POST /billing/coupons":               creating,
+	"GET /billing/contracts":              listing,
+	"POST /billing/contracts":             creating,
+	"GET /billing/contracts/:id":          contractID,
+	"POST /billing/contracts/:id/:action": contractID,
+	"GET /billing/invoices":               listing,
+	"GET /billing/invoices/new":           listing,
+	"POST /billing/invoices/new":          creating,
+	"GET /billing/invoices/:id":           invoiceID,
+	"POST /billing/invoices/:id/:action":  invoiceID,
+	"GET /billing/profile":                own,
+	"GET /tenants/:id/billing":            tenantID,
+	"POST /tenants/:id/billing":           tenantID,
+
 	"GET /api/v1/me":             listing,
 	"GET /api/v1/tenants":        listing,
 	"POST /api/v1/tenants":       creating,
@@ -114,6 +137,28 @@ var crossTenant = map[string]reach{
 	"POST /api/v1/reseller-accounts":             creating,
 	"PATCH /api/v1/reseller-accounts/:id":        resellerID,
 	"POST /api/v1/reseller-accounts/:id/:action": resellerID,
+
+	"GET /api/v1/products":                    listing,
+	"POST /api/v1/products":                   own,
+	"GET /api/v1/products/:id":                productID,
+	"PUT /api/v1/products/:id":                productID,
+	"GET /api/v1/coupons":                     listing,
+	"POST /api/v1/coupons":                    creating,
+	"GET /api/v1/contracts":                   listing,
+	"POST /api/v1/contracts":                  creating,
+	"GET /api/v1/contracts/:id":               contractID,
+	"POST /api/v1/contracts/:id/terminate":    contractID,
+	"POST /api/v1/contracts/:id/coupon":       contractID,
+	"GET /api/v1/invoices":                    listing,
+	"POST /api/v1/invoices":                   creating,
+	"GET /api/v1/invoices/:id":                invoiceID,
+	"DELETE /api/v1/invoices/:id":             invoiceID,
+	"POST /api/v1/invoices/:id/lines":         invoiceID,
+	"POST /api/v1/invoices/:id/finalize":      invoiceID,
+	"POST /api/v1/invoices/:id/approve":       invoiceID,
+	"POST /api/v1/invoices/:id/credit-notes":  invoiceID,
+	"GET /api/v1/tenants/:id/billing-profile": tenantID,
+	"PUT /api/v1/tenants/:id/billing-profile": tenantID,
 }
 
 // accountActions are the actions probed on another tenant's account.
@@ -163,14 +208,17 @@ func TestCrossTenant(t *testing.T) {
 			parent  int64 // a seller outside the actor's scope, for creating
 			child   int64 // a tenant outside the actor's scope, for creating
 		}
-		foreign := map[reach][]int64{accountID: {w.acctB.ID}, domainID: {w.domB.ID, w.subB.ID}, serverID: {w.server.ID}}
+		foreign := map[reach][]int64{accountID: {w.acctB.ID}, domainID: {w.domB.ID, w.subB.ID}, serverID: {w.server.ID},
+			contractID: {w.contractB.ID}}
 		actors := []actor{
 			{"reseller A", reseller, w.keyA, map[reach][]int64{
 				tenantID: {w.resB.ID, w.cliB.ID}, userID: {w.ownerB.ID, w.ownerCliB.ID, w.usB.ID}, keyID: {w.keyIDB, w.keyIDCliB},
-				accountID: foreign[accountID], domainID: foreign[domainID], serverID: foreign[serverID], resellerID: {w.raB.ID}}, w.resB.ID, w.cliB.ID},
+				accountID: foreign[accountID], domainID: foreign[domainID], serverID: foreign[serverID], resellerID: {w.raB.ID},
+				productID: {w.prodB.ID}, contractID: foreign[contractID], invoiceID: {w.draftB.ID, w.finalB.ID}}, w.resB.ID, w.cliB.ID},
 			{"client of A", client, w.keyCliA, map[reach][]int64{
 				tenantID: {w.resA.ID, w.resB.ID, w.cliB.ID}, userID: {w.ownerA.ID, w.ownerB.ID, w.usB.ID}, keyID: {w.keyIDA, w.keyIDB},
-				accountID: foreign[accountID], domainID: foreign[domainID], serverID: foreign[serverID], resellerID: {w.raA.ID, w.raB.ID}}, w.resA.ID, w.resA.ID},
+				accountID: foreign[accountID], domainID: foreign[domainID], serverID: foreign[serverID], resellerID: {w.raA.ID, w.raB.ID},
+				productID: {w.prodB.ID, w.prodOp.ID}, contractID: foreign[contractID], invoiceID: {w.draftB.ID, w.finalB.ID, w.opInvA.ID}}, w.resA.ID, w.resA.ID},
 		}
 		counts := map[reach]int{}
 		requests := 0
@@ -228,6 +276,7 @@ func TestCrossTenant(t *testing.T) {
 		if n := w.count("accounts", "username LIKE ?", "%intruder%") + w.count("servers", "name LIKE ?", "%ntruder%") + w.count("domains", "name LIKE ?", "%hacked%"); n != 0 {
 			t.Errorf("%d accounts, servers or domains created across tenants", n)
 		}
+		w.checkBillingUntouched()
 		covered := 0
 		for _, k := range append(objectIDs, creating, listing) {
 			covered += counts[k]
@@ -265,21 +314,29 @@ func (w *world) probe(page *browser, key, method, path string, kind reach, ids [
 	}
 	var out []probeResult
 	switch kind {
-	case tenantID, userID, keyID, accountID, domainID, resellerID, serverID:
+	case tenantID, userID, keyID, accountID, domainID, resellerID, serverID, productID, contractID, invoiceID:
 		for _, id := range ids {
 			p := strings.Replace(path, ":id", strconv.FormatInt(id, 10), 1)
 			actions := []string{""}
 			if strings.Contains(p, ":action") {
-				actions = accountActions
-				if kind == resellerID {
+				switch kind {
+				case resellerID:
 					actions = []string{"suspend", "unsuspend", "terminate"}
+				case contractID:
+					actions = []string{"terminate", "coupon"}
+				case invoiceID:
+					actions = []string{"finalize", "approve", "delete", "line", "credit"}
+				default:
+					actions = accountActions
 				}
 			}
 			for _, a := range actions {
 				ap := strings.Replace(p, ":action", a, 1)
 				form := url.Values{"name": {"Hacked"}, "email": {"hacked@x.test"}, "status": {"closed"}, "reason": {"manual"},
 					"package_id": {strconv.FormatInt(w.pkg.ID, 10)}, "password": {testPassword}, "label": {"hacked"},
-					"domain_id": {strconv.FormatInt(w.domB.ID, 10)}, "action": {a}, "tenant_id": {strconv.FormatInt(id, 10)}}
+					"domain_id": {strconv.FormatInt(w.domB.ID, 10)}, "action": {a}, "tenant_id": {strconv.FormatInt(id, 10)},
+					"code": {"BRAVOSECRET"}, "description": {"hacked"}, "unit_price": {"1"}, "full": {"on"},
+					"legal_name": {"Hacked"}, "country": {"DE"}, "kind": {"hosting"}, "match_code": {"std"}, "amount_0": {"1"}, "currency_0": {"EUR"}, "cycle_0": {"monthly"}}
 				var body any = map[string]any{"name": "Hacked"}
 				switch {
 				case kind == accountID && strings.HasSuffix(ap, "/domains"):
@@ -292,6 +349,19 @@ func (w *world) probe(page *browser, key, method, path string, kind reach, ids [
 					body = map[string]any{"reason": "manual"}
 				case kind == resellerID:
 					body = map[string]any{"tenant_id": id, "package": "hacked", "max_clients": 1}
+				case kind == contractID:
+					body = map[string]any{"code": "BRAVOSECRET"}
+				case kind == invoiceID && strings.HasSuffix(ap, "/lines"):
+					body = map[string]any{"description": "hacked", "unit_price": "1"}
+				case kind == invoiceID && strings.HasSuffix(ap, "/credit-notes"):
+					body = map[string]any{"full": true, "reason": "hacked"}
+				case kind == invoiceID:
+					body = nil
+				case kind == productID:
+					body = map[string]any{"code": "hacked", "name": "Hacked", "kind": "hosting", "match_code": "std",
+						"prices": []map[string]any{{"currency": "EUR", "cycle": "monthly", "amount": "1"}}}
+				case kind == tenantID && strings.HasSuffix(ap, "/billing-profile"):
+					body = map[string]any{"legal_name": "Hacked", "country": "DE"}
 				}
 				r := send(ap, form, body)
 				r.refusal = strings.HasSuffix(ap, "/subdomains") // "no such domain in your scope" is a field error
@@ -340,9 +410,52 @@ func (w *world) probe(page *browser, key, method, path string, kind reach, ids [
 			out = append(out, send(path, url.Values{"tenant_id": {pid}, "package": {"intruder"}}, nil))
 		case "/api/v1/reseller-accounts":
 			out = append(out, send(path, nil, map[string]any{"tenant_id": parent, "package": "intruder"}))
+		case "/billing/coupons":
+			out = append(out, send(path, url.Values{"code": {"INTRUDER"}, "kind": {"percent"}, "percent": {"50"}, "product_ids": {strconv.FormatInt(w.prodB.ID, 10)}}, nil))
+		case "/api/v1/coupons":
+			out = append(out, send(path, nil, map[string]any{"code": "INTRUDER", "kind": "percent", "percent": "50", "product_ids": []int64{w.prodB.ID}}))
+		case "/billing/contracts":
+			out = append(out, send(path, url.Values{"customer_id": {cid}, "product_id": {strconv.FormatInt(w.prodB.ID, 10)}, "cycle": {"monthly"}, "currency": {"EUR"}, "name": {"intruder"}}, nil))
+		case "/api/v1/contracts":
+			out = append(out, send(path, nil, map[string]any{"customer_id": child, "product_id": w.prodB.ID, "cycle": "monthly", "currency": "EUR", "name": "intruder"}))
+		case "/billing/invoices/new":
+			out = append(out, send(path, url.Values{"customer_id": {cid}, "currency": {"EUR"}, "description_0": {"intruder"}, "unit_price_0": {"1"}}, nil))
+		case "/api/v1/invoices":
+			out = append(out, send(path, nil, map[string]any{"customer_id": child, "currency": "EUR", "lines": []map[string]any{{"description": "intruder", "unit_price": "1"}}}))
 		default:
 			w.t.Errorf("no cross-tenant probe for creating route %s %s", method, path)
 		}
 	}
 	return out
+}
+
+// checkBillingUntouched checks that the probes changed nothing of B's
+// billing: its catalog, contract, invoices and profile are as seeded, and
+// nothing was created on anyone's behalf.
+func (w *world) checkBillingUntouched() {
+	t := w.t
+	if n := w.count("products", "name LIKE ? OR code LIKE ?", "%Hacked%", "%hacked%"); n != 0 {
+		t.Errorf("%d products changed across tenants", n)
+	}
+	if n := w.count("contracts", "id = ? AND status = 'active' AND coupon_id IS NULL", w.contractB.ID); n != 1 {
+		t.Error("tenant B's contract was terminated or discounted across tenants")
+	}
+	if n := w.count("contracts", "subject_name LIKE ?", "%intruder%") + w.count("coupons", "code = ?", "INTRUDER"); n != 0 {
+		t.Errorf("%d contracts or coupons created across tenants", n)
+	}
+	if n := w.count("invoices", "id = ? AND status = 'draft'", w.draftB.ID); n != 1 {
+		t.Error("tenant B's draft was finalized or deleted across tenants")
+	}
+	if n := w.count("invoices", "id IN (?, ?) AND status = 'finalized' AND credited_minor = 0", w.finalB.ID, w.opInvA.ID); n != 2 {
+		t.Error("a finalized invoice was credited or changed across tenants")
+	}
+	if n := w.count("invoices", "kind = 'credit_note'"); n != 0 {
+		t.Errorf("%d credit notes issued across tenants", n)
+	}
+	if n := w.count("invoice_lines", "description LIKE ?", "%intruder%") + w.count("invoice_lines", "description LIKE ?", "%hacked%"); n != 0 {
+		t.Errorf("%d invoice lines written across tenants", n)
+	}
+	if n := w.count("billing_profiles", "legal_name LIKE ?", "%Hacked%"); n != 0 {
+		t.Errorf("%d billing profiles changed across tenants", n)
+	}
 }

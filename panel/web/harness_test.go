@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"faktura/billing"
 	"faktura/panel/core"
 	"faktura/panel/core/audit"
 	"faktura/panel/core/db"
@@ -29,7 +30,7 @@ import (
 	"faktura/themes"
 )
 
-var testSets = []db.MigrationSet{schema.Set, identity.Migrations, provisioning.Migrations}
+var testSets = []db.MigrationSet{schema.Set, identity.Migrations, provisioning.Migrations, billing.Migrations}
 
 // fastArgon keeps password hashing cheap in tests; the format and the
 // verification are the same as in production.
@@ -62,6 +63,11 @@ type world struct {
 	raA, raB               provisioning.ResellerAccount
 	acctA, acctB           provisioning.Account // accounts of cliA and cliB, with a domain and a subdomain each
 	domA, domB, subA, subB provisioning.Domain
+
+	billing                *billing.Service
+	prodOp, prodA, prodB   billing.Product // the operator's wholesale product and each reseller's retail one
+	contractA, contractB   billing.Contract
+	draftB, finalB, opInvA billing.Invoice // B's draft and finalized invoices to its client; the operator's to reseller A
 }
 
 type worldOpts struct {
@@ -86,9 +92,10 @@ func newWorld(t *testing.T, h *db.Handle, o worldOpts) *world {
 		o.mail = mail.NewSender(mail.Options{})
 	}
 	var logs bytes.Buffer
-	s := New(Deps{DB: h, Bus: bus, Log: slog.New(slog.NewJSONHandler(&logs, nil)), Identity: id, Hosting: hosting, Theme: theme,
+	bill := billing.New(h, clock, audit.New(h, clock), st, billing.Options{})
+	s := New(Deps{DB: h, Bus: bus, Log: slog.New(slog.NewJSONHandler(&logs, nil)), Identity: id, Hosting: hosting, Billing: bill, Theme: theme,
 		Mail: o.mail, BaseURL: "http://panel.test", SessionLifetime: 24 * time.Hour, ResetTTL: time.Hour})
-	w := &world{t: t, h: h, s: s, id: id, clock: clock, logs: &logs, hosting: hosting}
+	w := &world{t: t, h: h, s: s, id: id, clock: clock, logs: &logs, hosting: hosting, billing: bill}
 	w.srv = httptest.NewServer(s)
 	t.Cleanup(func() { w.srv.Close(); s.Wait() })
 	w.seed()
@@ -137,6 +144,58 @@ func (w *world) seed() {
 	_, w.keyIDCliB = key(w.cliB, identity.RoleOwner)
 	w.adminKey, _ = key(identity.Tenant{ID: tenancy.OperatorID}, identity.RoleAdmin)
 	w.seedHosting()
+	w.seedBilling()
+}
+
+// seedBilling gives the operator and both resellers a product, each
+// reseller a contract with its client, reseller B a draft and a
+// finalized invoice to its client, and the operator an invoice to
+// reseller A.
+func (w *world) seedBilling() {
+	t, ctx, b := w.t, context.Background(), w.billing
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	op := identity.SystemCaller("test").Scope
+	price := func(amount string) []billing.PriceInput {
+		return []billing.PriceInput{{Currency: "EUR", Cycle: billing.CycleMonthly, Amount: amount}}
+	}
+	_, err := b.SaveProfile(ctx, op, tenancy.OperatorID, billing.ProfileInput{LegalName: "Operator GmbH", Address1: "Hauptstr. 1", PostalCode: "10115",
+		City: "Berlin", Country: "DE", Currency: "EUR", Language: "de", Timezone: "Europe/Berlin"})
+	must(err)
+	w.prodOp, err = b.CreateProduct(ctx, op, billing.ProductInput{Code: "wholesale", Name: "Wholesale Std", Kind: billing.KindHosting, MatchCode: "std", Prices: price("5.00")})
+	must(err)
+	w.prodA, err = b.CreateProduct(ctx, w.resA.Scope(), billing.ProductInput{Code: "alpha-std", Name: "Alpha Plan", Kind: billing.KindHosting, MatchCode: "std", Prices: price("9.00")})
+	must(err)
+	w.prodB, err = b.CreateProduct(ctx, w.resB.Scope(), billing.ProductInput{Code: "bravo-std", Name: "Bravo Secret Plan", Kind: billing.KindHosting, MatchCode: "std", Prices: price("11.00")})
+	must(err)
+	_, err = b.CreateCoupon(ctx, w.resB.Scope(), billing.CouponInput{Code: "BRAVOSECRET", Name: "Bravo Secret deal", Kind: billing.CouponPercent, Percent: "10"})
+	must(err)
+	w.contractA, err = b.CreateContract(ctx, w.resA.Scope(), billing.ContractInput{CustomerID: w.cliA.ID, ProductID: w.prodA.ID, Cycle: billing.CycleMonthly, Currency: "EUR", Name: "Alpha support"})
+	must(err)
+	w.contractB, err = b.CreateContract(ctx, w.resB.Scope(), billing.ContractInput{CustomerID: w.cliB.ID, ProductID: w.prodB.ID, Cycle: billing.CycleMonthly, Currency: "EUR", Name: "Bravo Secret support"})
+	must(err)
+	line := []billing.LineInput{{Description: "Bravo Secret consulting", Quantity: "2", UnitPrice: "50"}}
+	w.draftB, err = b.CreateInvoice(ctx, w.resB.Scope(), billing.InvoiceInput{CustomerID: w.cliB.ID, Currency: "EUR", Lines: line})
+	must(err)
+	w.finalB, err = b.CreateInvoice(ctx, w.resB.Scope(), billing.InvoiceInput{CustomerID: w.cliB.ID, Currency: "EUR", Lines: line})
+	must(err)
+	_, err = b.Finalize(ctx, w.resB.Scope(), w.finalB.ID) // manual lines wait for approval
+	must(err)
+	w.finalB, err = b.Approve(ctx, w.resB.Scope(), w.finalB.ID)
+	must(err)
+	w.opInvA, err = b.CreateInvoice(ctx, op, billing.InvoiceInput{CustomerID: w.resA.ID, Currency: "EUR", Lines: []billing.LineInput{{Description: "Wholesale hosting", UnitPrice: "5"}}})
+	must(err)
+	_, err = b.Finalize(ctx, op, w.opInvA.ID)
+	must(err)
+	w.opInvA, err = b.Approve(ctx, op, w.opInvA.ID)
+	must(err)
+	if w.finalB.Number == nil || w.opInvA.Number == nil {
+		t.Fatalf("seeded invoices not finalized: %s, %s", w.finalB.Status, w.opInvA.Status)
+	}
 }
 
 // seedHosting gives both resellers a reseller account and each client an

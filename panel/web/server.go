@@ -1,7 +1,7 @@
 // Package web is the panel's HTTP layer and the only package that imports
 // echo: the server-rendered pages (sign-in, tenants, users, API keys, audit
-// log, profile), the JSON API under /api/v1 with its OpenAPI document, the
-// probes and the metrics. It authenticates every request (session cookie
+// log, profile, hosting, billing), the JSON API under /api/v1 with its
+// OpenAPI document, the probes and the metrics. It authenticates every request (session cookie
 // or Bearer API key) and hands the domain a Caller; the domain scopes every
 // query to the caller's tenant.
 package web
@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"faktura/billing"
 	"faktura/panel/core/db"
 	"faktura/panel/core/mail"
 	"faktura/panel/core/outbox"
@@ -35,6 +36,7 @@ type Deps struct {
 	Log             *slog.Logger
 	Identity        *identity.Service
 	Hosting         *provisioning.Service
+	Billing         *billing.Service
 	Theme           *themes.Theme
 	Mail            *mail.Sender
 	BaseURL         string        // public address, for e-mailed links and Secure cookies

@@ -167,6 +167,7 @@ func (s *Server) nav(c echo.Context, caller identity.Caller) []navItem {
 		add("/reseller-accounts", "nav.reseller_accounts", identity.PermHostingRead, path == "/reseller-accounts")
 		add("/servers", "nav.servers", identity.PermHostingRead, path == "/servers")
 	}
+	add("/billing/invoices", "nav.billing", identity.PermBillingRead, strings.HasPrefix(path, "/billing") || strings.HasSuffix(path, "/billing"))
 	add("/users", "nav.users", identity.PermUsersRead, strings.HasPrefix(path, "/users"))
 	add("/apikeys", "nav.apikeys", identity.PermKeysRead, strings.HasPrefix(path, "/apikeys"))
 	add("/audit", "nav.audit", identity.PermAuditRead, path == "/audit")
