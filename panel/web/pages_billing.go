@@ -17,6 +17,22 @@ import (
 	"faktura/panel/identity"
 )
 
+// showPage renders page name for the object named by :id, built by
+// build (which checks the caller may see it).
+func (s *Server) showPage(name string, build func(echo.Context, int64) (*page, error)) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := idParam(c)
+		if err != nil {
+			return err
+		}
+		p, err := build(c, id)
+		if err != nil {
+			return err
+		}
+		return s.render(c, http.StatusOK, name, p)
+	}
+}
+
 // priceRows is how many price rows the product form offers.
 const priceRows = 4
 
@@ -400,18 +416,6 @@ func (s *Server) contractPage(c echo.Context, id int64) (*page, error) {
 	return p, nil
 }
 
-func (s *Server) contractShow(c echo.Context) error {
-	id, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	p, err := s.contractPage(c, id)
-	if err != nil {
-		return err
-	}
-	return s.render(c, http.StatusOK, "billing_contract", p)
-}
-
 func (s *Server) contractPost(c echo.Context) error {
 	id, err := idParam(c)
 	if err != nil {
@@ -606,18 +610,6 @@ func (s *Server) invoicePage(c echo.Context, id int64) (*page, error) {
 	return p, nil
 }
 
-func (s *Server) invoiceShow(c echo.Context) error {
-	id, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	p, err := s.invoicePage(c, id)
-	if err != nil {
-		return err
-	}
-	return s.render(c, http.StatusOK, "billing_invoice", p)
-}
-
 // invoicePost handles the invoice page's forms: finalize, approve,
 // delete (a draft), line (a manual line on a draft) and credit (a credit
 // note, in full or per line).
@@ -739,18 +731,6 @@ func (s *Server) billingProfilePage(c echo.Context, id int64) (*page, error) {
 		p.Form["tax_exempt"] = "on"
 	}
 	return p, nil
-}
-
-func (s *Server) billingProfileShow(c echo.Context) error {
-	id, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	p, err := s.billingProfilePage(c, id)
-	if err != nil {
-		return err
-	}
-	return s.render(c, http.StatusOK, "billing_profile", p)
 }
 
 func (s *Server) billingProfileSave(c echo.Context) error {
