@@ -120,9 +120,6 @@ func invoiceOut(inv billing.Invoice) invoiceJSON {
 		}
 		return json.RawMessage(s)
 	}
-	if inv.Lines == nil {
-		inv.Lines = []billing.Line{}
-	}
 	return invoiceJSON{Invoice: inv, Seller: raw(inv.Seller), Buyer: raw(inv.Buyer), Taxes: raw(inv.Taxes)}
 }
 

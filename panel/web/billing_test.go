@@ -330,6 +330,12 @@ func TestBillingPages(t *testing.T) {
 		if n := w.count("contracts", "id = ? AND status = 'terminated'", w.contractA.ID); n != 1 {
 			t.Error("contract not terminated by the form")
 		}
+		// The operator oversees a reseller's contract without reading its
+		// catalog: the page names the product by its id.
+		admin := w.signIn("admin@op.test")
+		if r = admin.get("/billing/contracts/" + itoa(w.contractB.ID)); r.status != http.StatusOK || !strings.Contains(r.body, "#"+itoa(w.prodB.ID)) || strings.Contains(r.body, `id="contract-terminate"`) {
+			t.Errorf("operator's view of a reseller's contract: %d", r.status)
+		}
 	})
 }
 

@@ -407,7 +407,10 @@ func (s *Server) contractPage(c echo.Context, id int64) (*page, error) {
 	}
 	v := contractView{Contract: ct, Customer: s.tenantNames(c, []int64{ct.CustomerID})[ct.CustomerID],
 		Seller: ct.SellerID == caller.Scope.TenantID && caller.Can(identity.PermContracts)}
-	v.Product, _ = s.deps.Billing.Product(ctx, caller.Scope, ct.ProductID)
+	if v.Product, err = s.deps.Billing.Product(ctx, caller.Scope, ct.ProductID); err != nil {
+		// The operator oversees a reseller's contracts but not its catalog.
+		v.Product = billing.Product{ID: ct.ProductID, Name: "#" + strconv.FormatInt(ct.ProductID, 10)}
+	}
 	if v.Invoices, err = s.deps.Billing.Invoices(ctx, caller.Scope, billing.InvoiceFilter{CustomerID: ct.CustomerID, Subproject: ct.Subproject}, 0, 20); err != nil {
 		return nil, err
 	}
