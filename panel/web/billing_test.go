@@ -111,6 +111,7 @@ func TestBillingAPI(t *testing.T) {
 		if ct["unit_minor"].(float64) != 1990 || ct["setup_minor"].(float64) != 1000 || ct["status"] != "active" {
 			t.Errorf("contract = %v", ct)
 		}
+		wantFields(t, "unknown coupon", w.api(a, "POST", ctPath+"/coupon", map[string]any{"code": "NOPE"}), "code")
 		if r = w.api(a, "POST", ctPath+"/coupon", map[string]any{"code": "HALF"}); r.status != http.StatusOK || apiJSON(t, r)["discount_left"].(float64) != 2 {
 			t.Errorf("apply coupon: %d %s", r.status, r.body)
 		}
@@ -240,6 +241,16 @@ func TestBillingPages(t *testing.T) {
 		}
 		if r = seller.get("/billing/catalog"); !strings.Contains(r.body, "9.99\u00a0EUR") || !strings.Contains(r.body, "Wholesale Std") {
 			t.Errorf("catalog list: %s", r.body)
+		}
+
+		if r = seller.post("/billing/coupons", url.Values{"code": {"TENOFF"}, "kind": {"fixed"}, "amount": {"10.001"}, "currency": {"EUR"}}); r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, `class="ferr"`) {
+			t.Errorf("fixed coupon with 3 decimals by form: %d", r.status)
+		}
+		if r = seller.post("/billing/coupons", url.Values{"code": {"TENOFF"}, "kind": {"fixed"}, "amount": {"10"}, "currency": {"EUR"}, "cycles": {"3"}}); r.status != http.StatusSeeOther {
+			t.Errorf("fixed coupon by form: %d %s", r.status, r.body)
+		}
+		if n := w.count("coupons", "code = 'TENOFF' AND amount_minor = 1000 AND cycles = 3"); n != 1 {
+			t.Errorf("fixed coupon rows = %d, want 1", n)
 		}
 
 		// The client is outside the EU and reads German: the invoice shows

@@ -69,7 +69,7 @@ func (s *Server) catalogPage(c echo.Context, title string) (*page, *catalogView,
 	}
 	caller := callerOf(c)
 	v := &catalogView{OwnID: caller.Scope.TenantID, Kinds: billing.ProductKinds, Cycles: billing.Cycles, Rows: make([]int, priceRows),
-		Editable: caller.Can(identity.PermCatalog) && caller.Scope.Kind != tenancy.KindClient}
+		Editable: caller.Can(identity.PermCatalog)}
 	for i := range v.Rows {
 		v.Rows[i] = i
 	}
@@ -321,7 +321,7 @@ func (s *Server) contractsPage(c echo.Context) (*page, error) {
 	ctx, caller := c.Request().Context(), callerOf(c)
 	p := s.newPage(c, "billing.contracts")
 	p.fill(c, "status", "customer_id", "subproject")
-	v := contractsView{Cycles: billing.Cycles, Statuses: []string{billing.ContractActive, billing.ContractTerminated}, Seller: caller.Can(identity.PermContracts) && caller.Scope.Kind != tenancy.KindClient}
+	v := contractsView{Cycles: billing.Cycles, Statuses: []string{billing.ContractActive, billing.ContractTerminated}, Seller: caller.Can(identity.PermContracts)}
 	f, err := contractFilter(c)
 	if err != nil {
 		return nil, err
@@ -463,7 +463,7 @@ func (s *Server) invoiceList(c echo.Context) error {
 	caller := callerOf(c)
 	p := s.newPage(c, "billing.invoices")
 	p.fill(c, "kind", "status", "customer_id", "number", "from", "to")
-	v := invoicesView{Statuses: billing.InvoiceStatuses, Kinds: []string{billing.DocInvoice, billing.DocCreditNote}, Seller: caller.Can(identity.PermInvoices) && caller.Scope.Kind != tenancy.KindClient}
+	v := invoicesView{Statuses: billing.InvoiceStatuses, Kinds: []string{billing.DocInvoice, billing.DocCreditNote}, Seller: caller.Can(identity.PermInvoices)}
 	p.Data = &v
 	f, err := invoiceFilter(c)
 	if err != nil {
@@ -491,9 +491,6 @@ type invoiceNewView struct {
 func (s *Server) invoiceNewPage(c echo.Context) (*page, error) {
 	if err := need(c, identity.PermInvoices); err != nil {
 		return nil, err
-	}
-	if callerOf(c).Scope.Kind == tenancy.KindClient {
-		return nil, core.E(core.ErrForbidden, "only the operator and resellers sell")
 	}
 	cust, err := s.customers(c)
 	if err != nil {
