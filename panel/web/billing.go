@@ -22,15 +22,7 @@ func invoiceFilter(c echo.Context) (billing.InvoiceFilter, error) {
 	f := billing.InvoiceFilter{Kind: c.QueryParam("kind"), Status: c.QueryParam("status"), Number: strings.TrimSpace(c.QueryParam("number")),
 		From: c.QueryParam("from"), To: c.QueryParam("to")}
 	var v core.ValidationError
-	for name, dst := range map[string]*int64{"customer_id": &f.CustomerID, "seller_id": &f.SellerID, "credits_id": &f.CreditsID} {
-		if s := strings.TrimSpace(c.QueryParam(name)); s != "" {
-			n, err := strconv.ParseInt(s, 10, 64)
-			if err != nil || n <= 0 {
-				v.Add(name, "must be an id")
-			}
-			*dst = n
-		}
-	}
+	f.CustomerID, f.SellerID, f.CreditsID = queryID(c, &v, "customer_id"), queryID(c, &v, "seller_id"), queryID(c, &v, "credits_id")
 	if err := v.Err(); err != nil {
 		return f, err
 	}
@@ -44,14 +36,22 @@ func contractFilter(c echo.Context) (billing.ContractFilter, error) {
 	if f.Status != "" && f.Status != billing.ContractActive && f.Status != billing.ContractTerminated {
 		v.Add("status", "must be active or terminated")
 	}
-	if s := strings.TrimSpace(c.QueryParam("customer_id")); s != "" {
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || n <= 0 {
-			v.Add("customer_id", "must be an id")
-		}
-		f.CustomerID = n
-	}
+	f.CustomerID = queryID(c, &v, "customer_id")
 	return f, v.Err()
+}
+
+// queryID reads an optional id from the query string; anything but a
+// positive whole number is a problem with that parameter.
+func queryID(c echo.Context, v *core.ValidationError, name string) int64 {
+	s := strings.TrimSpace(c.QueryParam(name))
+	if s == "" {
+		return 0
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		v.Add(name, "must be an id")
+	}
+	return n
 }
 
 // invoiceAction runs finalize, approve or delete on a document the

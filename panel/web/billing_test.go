@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -78,6 +77,12 @@ func TestBillingAPI(t *testing.T) {
 		proID := int64(pro["id"].(float64))
 		if prices := pro["prices"].([]any); len(prices) != 2 || prices[0].(map[string]any)["amount_minor"].(float64) != 1990 || prices[0].(map[string]any)["setup_minor"].(float64) != 1000 {
 			t.Errorf("prices = %v", pro["prices"])
+		}
+		r = w.api(a, "PUT", "/api/v1/products/"+itoa(proID), map[string]any{"code": "alpha-pro", "name": "Alpha Pro", "kind": "hosting", "match_code": "pro",
+			"prices": []map[string]any{{"currency": "EUR", "cycle": "monthly", "amount": "-19.90"}}})
+		wantFields(t, "update with a negative price", r, "prices.0.amount")
+		if n := w.count("prices", "product_id = ?", proID); n != 2 {
+			t.Errorf("a refused update left %d prices, want the 2 it had", n)
 		}
 		if r = w.api(a, "PUT", "/api/v1/products/"+itoa(w.prodOp.ID), map[string]any{"name": "Hacked"}); r.status != http.StatusForbidden {
 			t.Errorf("reseller changes the operator's product: %d, want 403", r.status)
@@ -370,7 +375,7 @@ func TestFormatMoney(t *testing.T) {
 			t.Errorf("formatMoney(%s, %d, %s) = %q, want %q", c.lang, c.minor, c.cur, got, c.want)
 		}
 	}
-	if got := strconv.Quote(majorString(-1990, "EUR")); got != `"-19.90"` {
-		t.Errorf("majorString = %s", got)
+	if got := majorString(-1990, "EUR"); got != "-19.90" {
+		t.Errorf("majorString = %q, want -19.90", got)
 	}
 }

@@ -33,8 +33,12 @@ func (s *Server) showPage(name string, build func(echo.Context, int64) (*page, e
 	}
 }
 
-// priceRows is how many price rows the product form offers.
-const priceRows = 4
+// How many price rows the product form offers, and line rows the manual
+// invoice form.
+const (
+	priceRows = 4
+	lineRows  = 5
+)
 
 func (s *Server) billingHome(c echo.Context) error {
 	if err := need(c, identity.PermBillingRead); err != nil {
@@ -58,7 +62,7 @@ type catalogView struct {
 	OwnID    int64
 	Kinds    []billing.ProductKind
 	Cycles   []billing.Cycle
-	Rows     []int
+	Rows     int              // price rows; the template ranges over seq Rows
 	Product  *billing.Product // the product being edited
 	Editable bool
 }
@@ -68,11 +72,8 @@ func (s *Server) catalogPage(c echo.Context, title string) (*page, *catalogView,
 		return nil, nil, err
 	}
 	caller := callerOf(c)
-	v := &catalogView{OwnID: caller.Scope.TenantID, Kinds: billing.ProductKinds, Cycles: billing.Cycles, Rows: make([]int, priceRows),
+	v := &catalogView{OwnID: caller.Scope.TenantID, Kinds: billing.ProductKinds, Cycles: billing.Cycles, Rows: priceRows,
 		Editable: caller.Can(identity.PermCatalog)}
-	for i := range v.Rows {
-		v.Rows[i] = i
-	}
 	p := s.newPage(c, title)
 	p.Data = v
 	return p, v, nil
@@ -485,7 +486,7 @@ func (s *Server) invoiceList(c echo.Context) error {
 
 type invoiceNewView struct {
 	Customers []identity.Tenant
-	Rows      []int
+	Rows      int // line rows; the template ranges over seq Rows
 }
 
 func (s *Server) invoiceNewPage(c echo.Context) (*page, error) {
@@ -497,7 +498,7 @@ func (s *Server) invoiceNewPage(c echo.Context) (*page, error) {
 		return nil, err
 	}
 	p := s.newPage(c, "billing.invoice_new")
-	p.Data = invoiceNewView{Customers: cust, Rows: []int{0, 1, 2, 3, 4}}
+	p.Data = invoiceNewView{Customers: cust, Rows: lineRows}
 	return p, nil
 }
 
@@ -518,7 +519,7 @@ func (s *Server) invoiceCreate(c echo.Context) error {
 	p.fill(c, "customer_id", "currency")
 	in := billing.InvoiceInput{CustomerID: formInt(p.Form["customer_id"]), Currency: p.Form["currency"]}
 	rows := []int{}
-	for i := range 5 {
+	for i := range lineRows {
 		n := strconv.Itoa(i)
 		p.fill(c, "description_"+n, "quantity_"+n, "unit_price_"+n)
 		if p.Form["description_"+n] == "" && p.Form["unit_price_"+n] == "" {
