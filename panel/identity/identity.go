@@ -121,8 +121,7 @@ func checkEmail(s string) string {
 }
 
 var (
-	countryRE = regexp.MustCompile(`^[A-Z]{2}$`)
-	colourRE  = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
+	colourRE = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
 )
 
 // checkText returns the problem with a free-text field, or "".

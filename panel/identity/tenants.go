@@ -12,6 +12,7 @@ import (
 
 	"faktura/panel/core"
 	"faktura/panel/core/audit"
+	"faktura/panel/core/country"
 	"faktura/panel/core/tenancy"
 )
 
@@ -79,7 +80,7 @@ func (in *CreateTenantInput) Validate() error {
 	var v core.ValidationError
 	in.Name = strings.TrimSpace(in.Name)
 	in.Email = normalEmail(in.Email)
-	in.Country = strings.ToUpper(strings.TrimSpace(in.Country))
+	in.Country = country.Normalize(in.Country)
 	if in.Language == "" {
 		in.Language = "en"
 	}
@@ -92,8 +93,8 @@ func (in *CreateTenantInput) Validate() error {
 	if p := checkEmail(in.Email); p != "" {
 		v.Add("email", p)
 	}
-	if in.Country != "" && !countryRE.MatchString(in.Country) {
-		v.Add("country", "must be a two-letter ISO 3166 code")
+	if in.Country != "" && !country.Valid(in.Country) {
+		v.Add("country", country.Problem(in.Country))
 	}
 	if p := checkLanguage(in.Language); p != "" {
 		v.Add("language", p)
@@ -141,9 +142,9 @@ func (in *UpdateTenantInput) Validate() error {
 		}
 	}
 	if in.Country != nil {
-		*in.Country = strings.ToUpper(strings.TrimSpace(*in.Country))
-		if *in.Country != "" && !countryRE.MatchString(*in.Country) {
-			v.Add("country", "must be a two-letter ISO 3166 code")
+		*in.Country = country.Normalize(*in.Country)
+		if *in.Country != "" && !country.Valid(*in.Country) {
+			v.Add("country", country.Problem(*in.Country))
 		}
 	}
 	if in.Language != nil {

@@ -105,7 +105,16 @@ func TestBadInput(t *testing.T) {
 			}, []string{`"name":"must be a string"`}},
 			{"API: bad colour on PATCH-less brand field", func() resp {
 				return w.api(w.adminKey, "PATCH", "/api/v1/tenants/"+strconv.FormatInt(w.resA.ID, 10), map[string]any{"country": "Germany", "status": "gone"})
-			}, []string{`"country":"must be a two-letter ISO 3166 code"`, `"status":"must be active, suspended or closed"`}},
+			}, []string{`"country":"is not an ISO 3166 country code`, `"status":"must be active, suspended or closed"`}},
+			{"API: client with the unassigned country ZZ", func() resp {
+				return w.api(w.adminKey, "POST", "/api/v1/tenants", map[string]any{"kind": "client", "name": "Nowhere Ltd", "email": "zz@x.test", "country": "ZZ"})
+			}, []string{`"country":"is not an ISO 3166 country code`}},
+			{"API: client with the VAT prefix EL as a country", func() resp {
+				return w.api(w.adminKey, "POST", "/api/v1/tenants", map[string]any{"kind": "client", "name": "Greek Ltd", "email": "el@x.test", "country": "el"})
+			}, []string{`"country":"is not an ISO 3166 country code`}},
+			{"form: client with the unassigned country ZZ", func() resp {
+				return admin.post("/tenants/new", url.Values{"kind": {"client"}, "name": {"Nowhere Ltd"}, "email": {"zz@x.test"}, "country": {"zz"}})
+			}, []string{"is not an ISO 3166 country code"}},
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
