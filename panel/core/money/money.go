@@ -94,23 +94,32 @@ func (m Money) Add(o Money) (Money, error) {
 	if err := m.same(o); err != nil {
 		return Money{}, err
 	}
-	s := m.Amount + o.Amount
-	if (s > m.Amount) != (o.Amount > 0) {
-		return Money{}, ErrOverflow
+	s, err := Add64(m.Amount, o.Amount)
+	if err != nil {
+		return Money{}, err
 	}
 	return Money{Amount: s, Currency: m.Currency}, nil
 }
 
 // Sub returns m - o; both must be in the same currency.
 func (m Money) Sub(o Money) (Money, error) {
-	if o.Amount == math.MinInt64 {
+	if err := m.same(o); err != nil {
+		return Money{}, err
+	}
+	if (o.Amount < 0 && m.Amount > math.MaxInt64+o.Amount) || (o.Amount > 0 && m.Amount < math.MinInt64+o.Amount) {
 		return Money{}, ErrOverflow
 	}
-	return m.Add(Money{Amount: -o.Amount, Currency: o.Currency})
+	return Money{Amount: m.Amount - o.Amount, Currency: m.Currency}, nil
 }
 
-// Neg returns -m.
-func (m Money) Neg() Money { return Money{Amount: -m.Amount, Currency: m.Currency} }
+// Neg returns -m. The most negative int64 has no positive twin, so that
+// one is ErrOverflow.
+func (m Money) Neg() (Money, error) {
+	if m.Amount == math.MinInt64 {
+		return Money{}, ErrOverflow
+	}
+	return Money{Amount: -m.Amount, Currency: m.Currency}, nil
+}
 
 // Mul returns m times an exact decimal quantity, rounded to minor units
 // with r.
@@ -154,6 +163,9 @@ func (m Money) Allocate(weights ...int64) ([]Money, error) {
 	}
 	if total.Sign() == 0 {
 		return nil, core.E(core.ErrInvalid, "allocate: weights sum to zero")
+	}
+	if m.Amount == math.MinInt64 {
+		return nil, ErrOverflow
 	}
 	sign, abs := int64(1), new(big.Int).SetInt64(m.Amount)
 	if abs.Sign() < 0 {
