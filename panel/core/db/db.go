@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -85,6 +86,14 @@ type Handle struct {
 	W, R    *gorm.DB
 	// Name is a non-secret description of the database for logs and errors.
 	Name string
+
+	// AutoIncrement is the step between generated ids (MySQL's
+	// auto_increment_increment: 1, or the cluster size on Galera).
+	AutoIncrement int64
+
+	policy  atomic.Pointer[RetryPolicy]
+	onRetry atomic.Pointer[func(attempt int, err error)]
+	retries atomic.Int64
 }
 
 // Open connects and pings the database. It never logs or returns the DSN's
@@ -109,6 +118,10 @@ func Open(ctx context.Context, o Options) (*Handle, error) {
 	if err := h.Ping(pctx); err != nil {
 		h.Close()
 		return nil, fmt.Errorf("connect to %s: %w", h.Name, err)
+	}
+	if err := h.readAutoIncrement(pctx); err != nil {
+		h.Close()
+		return nil, err
 	}
 	return h, nil
 }
@@ -155,7 +168,7 @@ func openSQLite(o Options) (*Handle, error) {
 	ws.SetMaxOpenConns(1)
 	rs, _ := r.DB()
 	rs.SetMaxOpenConns(max(2, o.MaxOpenConns))
-	return &Handle{Dialect: SQLite, W: w, R: r, Name: "sqlite " + path}, nil
+	return &Handle{Dialect: SQLite, W: w, R: r, Name: "sqlite " + path, AutoIncrement: 1}, nil
 }
 
 func openMySQL(o Options) (*Handle, error) {
@@ -181,7 +194,41 @@ func openMySQL(o Options) (*Handle, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open mysql %s/%s: %w", cfg.Addr, cfg.DBName, err)
 	}
-	return &Handle{Dialect: MySQL, W: g, R: g, Name: fmt.Sprintf("mysql %s/%s", cfg.Addr, cfg.DBName)}, nil
+	return &Handle{Dialect: MySQL, W: g, R: g, Name: fmt.Sprintf("mysql %s/%s", cfg.Addr, cfg.DBName), AutoIncrement: 1}, nil
+}
+
+// readAutoIncrement asks MySQL for the step between generated ids.
+func (h *Handle) readAutoIncrement(ctx context.Context) error {
+	if h.Dialect != MySQL {
+		h.AutoIncrement = 1
+		return nil
+	}
+	var step int64
+	if err := h.SQL().QueryRowContext(ctx, "SELECT @@auto_increment_increment").Scan(&step); err != nil {
+		return fmt.Errorf("read auto_increment_increment: %w", err)
+	}
+	h.AutoIncrement = max(step, 1)
+	return nil
+}
+
+// Models prepares models that are inserted several rows per statement:
+// gorm fills in the ids of such rows from the first one, and must step by
+// the database's id increment (3 on a three-node Galera cluster), or the
+// ids it reports belong to other rows. Call it while wiring, before any
+// insert.
+func (h *Handle) Models(models ...any) error {
+	for _, g := range []*gorm.DB{h.W, h.R} {
+		for _, m := range models {
+			st := &gorm.Statement{DB: g}
+			if err := st.Parse(m); err != nil {
+				return fmt.Errorf("parse model %T: %w", m, err)
+			}
+			if f := st.Schema.PrioritizedPrimaryField; f != nil && f.AutoIncrement {
+				f.AutoIncrementIncrement = max(h.AutoIncrement, 1)
+			}
+		}
+	}
+	return nil
 }
 
 // Ping checks that the database answers.

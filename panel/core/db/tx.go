@@ -1,13 +1,18 @@
 package db
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"time"
 
 	"github.com/go-sql-driver/mysql"
 	"gorm.io/gorm"
+
+	"faktura/panel/core"
 )
 
 type txKey struct{}
@@ -48,15 +53,29 @@ type TxOptions struct {
 	ReadCommitted bool
 }
 
-// maxAttempts bounds how often WithTx re-runs fn after a deadlock or a
-// Galera certification conflict.
-const maxAttempts = 4
+// RetryPolicy bounds how WithTx re-runs a transaction after a deadlock, a
+// lock wait timeout or a Galera certification conflict: up to Attempts
+// runs in all, waiting a random time between half and all of Base doubled
+// per failure (capped at Max) before each new run, so two processes that
+// collided do not collide again in step.
+type RetryPolicy struct {
+	Attempts int
+	Base     time.Duration
+	Max      time.Duration
+}
+
+// DefaultRetry is the policy of a new Handle: 12 runs over at most ~8 s.
+var DefaultRetry = RetryPolicy{Attempts: 12, Base: 5 * time.Millisecond, Max: 2 * time.Second}
+
+// ErrRetry marks an error as a transient conflict: WithTx rolls back and
+// runs the transaction again, as for a deadlock.
+var ErrRetry = errors.New("transient conflict: retry the transaction")
 
 // WithTx runs fn in a transaction carried by the context it receives. When
 // ctx already carries one, fn joins it (commit and rollback belong to the
 // outermost caller). A transaction WithTx began is retried from the start
-// when the database reports a deadlock, so fn must have no effects outside
-// the database; put those in AfterCommit.
+// when the database reports a deadlock or conflict (see RetryPolicy), so
+// fn must have no effects outside the database; put those in AfterCommit.
 func (h *Handle) WithTx(ctx context.Context, fn func(ctx context.Context) error) error {
 	return h.WithTxOpts(ctx, TxOptions{}, fn)
 }
@@ -66,8 +85,9 @@ func (h *Handle) WithTxOpts(ctx context.Context, o TxOptions, fn func(ctx contex
 	if InTx(ctx) {
 		return fn(ctx)
 	}
+	p := h.retry()
 	var err error
-	for attempt := 1; attempt <= maxAttempts; attempt++ {
+	for attempt := 1; attempt <= p.Attempts; attempt++ {
 		var after []func()
 		after, err = h.runTx(ctx, o, fn)
 		if err == nil {
@@ -76,11 +96,69 @@ func (h *Handle) WithTxOpts(ctx context.Context, o TxOptions, fn func(ctx contex
 			}
 			return nil
 		}
-		if !retryable(err) || ctx.Err() != nil {
+		if !Retryable(err) || ctx.Err() != nil || attempt == p.Attempts {
+			break
+		}
+		h.retries.Add(1)
+		if f := h.onRetry.Load(); f != nil {
+			(*f)(attempt, err)
+		}
+		if err := sleep(ctx, jitter(core.Backoff(p.Base, p.Max, attempt))); err != nil {
 			return err
 		}
 	}
-	return fmt.Errorf("transaction retried %d times: %w", maxAttempts, err)
+	if Retryable(err) {
+		return fmt.Errorf("transaction retried %d times: %w", p.Attempts, err)
+	}
+	return err
+}
+
+func (h *Handle) retry() RetryPolicy {
+	if p := h.policy.Load(); p != nil {
+		return *p
+	}
+	return DefaultRetry
+}
+
+// SetRetryPolicy replaces the handle's retry policy (zero fields keep the
+// defaults).
+func (h *Handle) SetRetryPolicy(p RetryPolicy) {
+	d := DefaultRetry
+	p = RetryPolicy{Attempts: cmp.Or(p.Attempts, d.Attempts), Base: cmp.Or(p.Base, d.Base), Max: cmp.Or(p.Max, d.Max)}
+	h.policy.Store(&p)
+}
+
+// OnRetry installs f, called after a failed run of a transaction that
+// will be retried (after its rollback, before the wait); tests use it to
+// act between two runs. nil removes it.
+func (h *Handle) OnRetry(f func(attempt int, err error)) {
+	if f == nil {
+		h.onRetry.Store(nil)
+		return
+	}
+	h.onRetry.Store(&f)
+}
+
+// Retries counts the transaction runs this handle retried so far.
+func (h *Handle) Retries() int64 { return h.retries.Load() }
+
+// jitter returns a random duration between d/2 and d.
+func jitter(d time.Duration) time.Duration {
+	if d <= 1 {
+		return d
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 func (h *Handle) runTx(ctx context.Context, o TxOptions, fn func(ctx context.Context) error) ([]func(), error) {
@@ -120,12 +198,19 @@ func AfterCommit(ctx context.Context, f func()) {
 	f()
 }
 
-// retryable reports whether err is a deadlock, lock wait timeout or
-// certification conflict worth re-running the transaction for.
-func retryable(err error) bool {
+// Retryable reports whether err is a deadlock, lock wait timeout,
+// certification conflict or ErrRetry: worth running the transaction
+// again.
+func Retryable(err error) bool {
+	if errors.Is(err, ErrRetry) {
+		return true
+	}
 	var me *mysql.MySQLError
 	if errors.As(err, &me) {
-		return me.Number == 1213 || me.Number == 1205
+		// 1213 deadlock (and Galera's certification failure), 1205 lock
+		// wait timeout, 1020 record changed since last read (snapshot
+		// isolation), 1047 WSREP node not ready yet.
+		return me.Number == 1213 || me.Number == 1205 || me.Number == 1020 || me.Number == 1047
 	}
 	return false
 }
