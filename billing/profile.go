@@ -9,10 +9,10 @@ import (
 	"slices"
 	"strings"
 
-	"golang.org/x/text/language"
 	"gorm.io/gorm"
 
 	"faktura/panel/core"
+	"faktura/panel/core/country"
 	"faktura/panel/core/money"
 	"faktura/panel/core/tenancy"
 )
@@ -44,15 +44,6 @@ var prefixRE = regexp.MustCompile(`^[A-Za-z0-9/_-]{0,12}$`)
 // Languages customers read documents in.
 var Languages = []string{"en", "de", "fr", "it", "da"}
 
-// ValidCountry reports whether code is an ISO 3166-1 alpha-2 country.
-func ValidCountry(code string) bool {
-	if len(code) != 2 {
-		return false
-	}
-	r, err := language.ParseRegion(code)
-	return err == nil && r.IsCountry() && r.String() == code
-}
-
 // Validate normalises the input and reports every problem.
 func (in *ProfileInput) Validate() error {
 	var v core.ValidationError
@@ -60,13 +51,13 @@ func (in *ProfileInput) Validate() error {
 		&in.RegistrationID, &in.TaxExemptReason, &in.Timezone, &in.InvoicePrefix, &in.CreditPrefix, &in.InvoiceGrouping, &in.Language} {
 		*f = strings.TrimSpace(*f)
 	}
-	in.Country = strings.ToUpper(strings.TrimSpace(in.Country))
+	in.Country = country.Normalize(in.Country)
 	in.Currency = strings.ToUpper(strings.TrimSpace(in.Currency))
 	switch {
 	case in.Country == "":
 		v.Add("country", "is required: it decides the VAT")
-	case !ValidCountry(in.Country):
-		v.Addf("country", "%q is not an ISO 3166 country code (e.g. DE, FR, IT, DK)", in.Country)
+	case !country.Valid(in.Country):
+		v.Addf("country", "%q %s", in.Country, country.Problem(in.Country))
 	}
 	if in.LegalName == "" || len(in.LegalName) > 200 {
 		v.Add("legal_name", "must be 1-200 characters")

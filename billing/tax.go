@@ -7,6 +7,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"faktura/panel/core"
+	"faktura/panel/core/country"
 	"faktura/panel/core/money"
 )
 
@@ -87,11 +88,17 @@ const FlagVATUnverified = "vat_unverified"
 // country's rate (S, OSS); outside the EU -> outside scope (O, note).
 func DecideTax(seller TaxSeller, buyer TaxBuyer, day Date, fb ViesFallback) (TaxDecision, error) {
 	var v core.ValidationError
-	if seller.Country == "" {
+	switch {
+	case seller.Country == "":
 		v.Add("seller.country", "the seller has no country in its billing profile")
+	case !country.Valid(seller.Country):
+		v.Addf("seller.country", "the seller's country %q %s", seller.Country, country.Problem(seller.Country))
 	}
-	if buyer.Country == "" {
+	switch {
+	case buyer.Country == "":
 		v.Add("country", "the buyer has no country in its billing profile")
+	case !country.Valid(buyer.Country):
+		v.Addf("country", "the buyer's country %q %s", buyer.Country, country.Problem(buyer.Country))
 	}
 	if err := v.Err(); err != nil {
 		return TaxDecision{}, err
