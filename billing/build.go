@@ -12,7 +12,6 @@ import (
 	"github.com/shopspring/decimal"
 
 	"faktura/panel/core"
-	"faktura/panel/core/db"
 	"faktura/panel/core/money"
 	"faktura/panel/core/settings"
 )
@@ -212,17 +211,13 @@ func holdReason(snap *settings.Snapshot, d *draft, p *parties) (string, error) {
 }
 
 // insertDrafts numbers the documents marked finalized (one reservation
-// per series), then writes documents and lines with two multi-row
-// inserts and marks the consumed charges, all in the caller's
+// per series; issuing ones are numbered later by issue), then writes
+// documents and lines with two multi-row inserts, records the billed
+// periods and marks the consumed charges, all in the caller's
 // transaction.
 func (s *Service) insertDrafts(ctx context.Context, ds []*draft, now time.Time) error {
 	if len(ds) == 0 {
 		return nil
-	}
-	type seriesKey struct {
-		seller int64
-		kind   string
-		year   int
 	}
 	want := map[seriesKey][]*draft{}
 	var keys []seriesKey
@@ -241,9 +236,7 @@ func (s *Service) insertDrafts(ctx context.Context, ds []*draft, now time.Time) 
 		want[k] = append(want[k], d)
 	}
 	// A fixed order of series locks keeps two workers from deadlocking.
-	slices.SortFunc(keys, func(a, b seriesKey) int {
-		return cmp.Or(cmp.Compare(a.seller, b.seller), cmp.Compare(a.kind, b.kind), cmp.Compare(a.year, b.year))
-	})
+	slices.SortFunc(keys, seriesKey.compare)
 	for _, k := range keys {
 		first, prefix, err := s.reserveNumbers(ctx, k.seller, k.kind, k.year, int64(len(want[k])))
 		if err != nil {
@@ -276,10 +269,10 @@ func (s *Service) insertDrafts(ctx context.Context, ds []*draft, now time.Time) 
 	}
 	if len(lines) > 0 {
 		if err := s.db.Conn(ctx).CreateInBatches(lines, 1000).Error; err != nil {
-			if db.IsUniqueViolation(err) {
-				return core.E(core.ErrConflict, "a period was invoiced meanwhile: %v", err)
-			}
 			return fmt.Errorf("insert invoice lines: %w", err)
+		}
+		if err := s.recordPeriods(ctx, lines, now); err != nil {
+			return err
 		}
 	}
 	for _, c := range charged {

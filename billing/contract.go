@@ -126,7 +126,10 @@ func (s *Service) openOne(ctx context.Context, subj Subject, sellerID, customerI
 		return nil, "", err
 	}
 	start := LocalDay(at, loc)
-	due := AddDays(start, p.TrialDays)
+	due, anchor, setup, err := s.firstDue(ctx, key, start, p.TrialDays, price.SetupMinor)
+	if err != nil {
+		return nil, "", err
+	}
 	included := false
 	if p.Included > 0 {
 		var used int64
@@ -140,7 +143,7 @@ func (s *Service) openOne(ctx context.Context, subj Subject, sellerID, customerI
 	now := s.now()
 	c := Contract{SellerID: sellerID, CustomerID: customerID, CustomerPath: cust.Path, Subproject: subj.Subproject, SubprojectName: subj.SubprojectName,
 		SubjectKind: subj.Kind, SubjectID: subj.ID, SubjectName: subj.Name, ProductID: p.ID, Currency: cur, Cycle: price.Cycle,
-		UnitMinor: price.AmountMinor, SetupMinor: price.SetupMinor, Included: included, AnchorDay: due.Day, StartDate: start.String(),
+		UnitMinor: price.AmountMinor, SetupMinor: setup, Included: included, AnchorDay: anchor, StartDate: start.String(),
 		NextDue: due.String(), Status: ContractActive, OpenKey: &key, SourceEvent: source, CreatedAt: now, UpdatedAt: now}
 	if included {
 		c.SetupMinor = 0
@@ -157,6 +160,30 @@ func (s *Service) openOne(ctx context.Context, subj Subject, sellerID, customerI
 		return nil, "", fmt.Errorf("open contract %s: %w", key, err)
 	}
 	return &c, "", s.record(ctx, "billing.contract.open", "contract", c.ID, customerID, cust.Path, nil, c)
+}
+
+// firstDue is when a new contract for a subject first bills, its anchor
+// day and setup fee. A subject billed before (its contract was closed and
+// is opened again) goes on where its billed periods end, on the old
+// anchor, without a trial or a second setup fee: no period is billed
+// twice, and billed_periods' unique key refuses it if anything tried.
+func (s *Service) firstDue(ctx context.Context, key string, start Date, trialDays int, setup int64) (Date, int, int64, error) {
+	through, anchor, err := s.billedThrough(ctx, key)
+	if err != nil || through == "" {
+		due := AddDays(start, trialDays)
+		return due, due.Day, setup, err
+	}
+	end, err := ParseDay("period_end", through)
+	if err != nil {
+		return Date{}, 0, 0, err
+	}
+	if Before(end, start) {
+		return start, start.Day, 0, nil
+	}
+	if anchor < 1 {
+		anchor = end.Day
+	}
+	return end, anchor, 0, nil
 }
 
 // matchProduct finds the seller's active product of kind for match: the

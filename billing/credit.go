@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"faktura/panel/core"
+	"faktura/panel/core/money"
 	"faktura/panel/core/tenancy"
 )
 
@@ -195,7 +196,13 @@ func (s *Service) issueCredit(ctx context.Context, orig Invoice, items []creditI
 	if err := s.insertDrafts(ctx, []*draft{d}, now); err != nil {
 		return Invoice{}, err
 	}
-	credited := orig.CreditedMinor + d.inv.TotalMinor
+	if err := s.releaseCredited(ctx, orig); err != nil {
+		return Invoice{}, err
+	}
+	credited, err := money.Add64(orig.CreditedMinor, d.inv.TotalMinor)
+	if err != nil {
+		return Invoice{}, err
+	}
 	extra := map[string]any{"credited_minor": credited, "updated_at": now}
 	if credited >= orig.TotalMinor && orig.Status != InvoiceStatusPaid {
 		if err := s.move(ctx, &orig, InvoiceStatusCancelled, extra); err != nil {
@@ -206,6 +213,26 @@ func (s *Service) issueCredit(ctx context.Context, orig Invoice, items []creditI
 	}
 	return d.inv, s.record(ctx, "billing.credit_note.issue", "invoice", d.inv.ID, orig.CustomerID, orig.CustomerPath, nil,
 		map[string]any{"number": d.inv.Number, "credits": orig.Number, "total_minor": d.inv.TotalMinor, "reason": reason})
+}
+
+// releaseCredited frees the billed periods of orig's recurring lines
+// that credit notes now cover in full: the customer no longer pays for
+// them, so a contract opened again for the resource may bill them.
+func (s *Service) releaseCredited(ctx context.Context, orig Invoice) error {
+	credited, err := s.creditedPerLine(ctx, orig.ID)
+	if err != nil {
+		return err
+	}
+	var full []int64
+	for _, l := range orig.Lines {
+		if l.Kind == LineRecurring && l.NetMinor > 0 && credited[l.ID] >= l.NetMinor {
+			full = append(full, l.ID)
+		}
+	}
+	if len(full) == 0 {
+		return nil
+	}
+	return s.releasePeriods(ctx, "line_id IN ?", full)
 }
 
 // MarkOverdue moves finalized invoices whose due date passed before day

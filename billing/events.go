@@ -102,17 +102,3 @@ func (s *Service) resellerSubject(ctx context.Context, r provisioning.ResellerRe
 	return Subject{Kind: SubjectReseller, ID: r.AccountID, Name: t.Name, CustomerID: t.ID, SellerID: *t.ParentID, Product: KindReseller,
 		Match: r.Package, Subproject: fmt.Sprintf("reseller:%d", t.ID), SubprojectName: t.Name}, nil
 }
-
-// SubjectOf turns an inventory item into a subject (for reconcile).
-func (s *Service) SubjectOf(ctx context.Context, it provisioning.Item) (Subject, error) {
-	ref := provisioning.AccountRef{AccountID: it.AccountID, TenantID: it.TenantID, SellerID: it.SellerID, Username: it.Account}
-	switch it.Kind {
-	case SubjectAccount:
-		return AccountSubject(ref, it.Package), nil
-	case SubjectDomain, SubjectSubdomain:
-		return DomainSubject(ref, it.Kind, it.ID, it.Name), nil
-	case SubjectReseller:
-		return s.resellerSubject(ctx, provisioning.ResellerRef{ResellerID: it.TenantID, AccountID: it.ID, Package: it.Package})
-	}
-	return Subject{}, fmt.Errorf("unknown resource kind %q", it.Kind)
-}

@@ -283,3 +283,67 @@ func newFakeVIES(t *testing.T) *viestest.Server {
 	t.Cleanup(s.Close)
 	return s
 }
+
+// liveAccount creates a real hosting account row (so provisioning's
+// inventory lists it) and publishes its AccountCreated.
+func (f *fixture) liveAccount(customer, seller tenancy.Scope, pkg, user string) provisioning.AccountRef {
+	f.t.Helper()
+	now := f.clock.Now()
+	var server int64
+	f.h.W.Table("servers").Select("id").Where("name = ?", "web1").Scan(&server)
+	if server == 0 {
+		row := map[string]any{"name": "web1", "driver": "noop", "settings": "{}", "created_at": now, "updated_at": now}
+		if err := f.h.W.Table("servers").Create(row).Error; err != nil {
+			f.t.Fatal(err)
+		}
+		f.h.W.Table("servers").Select("id").Where("name = ?", "web1").Scan(&server)
+	}
+	var pack int64
+	f.h.W.Table("packages").Select("id").Where("tenant_id = ? AND code = ?", seller.TenantID, pkg).Scan(&pack)
+	if pack == 0 {
+		row := map[string]any{"tenant_id": seller.TenantID, "code": pkg, "name": pkg, "disk_mb": 0, "traffic_mb": 0, "max_domains": 0,
+			"max_subdomains": 0, "created_at": now, "updated_at": now}
+		if err := f.h.W.Table("packages").Create(row).Error; err != nil {
+			f.t.Fatal(err)
+		}
+		f.h.W.Table("packages").Select("id").Where("tenant_id = ? AND code = ?", seller.TenantID, pkg).Scan(&pack)
+	}
+	row := map[string]any{"tenant_id": customer.TenantID, "tenant_path": customer.Path, "seller_id": seller.TenantID, "package_id": pack,
+		"server_id": server, "username": user, "username_key": user, "disk_mb": 0, "traffic_mb": 0, "state": "active", "target": "active",
+		"created_at": now, "updated_at": now}
+	if err := f.h.W.Table("accounts").Create(row).Error; err != nil {
+		f.t.Fatal(err)
+	}
+	var id int64
+	f.h.W.Table("accounts").Select("id").Where("username_key = ?", user).Scan(&id)
+	ref := provisioning.AccountRef{AccountID: id, TenantID: customer.TenantID, SellerID: seller.TenantID, Username: user}
+	f.publish(provisioning.AccountCreated{AccountRef: ref, Package: pkg})
+	return ref
+}
+
+// inventory is provisioning's real inventory of the fixture's database.
+func (f *fixture) inventory() billing.Inventory {
+	return provisioning.New(f.h, f.clock, f.bus, audit.New(f.h, f.clock), provisioning.Options{})
+}
+
+// billedOnce fails the test when any subject's period was invoiced on
+// more than one invoice line that is not credited in full.
+func (f *fixture) billedOnce() int {
+	f.t.Helper()
+	var rows []struct {
+		SellerID, SubjectID int64
+		SubjectKind         string
+		PeriodStart         string
+		N                   int
+	}
+	f.h.W.Raw(`SELECT c.seller_id, c.subject_kind, c.subject_id, l.period_start, COUNT(*) AS n
+FROM invoice_lines l JOIN contracts c ON c.id = l.contract_id JOIN invoices i ON i.id = l.invoice_id
+WHERE l.kind = 'recurring' AND i.kind = 'invoice' AND i.status <> 'cancelled'
+GROUP BY c.seller_id, c.subject_kind, c.subject_id, l.period_start`).Scan(&rows)
+	for _, r := range rows {
+		if r.N != 1 {
+			f.t.Fatalf("%s %d of seller %d: the period from %s is billed %d times", r.SubjectKind, r.SubjectID, r.SellerID, r.PeriodStart, r.N)
+		}
+	}
+	return len(rows)
+}

@@ -373,8 +373,8 @@ func (s *Service) AddLine(ctx context.Context, scope tenancy.Scope, id int64, li
 		if inv, err = s.sellerInvoice(ctx, scope, id); err != nil {
 			return err
 		}
-		if inv.Frozen() {
-			return ErrFrozen
+		if err := inv.editable(); err != nil {
+			return err
 		}
 		l, err := manualLine(li, money.Currency(inv.Currency))
 		if err != nil {
@@ -414,8 +414,8 @@ func (s *Service) DeleteDraft(ctx context.Context, scope tenancy.Scope, id int64
 		if err != nil {
 			return err
 		}
-		if inv.Frozen() {
-			return ErrFrozen
+		if err := inv.editable(); err != nil {
+			return err
 		}
 		if err := s.deleteDocument(ctx, id); err != nil {
 			return err
@@ -445,6 +445,9 @@ func (s *Service) deleteDocument(ctx context.Context, id int64) error {
 	}
 	if err := s.db.Conn(ctx).Model(&Charge{}).Where("invoice_id = ?", id).Update("invoice_id", nil).Error; err != nil {
 		return fmt.Errorf("release charges of invoice %d: %w", id, err)
+	}
+	if err := s.releasePeriods(ctx, "invoice_id = ?", id); err != nil {
+		return err
 	}
 	if err := s.db.Conn(ctx).Where("invoice_id = ?", id).Delete(&Line{}).Error; err != nil {
 		return fmt.Errorf("delete lines of invoice %d: %w", id, err)

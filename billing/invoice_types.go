@@ -3,6 +3,8 @@ package billing
 import (
 	"slices"
 	"time"
+
+	"faktura/panel/core"
 )
 
 // Document kinds.
@@ -18,6 +20,7 @@ type InvoiceStatus string
 const (
 	InvoiceStatusDraft            InvoiceStatus = "draft"
 	InvoiceStatusAwaitingApproval InvoiceStatus = "awaiting_approval"
+	InvoiceStatusIssuing          InvoiceStatus = "issuing" // written by the run, its number being assigned
 	InvoiceStatusFinalized        InvoiceStatus = "finalized"
 	InvoiceStatusPartiallyPaid    InvoiceStatus = "partially_paid"
 	InvoiceStatusPaid             InvoiceStatus = "paid"
@@ -25,14 +28,16 @@ const (
 	InvoiceStatusCancelled        InvoiceStatus = "cancelled"
 )
 
-// invoiceTransitions is the explicit transition table; anything else is
-// refused.
 // InvoiceStatuses lists the statuses in their usual order, for filters.
-var InvoiceStatuses = []InvoiceStatus{InvoiceStatusDraft, InvoiceStatusAwaitingApproval, InvoiceStatusFinalized, InvoiceStatusPartiallyPaid,
-	InvoiceStatusPaid, InvoiceStatusOverdue, InvoiceStatusCancelled}
+var InvoiceStatuses = []InvoiceStatus{InvoiceStatusDraft, InvoiceStatusAwaitingApproval, InvoiceStatusIssuing, InvoiceStatusFinalized,
+	InvoiceStatusPartiallyPaid, InvoiceStatusPaid, InvoiceStatusOverdue, InvoiceStatusCancelled}
 
+// invoiceTransitions is the explicit transition table; anything else is
+// refused. The run writes documents it finalizes as issuing and numbers
+// them in a second, short transaction (issue).
 var invoiceTransitions = map[InvoiceStatus][]InvoiceStatus{
 	InvoiceStatusDraft:            {InvoiceStatusAwaitingApproval, InvoiceStatusFinalized},
+	InvoiceStatusIssuing:          {InvoiceStatusFinalized},
 	InvoiceStatusAwaitingApproval: {InvoiceStatusFinalized, InvoiceStatusDraft},
 	InvoiceStatusFinalized:        {InvoiceStatusPartiallyPaid, InvoiceStatusPaid, InvoiceStatusOverdue, InvoiceStatusCancelled},
 	InvoiceStatusPartiallyPaid:    {InvoiceStatusPaid, InvoiceStatusOverdue, InvoiceStatusCancelled},
@@ -48,6 +53,18 @@ func CanMove(from, to InvoiceStatus) bool {
 
 // Frozen reports whether the document was finalized.
 func (i *Invoice) Frozen() bool { return i.FinalizedAt != nil }
+
+// editable refuses changes to a finalized document, and to one the run
+// is numbering.
+func (i *Invoice) editable() error {
+	switch {
+	case i.Frozen():
+		return ErrFrozen
+	case i.Status == InvoiceStatusIssuing:
+		return core.E(core.ErrPrecondition, "invoice %d is being numbered by the invoice run and cannot change", i.ID)
+	}
+	return nil
+}
 
 // Invoice is an invoice or a credit note with the seller's and buyer's
 // data as they were when it was made.
@@ -115,8 +132,10 @@ type Line struct {
 	TaxRate     string    `json:"tax_rate"`
 	PeriodStart string    `json:"period_start,omitempty"`
 	PeriodEnd   string    `json:"period_end,omitempty"`
-	BillingKey  *string   `json:"-"`
 	CreatedAt   time.Time `json:"-"`
+	// subjectKey names the billed subject of a recurring line the run
+	// writes; its period goes into billed_periods under a unique key.
+	subjectKey string
 }
 
 // TableName implements gorm's Tabler.

@@ -137,6 +137,9 @@ func (s *Service) dropDraftLines(ctx context.Context, contractID int64, day Date
 	}
 	touched := map[int64]bool{}
 	for _, l := range lines {
+		if err := s.releasePeriods(ctx, "line_id = ?", l.ID); err != nil {
+			return err
+		}
 		if err := s.db.Conn(ctx).Delete(&Line{}, l.ID).Error; err != nil {
 			return fmt.Errorf("drop draft line %d: %w", l.ID, err)
 		}

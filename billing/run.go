@@ -1,17 +1,16 @@
 package billing
 
 import (
-	"cmp"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
-	"slices"
+	"hash/fnv"
 	"sync"
+	"sync/atomic"
 	"time"
 
-	"gorm.io/gorm/clause"
-
 	"faktura/panel/core/db"
-	"faktura/panel/core/money"
 	"faktura/panel/core/settings"
 )
 
@@ -24,79 +23,14 @@ type RunSummary struct {
 	Contracts int      // contracts whose periods were invoiced
 	Periods   int      // periods invoiced
 	Invoices  int      // documents created
-	Finalized int      // of which finalized (numbered)
+	Finalized int      // documents numbered and finalized (also ones an earlier run left unnumbered)
 	Held      int      // of which awaiting approval
 	Drafts    int      // of which left as drafts (auto-finalize off)
-	Skipped   int      // contracts another run invoiced first
+	Skipped   int      // planned contracts another run invoiced first
 	Failed    int      // units that failed (logged, retried next run)
+	Pending   int      // buckets another run still held when this one stopped
+	Retries   int64    // transactions run again after a conflict (deadlock, Galera certification)
 	Errors    []string // the first failures
-}
-
-// plannedContract is a due contract as the plan saw it.
-type plannedContract struct {
-	Contract
-	horizon string // invoice periods starting on or before this day
-}
-
-// unit is what becomes one invoice: the due contracts of a subproject
-// (or of a customer, when it groups per customer) in one currency.
-type unit struct {
-	key       string
-	grouped   bool // one invoice per customer, a section per subproject
-	contracts []plannedContract
-}
-
-// InvoiceRun invoices every contract whose next period starts within its
-// lead time of day. Each chunk of units is one transaction that locks its
-// contracts, re-checks them, and writes invoices, lines and the
-// contracts' next due dates together: a crash or a second run at once
-// invoices nothing twice and leaves no gap in a series. It is the
-// billing.invoice step of the daily run.
-func (s *Service) InvoiceRun(ctx context.Context, day Date) (RunSummary, error) {
-	snap, err := s.settings.Snapshot(ctx, runSettings...)
-	if err != nil {
-		return RunSummary{}, err
-	}
-	units, err := s.plan(ctx, snap, day)
-	if err != nil {
-		return RunSummary{}, err
-	}
-	chunks := chunkUnits(units, s.opt.RunChunk)
-	s.log.Info("invoice run planned", "day", day.String(), "units", len(units), "chunks", len(chunks))
-	var (
-		mu   sync.Mutex
-		sum  RunSummary
-		wg   sync.WaitGroup
-		next = make(chan []unit)
-	)
-	for w := 0; w < min(s.opt.RunWorkers, max(1, len(chunks))); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for ch := range next {
-				got, err := s.runChunk(ctx, snap, day, ch)
-				mu.Lock()
-				if err != nil {
-					// A failing chunk is retried unit by unit, so one bad
-					// customer (no country, say) holds back only itself.
-					got, err = s.runUnits(ctx, snap, day, ch)
-				}
-				sum.add(got)
-				mu.Unlock()
-				s.log.Info("invoice run progress", "invoices", got.Invoices, "contracts", got.Contracts, "err", err)
-			}
-		}()
-	}
-	for _, ch := range chunks {
-		if ctx.Err() != nil {
-			break
-		}
-		next <- ch
-	}
-	close(next)
-	wg.Wait()
-	s.log.Info("invoice run done", "day", day.String(), "invoices", sum.Invoices, "finalized", sum.Finalized, "held", sum.Held, "failed", sum.Failed)
-	return sum, ctx.Err()
 }
 
 func (r *RunSummary) add(o RunSummary) {
@@ -108,6 +42,7 @@ func (r *RunSummary) add(o RunSummary) {
 	r.Drafts += o.Drafts
 	r.Skipped += o.Skipped
 	r.Failed += o.Failed
+	r.Pending += o.Pending
 	for _, e := range o.Errors {
 		if len(r.Errors) < 20 {
 			r.Errors = append(r.Errors, e)
@@ -115,412 +50,203 @@ func (r *RunSummary) add(o RunSummary) {
 	}
 }
 
-// runUnits is the slow path after a chunk failed: one transaction per
-// unit, failures counted and logged.
-func (s *Service) runUnits(ctx context.Context, snap *settings.Snapshot, day Date, ch []unit) (RunSummary, error) {
-	var sum RunSummary
-	var last error
-	for _, u := range ch {
-		got, err := s.runChunk(ctx, snap, day, []unit{u})
-		if err != nil {
-			sum.Failed++
-			sum.Errors = append(sum.Errors, fmt.Sprintf("%s: %v", u.key, err))
-			s.log.Error("invoice run unit failed", "unit", u.key, "err", err)
-			last = err
-			continue
-		}
-		sum.add(got)
-	}
-	return sum, last
-}
-
-// plan reads the due contracts (those whose next period starts on or
-// before day plus the longest lead time) and keeps those due by their own
-// lead time, grouped into units.
-func (s *Service) plan(ctx context.Context, snap *settings.Snapshot, day Date) ([]unit, error) {
-	maxLead := LeadDays.Default
-	for _, v := range settings.Values(snap, LeadDays) {
-		maxLead = max(maxLead, v)
-	}
-	horizon := AddDays(day, maxLead).String()
-	var cs []Contract
-	err := s.db.Read(ctx).Where("status = ? AND next_due <= ? AND included = ?", ContractActive, horizon, false).
-		Order("seller_id, customer_id, subproject, id").Find(&cs).Error
+// InvoiceRun invoices every contract whose next period starts within its
+// lead time of day; it is the billing.invoice step of the daily run.
+//
+// It plans the due contracts into units (one invoice each: a subproject,
+// or a customer that is billed one invoice per customer) and hashes the
+// units into buckets. Workers claim buckets in billing_run_claims (each
+// process starts at its own place in the list), so several workers,
+// processes or Galera nodes share a run and rarely touch the same rows;
+// a claim whose holder died or stopped renewing it is taken over. Each
+// chunk of a bucket is two transactions: the first locks the units'
+// contracts, re-reads which are due, and writes the documents, their
+// lines and billed periods and the contracts' next due dates; the second
+// numbers the documents it finalizes. A unique key per billed (subject,
+// period) and the re-check under lock make a re-run, runs at once, or a
+// run after a crash invoice nothing twice; numbers stay gapless. The run
+// waits for buckets other live runs hold, so when it returns the day is
+// invoiced, except for units that failed (counted and named; the next run
+// retries them).
+//
+// Inside a caller's transaction (a dry run) it works with one worker and
+// does not wait for other runs.
+func (s *Service) InvoiceRun(ctx context.Context, day Date) (RunSummary, error) {
+	snap, err := s.settings.Snapshot(ctx, runSettings...)
 	if err != nil {
-		return nil, fmt.Errorf("find due contracts: %w", err)
+		return RunSummary{}, err
 	}
-	byKey := map[string]*unit{}
-	var order []string
-	for _, c := range cs {
-		lead, err := settings.Lookup(snap, LeadDays, contractScope(c))
-		if err != nil {
-			return nil, err
-		}
-		h := AddDays(day, lead.Value).String()
-		if c.NextDue > h {
-			continue
-		}
-		g, err := settings.Lookup(snap, Grouping, settings.Scope{Seller: itoa(c.SellerID), Customer: itoa(c.CustomerID)})
-		if err != nil {
-			return nil, err
-		}
-		key := fmt.Sprintf("%d/%d/%s", c.SellerID, c.CustomerID, c.Currency)
-		if g.Value == GroupSubproject {
-			key += "/" + c.Subproject
-		}
-		u := byKey[key]
-		if u == nil {
-			u = &unit{key: key, grouped: g.Value == GroupCustomer}
-			byKey[key] = u
-			order = append(order, key)
-		}
-		u.contracts = append(u.contracts, plannedContract{Contract: c, horizon: h})
+	retries := s.db.Retries()
+	r, err := s.newRun(ctx, snap, day)
+	if err != nil {
+		return RunSummary{}, err
 	}
-	out := make([]unit, len(order))
-	for i, k := range order {
-		out[i] = *byKey[k]
+	if err := s.pruneClaims(ctx, day); err != nil {
+		return RunSummary{}, err
 	}
-	return out, nil
+	workers := s.opt.RunWorkers
+	if r.dry {
+		workers = 1
+	}
+	s.log.Info("invoice run planned", "day", day.String(), "units", r.units, "buckets", len(r.buckets), "holder", r.holder)
+	r.claimPass(ctx, min(workers, max(1, len(r.buckets))))
+	r.waitPass(ctx)
+	n, err := s.IssuePending(ctx)
+	r.sum.Finalized += n
+	if err != nil {
+		r.sum.Errors = append(r.sum.Errors, "issue pending documents: "+err.Error())
+	}
+	r.sum.Retries = s.db.Retries() - retries
+	s.log.Info("invoice run done", "day", day.String(), "invoices", r.sum.Invoices, "finalized", r.sum.Finalized, "held", r.sum.Held,
+		"failed", r.sum.Failed, "skipped", r.sum.Skipped, "retries", r.sum.Retries)
+	return r.sum, ctx.Err()
 }
 
-// chunkUnits packs units into chunks of about size contracts; a unit is
-// never split.
-func chunkUnits(us []unit, size int) [][]unit {
-	var out [][]unit
-	var cur []unit
-	n := 0
-	for _, u := range us {
-		if n > 0 && n+len(u.contracts) > size {
-			out = append(out, cur)
-			cur, n = nil, 0
-		}
-		cur = append(cur, u)
-		n += len(u.contracts)
-	}
-	if len(cur) > 0 {
-		out = append(out, cur)
-	}
-	return out
+// run is one invoice run's state, shared by its workers.
+type run struct {
+	s       *Service
+	snap    *settings.Snapshot
+	day     Date
+	planAt  time.Time
+	horizon string // day plus the longest lead time
+	holder  string
+	dry     bool
+	units   int
+	buckets []bucket
+	groups  *groupCache
+
+	mu       sync.Mutex
+	sum      RunSummary
+	deferred []int // buckets other runs held
 }
 
-// runChunk invoices a chunk in one transaction.
-func (s *Service) runChunk(ctx context.Context, snap *settings.Snapshot, day Date, ch []unit) (RunSummary, error) {
-	var sum RunSummary
-	err := s.db.WithTxOpts(ctx, db.TxOptions{ReadCommitted: true}, func(ctx context.Context) error {
-		sum = RunSummary{}
-		ids := make([]int64, 0, s.opt.RunChunk)
-		for _, u := range ch {
-			for _, c := range u.contracts {
-				ids = append(ids, c.ID)
-			}
-		}
-		fresh, err := s.lockContracts(ctx, ids)
-		if err != nil {
-			return err
-		}
-		b, err := s.newBatch(ctx, snap, day, fresh)
-		if err != nil {
-			return err
-		}
-		var ds []*draft
-		for _, u := range ch {
-			d, n, err := b.unitDraft(ctx, u, fresh)
-			if err != nil {
-				return fmt.Errorf("unit %s: %w", u.key, err)
-			}
-			sum.Skipped += len(u.contracts) - n
-			if d == nil {
-				continue
-			}
-			sum.Contracts += n
-			ds = append(ds, d)
-		}
-		for _, d := range ds {
-			for _, l := range d.lines {
-				if l.Kind == LineRecurring {
-					sum.Periods++
+func (s *Service) newRun(ctx context.Context, snap *settings.Snapshot, day Date) (*run, error) {
+	var tok [6]byte
+	rand.Read(tok[:])
+	r := &run{s: s, snap: snap, day: day, planAt: s.now(), holder: s.opt.Node + "/" + hex.EncodeToString(tok[:]), dry: db.InTx(ctx)}
+	units, err := s.plan(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	r.units = len(units)
+	r.buckets = bucketize(units, s.opt.RunChunk)
+	return r, nil
+}
+
+func (r *run) add(o RunSummary) {
+	r.mu.Lock()
+	r.sum.add(o)
+	r.mu.Unlock()
+}
+
+// claimPass walks every bucket once, starting at a place of its own
+// (so processes that start together start apart): it works the buckets
+// it claims and sets aside those another run holds.
+func (r *run) claimPass(ctx context.Context, workers int) {
+	n := len(r.buckets)
+	if n == 0 {
+		return
+	}
+	h := fnv.New32a()
+	h.Write([]byte(r.holder))
+	start := int(h.Sum32() % uint32(n))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				b := (start + i) % n
+				if !r.visit(ctx, b) {
+					r.mu.Lock()
+					r.deferred = append(r.deferred, b)
+					r.mu.Unlock()
 				}
 			}
-			if err := b.decide(ctx, d); err != nil {
-				return err
-			}
-			switch d.inv.Status {
-			case InvoiceStatusFinalized:
-				sum.Finalized++
-			case InvoiceStatusAwaitingApproval:
-				sum.Held++
-			default:
-				sum.Drafts++
-			}
-		}
-		sum.Invoices = len(ds)
-		if err := s.insertDrafts(ctx, ds, b.now); err != nil {
-			return err
-		}
-		s.fire("chunk.inserted")
-		return b.advance(ctx)
-	})
-	if err == nil {
-		s.fire("chunk.committed")
+		})
 	}
-	return sum, err
+	wg.Wait()
 }
 
-// lockContracts re-reads the chunk's contracts under row locks (MariaDB),
-// so a concurrent run waits here and then sees the advanced due dates.
-func (s *Service) lockContracts(ctx context.Context, ids []int64) (map[int64]Contract, error) {
-	q := s.db.Conn(ctx)
-	if s.db.Dialect == db.MySQL {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+// visit claims bucket b and works it; false when another run holds it
+// (or the claim failed) and it must be looked at again.
+func (r *run) visit(ctx context.Context, b int) bool {
+	st, err := r.s.claim(ctx, r, r.buckets[b].key)
+	switch {
+	case err != nil:
+		r.s.log.Warn("invoice run: claim failed", "bucket", r.buckets[b].key, "err", err)
+		return false
+	case st == claimHeld:
+		return false
+	case st == claimDone:
+		r.add(RunSummary{Skipped: r.buckets[b].contracts})
+		return true
 	}
-	var cs []Contract
-	if err := q.Where("id IN ?", ids).Order("id").Find(&cs).Error; err != nil {
-		return nil, fmt.Errorf("lock contracts: %w", err)
-	}
-	out := make(map[int64]Contract, len(cs))
-	for _, c := range cs {
-		out[c.ID] = c
-	}
-	return out, nil
+	r.work(ctx, b)
+	return true
 }
 
-// batch holds what a chunk's drafts need: products, coupons, pending
-// charges, parties, and the contract updates to write.
-type batch struct {
-	s        *Service
-	snap     *settings.Snapshot
-	day      Date
-	now      time.Time
-	products map[int64]Product
-	coupons  map[int64]*Coupon
-	charges  map[int64][]Charge
-	parties  *partyCache
-	updates  map[contractUpdate][]int64
-}
-
-// contractUpdate is a contract's new state after the run; contracts with
-// equal updates are written by one statement.
-type contractUpdate struct {
-	nextDue      string
-	setupMinor   int64
-	discountLeft int
-	status       string
-}
-
-func (s *Service) newBatch(ctx context.Context, snap *settings.Snapshot, day Date, cs map[int64]Contract) (*batch, error) {
-	b := &batch{s: s, snap: snap, day: day, now: s.now(), products: map[int64]Product{}, coupons: map[int64]*Coupon{},
-		charges: map[int64][]Charge{}, parties: s.newPartyCache(snap, day), updates: map[contractUpdate][]int64{}}
-	var pids, cids, coupons []int64
-	var pairs [][2]int64
-	for _, c := range cs {
-		pids = append(pids, c.ProductID)
-		cids = append(cids, c.ID)
-		pairs = append(pairs, [2]int64{c.SellerID, c.CustomerID})
-		if c.CouponID != nil {
-			coupons = append(coupons, *c.CouponID)
-		}
-	}
-	if len(cs) == 0 {
-		return b, nil
-	}
-	slices.Sort(pids)
-	var ps []Product
-	if err := s.db.Conn(ctx).Where("id IN ?", slices.Compact(pids)).Find(&ps).Error; err != nil {
-		return nil, fmt.Errorf("load products: %w", err)
-	}
-	for _, p := range ps {
-		b.products[p.ID] = p
-	}
-	if len(coupons) > 0 {
-		var cps []Coupon
-		if err := s.db.Conn(ctx).Where("id IN ?", coupons).Find(&cps).Error; err != nil {
-			return nil, fmt.Errorf("load coupons: %w", err)
-		}
-		for i := range cps {
-			b.coupons[cps[i].ID] = &cps[i]
-		}
-	}
-	var chs []Charge
-	if err := s.db.Conn(ctx).Where("contract_id IN ? AND invoice_id IS NULL", cids).Order("id").Find(&chs).Error; err != nil {
-		return nil, fmt.Errorf("load pending charges: %w", err)
-	}
-	for _, c := range chs {
-		b.charges[c.ContractID] = append(b.charges[c.ContractID], c)
-	}
-	return b, b.parties.preload(ctx, pairs)
-}
-
-// unitDraft builds the unit's invoice from the contracts still due as the
-// plan saw them; it returns nil when another run got there first.
-func (b *batch) unitDraft(ctx context.Context, u unit, fresh map[int64]Contract) (*draft, int, error) {
-	var d *draft
-	n := 0
-	grouped := u.grouped
-	for _, pc := range u.contracts {
-		c, ok := fresh[pc.ID]
-		if !ok || c.Status != ContractActive || c.NextDue != pc.NextDue {
-			continue
-		}
-		p, err := b.parties.get(ctx, c.SellerID, c.CustomerID)
-		if err != nil {
-			return nil, 0, err
-		}
-		if d == nil {
-			d = newDraft(DocInvoice, c.SellerID, c.CustomerID, c.Currency, p, b.day, "system", b.now)
-			if !grouped {
-				d.inv.Subproject = c.Subproject
-			}
-		}
-		section := ""
-		if grouped {
-			section = cmp.Or(c.SubprojectName, c.Subproject)
-		}
-		if err := b.contractLines(d, p, c, pc.horizon, section); err != nil {
-			return nil, 0, fmt.Errorf("contract %d: %w", c.ID, err)
-		}
-		n++
-	}
-	if d == nil {
-		return nil, 0, nil
-	}
-	return d, n, b.finishDraft(ctx, d)
-}
-
-// finishDraft sets the document's period and due date from its lines and
-// computes the totals.
-func (b *batch) finishDraft(ctx context.Context, d *draft) error {
-	for _, l := range d.lines {
-		if l.PeriodStart == "" {
-			continue
-		}
-		if d.inv.PeriodStart == "" || l.PeriodStart < d.inv.PeriodStart {
-			d.inv.PeriodStart = l.PeriodStart
-		}
-		if l.PeriodEnd > d.inv.PeriodEnd {
-			d.inv.PeriodEnd = l.PeriodEnd
-		}
-	}
-	if d.inv.PeriodStart > d.inv.DueDate {
-		d.inv.DueDate = d.inv.PeriodStart // billed in advance: due when the period starts
-	}
-	p, err := b.parties.get(ctx, d.inv.SellerID, d.inv.CustomerID)
-	if err != nil {
-		return err
-	}
-	return d.totals(p)
-}
-
-// contractLines adds a contract's periods up to its horizon (catching up
-// missed runs), its setup fee, discounts and pending charges, and records
-// the contract's new state.
-func (b *batch) contractLines(d *draft, p *parties, c Contract, horizon, section string) error {
-	prod := b.products[c.ProductID]
-	name := prod.Name
-	if c.SubjectName != "" {
-		name += " – " + c.SubjectName
-	}
-	next, err := ParseDay("next_due", c.NextDue)
-	if err != nil {
-		return err
-	}
-	cur := money.Currency(c.Currency)
-	up := contractUpdate{nextDue: c.NextDue, setupMinor: c.SetupMinor, discountLeft: c.DiscountLeft, status: c.Status}
-	if up.setupMinor > 0 {
-		d.addLine(p, Line{ContractID: &c.ID, Section: section, Kind: LineSetup, Description: "Setup: " + name, Quantity: "1",
-			UnitPrice: unitPrice(c.SetupMinor, c.Currency), NetMinor: c.SetupMinor})
-		up.setupMinor = 0
-	}
-	for i := 0; i < 240 && next.String() <= horizon && up.status == ContractActive; i++ {
-		per := NextPeriod(next, c.Cycle, c.AnchorDay)
-		key := fmt.Sprintf("c%d:%s", c.ID, per.Start)
-		d.addLine(p, Line{ContractID: &c.ID, Section: section, Kind: LineRecurring, Description: name, Quantity: "1",
-			UnitPrice: unitPrice(c.UnitMinor, c.Currency), NetMinor: c.UnitMinor, PeriodStart: per.Start.String(),
-			PeriodEnd: per.End.String(), BillingKey: &key})
-		if cp := b.coupons[derefID(c.CouponID)]; cp != nil && up.discountLeft != 0 {
-			off, err := discountFor(cp, money.Money{Amount: c.UnitMinor, Currency: cur})
-			if err != nil {
-				return err
-			}
-			if off > 0 {
-				d.addLine(p, Line{ContractID: &c.ID, Section: section, Kind: LineDiscount, Description: "Discount " + cp.Code + ": " + name,
-					Quantity: "1", UnitPrice: unitPrice(-off, c.Currency), NetMinor: -off, PeriodStart: per.Start.String(), PeriodEnd: per.End.String()})
-			}
-			if up.discountLeft > 0 {
-				up.discountLeft--
-			}
-		}
-		if c.Cycle == CycleOnce {
-			up.status = ContractTerminated
+// waitPass waits for the buckets other runs held, taking over those whose
+// holder died or stopped renewing its claim.
+func (r *run) waitPass(ctx context.Context) {
+	for len(r.deferred) > 0 && ctx.Err() == nil && !r.dry {
+		if sleep(ctx, r.s.opt.ClaimPoll) != nil {
 			break
 		}
-		next = per.End
+		var still []int
+		for _, b := range r.deferred {
+			if !r.visit(ctx, b) {
+				still = append(still, b)
+			}
+		}
+		r.deferred = still
 	}
-	up.nextDue = next.String()
-	for _, ch := range b.charges[c.ID] {
-		d.addLine(p, chargeLine(ch, c, section))
-		d.charges = append(d.charges, ch.ID)
-		if ch.Kind == ChargeOneOff {
-			d.manual = true
+	r.sum.Pending = len(r.deferred)
+	if r.sum.Pending > 0 {
+		r.sum.Errors = append(r.sum.Errors, fmt.Sprintf("%d buckets were still held by another run", r.sum.Pending))
+	}
+}
+
+// work invoices a claimed bucket chunk by chunk, renewing the claim after
+// each, and marks it done.
+func (r *run) work(ctx context.Context, b int) {
+	bk := r.buckets[b]
+	for _, ch := range chunkUnits(bk.units, r.s.opt.RunChunk) {
+		if ctx.Err() != nil {
+			return
+		}
+		got, issuing, err := r.s.runChunk(ctx, r, ch)
+		if err != nil {
+			// A failing chunk is retried unit by unit, so one bad customer
+			// (no country, say) holds back only itself.
+			got, issuing = r.s.runUnits(ctx, r, ch)
+		}
+		n, err := r.s.issue(ctx, issuing)
+		got.Finalized += n
+		if err != nil {
+			got.Errors = append(got.Errors, fmt.Sprintf("number %d documents: %v", len(issuing), err))
+			r.s.log.Error("invoice run: numbering failed; the run's end retries it", "documents", len(issuing), "err", err)
+		}
+		r.add(got)
+		r.s.log.Info("invoice run progress", "bucket", bk.key, "invoices", got.Invoices, "contracts", got.Contracts)
+		if !r.s.renewClaim(ctx, r, bk.key) {
+			r.s.log.Warn("invoice run: claim taken over by another run", "bucket", bk.key)
+			return
 		}
 	}
-	b.updates[up] = append(b.updates[up], c.ID)
-	return nil
+	r.s.finishClaim(ctx, r, bk.key)
 }
 
-func chargeLine(ch Charge, c Contract, section string) Line {
-	kind := LineProration
-	switch ch.Kind {
-	case ChargeCredit:
-		kind = LineCredit
-	case ChargeOneOff:
-		kind = LineOneOff
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
 	}
-	return Line{ContractID: &c.ID, Section: section, Kind: kind, Description: ch.Description, Quantity: "1",
-		UnitPrice: unitPrice(ch.AmountMinor, ch.Currency), NetMinor: ch.AmountMinor, PeriodStart: ch.PeriodStart, PeriodEnd: ch.PeriodEnd}
-}
-
-func derefID(p *int64) int64 {
-	if p == nil {
-		return 0
-	}
-	return *p
-}
-
-// decide sets a draft's status: held by an approval rule, finalized, or
-// left as a draft when auto-finalize is off.
-func (b *batch) decide(ctx context.Context, d *draft) error {
-	p, err := b.parties.get(ctx, d.inv.SellerID, d.inv.CustomerID)
-	if err != nil {
-		return err
-	}
-	hold, err := holdReason(b.snap, d, p)
-	if err != nil {
-		return err
-	}
-	af, err := settings.Lookup(b.snap, AutoFinalize, settings.Scope{Seller: itoa(d.inv.SellerID), Customer: itoa(d.inv.CustomerID)})
-	if err != nil {
-		return err
-	}
-	switch {
-	case hold != "":
-		d.inv.Status, d.inv.HoldReason = InvoiceStatusAwaitingApproval, hold
-	case af.Value && d.inv.TotalMinor >= 0:
-		d.inv.Status = InvoiceStatusFinalized
-	}
-	return nil
-}
-
-// advance writes the contracts' new due dates, one statement per distinct
-// new state.
-func (b *batch) advance(ctx context.Context) error {
-	for up, ids := range b.updates {
-		upd := map[string]any{"next_due": up.nextDue, "setup_minor": up.setupMinor, "discount_left": up.discountLeft, "updated_at": b.now}
-		if up.status != ContractActive {
-			upd["status"], upd["open_key"], upd["ended_on"] = up.status, nil, up.nextDue
-		}
-		if err := b.s.db.Conn(ctx).Model(&Contract{}).Where("id IN ?", ids).Updates(upd).Error; err != nil {
-			return fmt.Errorf("advance contracts: %w", err)
-		}
-	}
-	return nil
 }

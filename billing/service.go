@@ -11,6 +11,7 @@ import (
 	"faktura/panel/core"
 	"faktura/panel/core/audit"
 	"faktura/panel/core/db"
+	"faktura/panel/core/lease"
 	"faktura/panel/core/settings"
 	"faktura/panel/core/tenancy"
 )
@@ -22,6 +23,9 @@ type Options struct {
 	RunChunk        int           // contracts per run transaction (default 500)
 	VIES            *VIESClient   // nil: VAT ids stay unchecked
 	VIESMaxAge      time.Duration // re-check a VAT id after this long (default 30 days)
+	Node            string        // this process, "host:pid" (default lease.Node())
+	ClaimLease      time.Duration // a run's claim lapses when not renewed this long (default 2 minutes)
+	ClaimPoll       time.Duration // how often a run looks at buckets other runs hold (default 500 ms)
 	Log             *slog.Logger
 }
 
@@ -38,7 +42,7 @@ type Service struct {
 	log      *slog.Logger
 
 	hookMu sync.Mutex
-	hook   func(stage string) // test hook: called at named points of the run
+	hook   func(stage string) error // test hook: called at named points of the run
 }
 
 // New returns the service.
@@ -52,28 +56,38 @@ func New(h *db.Handle, clock core.Clock, log *audit.Log, st *settings.Store, o O
 	}
 	o.RunChunk = cmp.Or(o.RunChunk, 500)
 	o.VIESMaxAge = cmp.Or(o.VIESMaxAge, 30*24*time.Hour)
+	o.Node = cmp.Or(o.Node, lease.Node())
+	o.ClaimLease = cmp.Or(o.ClaimLease, 2*time.Minute)
+	o.ClaimPoll = cmp.Or(o.ClaimPoll, 500*time.Millisecond)
 	lg := o.Log
 	if lg == nil {
 		lg = slog.New(slog.DiscardHandler)
 	}
+	// The run inserts documents and lines several rows per statement:
+	// their ids step by the database's auto-increment step.
+	if err := h.Models(&Invoice{}, &Line{}, &Contract{}); err != nil {
+		lg.Error("billing: prepare models", "err", err)
+	}
 	return &Service{db: h, clock: clock, audit: log, settings: st, opt: o, log: lg}
 }
 
-// SetHook installs a function called at named points of the run
-// ("chunk.inserted", "chunk.committed"); tests use it to crash there.
-func (s *Service) SetHook(f func(stage string)) {
+// SetHook installs a function called at named points ("chunk.inserted",
+// "chunk.committed", "reconcile.read"); tests use it to crash there, or
+// to fail the transaction in progress with the error it returns.
+func (s *Service) SetHook(f func(stage string) error) {
 	s.hookMu.Lock()
 	s.hook = f
 	s.hookMu.Unlock()
 }
 
-func (s *Service) fire(stage string) {
+func (s *Service) fire(stage string) error {
 	s.hookMu.Lock()
 	f := s.hook
 	s.hookMu.Unlock()
 	if f != nil {
-		f(stage)
+		return f(stage)
 	}
+	return nil
 }
 
 func (s *Service) now() time.Time { return s.clock.Now().UTC().Truncate(time.Millisecond) }

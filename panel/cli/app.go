@@ -9,7 +9,6 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
-	"os"
 
 	"faktura/billing"
 	"faktura/panel/config"
@@ -17,6 +16,7 @@ import (
 	"faktura/panel/core/audit"
 	"faktura/panel/core/automation"
 	"faktura/panel/core/db"
+	"faktura/panel/core/lease"
 	"faktura/panel/core/outbox"
 	"faktura/panel/core/schema"
 	"faktura/panel/core/settings"
@@ -69,8 +69,7 @@ func openApp(ctx context.Context, c config.Config, modules []Module, logOut io.W
 	if err != nil {
 		return nil, err
 	}
-	host, _ := os.Hostname()
-	node := fmt.Sprintf("%s:%d", host, os.Getpid())
+	node := lease.Node()
 	clock := core.SystemClock{}
 	a := &App{
 		Config: c, Log: log, Clock: clock, DB: h, Node: node, modules: modules,
@@ -102,7 +101,7 @@ func openApp(ctx context.Context, c config.Config, modules []Module, logOut io.W
 		vies = &billing.VIESClient{BaseURL: bc.VIESURL, Timeout: bc.VIESTimeout}
 	}
 	a.Billing = billing.New(h, clock, auditLog, a.Settings, billing.Options{DefaultCurrency: bc.Currency, RunWorkers: bc.RunWorkers,
-		RunChunk: bc.RunChunk, VIES: vies, VIESMaxAge: bc.VIESMaxAge, Log: log})
+		RunChunk: bc.RunChunk, VIES: vies, VIESMaxAge: bc.VIESMaxAge, Node: node, Log: log})
 	if err == nil {
 		err = a.Billing.Bind(a.Bus)
 	}
