@@ -288,6 +288,15 @@ func newFakeVIES(t *testing.T) *viestest.Server {
 // inventory lists it) and publishes its AccountCreated.
 func (f *fixture) liveAccount(customer, seller tenancy.Scope, pkg, user string) provisioning.AccountRef {
 	f.t.Helper()
+	ref := f.accountRow(customer, seller, pkg, user)
+	f.publish(provisioning.AccountCreated{AccountRef: ref, Package: pkg})
+	return ref
+}
+
+// accountRow creates a real hosting account row without its event (as
+// if the event were lost).
+func (f *fixture) accountRow(customer, seller tenancy.Scope, pkg, user string) provisioning.AccountRef {
+	f.t.Helper()
 	now := f.clock.Now()
 	var server int64
 	f.h.W.Table("servers").Select("id").Where("name = ?", "web1").Scan(&server)
@@ -316,9 +325,32 @@ func (f *fixture) liveAccount(customer, seller tenancy.Scope, pkg, user string) 
 	}
 	var id int64
 	f.h.W.Table("accounts").Select("id").Where("username_key = ?", user).Scan(&id)
-	ref := provisioning.AccountRef{AccountID: id, TenantID: customer.TenantID, SellerID: seller.TenantID, Username: user}
-	f.publish(provisioning.AccountCreated{AccountRef: ref, Package: pkg})
-	return ref
+	return provisioning.AccountRef{AccountID: id, TenantID: customer.TenantID, SellerID: seller.TenantID, Username: user}
+}
+
+// liveDomain creates a real domain row of an account (a subdomain when
+// parent is not 0) and, unless lost, publishes its event.
+func (f *fixture) liveDomain(ref provisioning.AccountRef, path, name string, parent int64, lost bool) int64 {
+	f.t.Helper()
+	now := f.clock.Now()
+	row := map[string]any{"account_id": ref.AccountID, "tenant_id": ref.TenantID, "tenant_path": path, "name": name, "display_name": name,
+		"name_key": name, "state": "active", "target": "active", "created_at": now, "updated_at": now}
+	if parent != 0 {
+		row["parent_id"] = parent
+	}
+	if err := f.h.W.Table("domains").Create(row).Error; err != nil {
+		f.t.Fatal(err)
+	}
+	var id int64
+	f.h.W.Table("domains").Select("id").Where("name_key = ?", name).Scan(&id)
+	switch {
+	case lost:
+	case parent != 0:
+		f.publish(provisioning.SubdomainAdded{AccountRef: ref, SubdomainID: id, Name: name})
+	default:
+		f.publish(provisioning.DomainAdded{AccountRef: ref, DomainID: id, Name: name})
+	}
+	return id
 }
 
 // inventory is provisioning's real inventory of the fixture's database.

@@ -84,6 +84,9 @@ func (s *Service) InvoiceRun(ctx context.Context, day Date) (RunSummary, error) 
 	if err := s.pruneClaims(ctx, day); err != nil {
 		return RunSummary{}, err
 	}
+	if err := s.fire("run.planned"); err != nil {
+		return RunSummary{}, err
+	}
 	workers := s.opt.RunWorkers
 	if r.dry {
 		workers = 1
