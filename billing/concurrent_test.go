@@ -195,7 +195,6 @@ func mustDayTB(t testing.TB, s string) billing.Date {
 	return d
 }
 
-
 // TestUnplannedContractJoinsItsUnit: a contract opened after the run
 // planned (by another process, or an event) but before its unit's chunk
 // is written goes on the same invoice when its customer is billed per
