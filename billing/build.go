@@ -149,14 +149,18 @@ func unitPrice(minor int64, cur string) string {
 }
 
 // totals computes net (sum of rounded line amounts), VAT per category on
-// those sums, and the total, and stores the tax summary.
+// those sums, and the total, and stores the tax summary. A sum beyond
+// money.MaxAmount is money.ErrOverflow, never a wrapped number.
 func (d *draft) totals(p *parties) error {
 	cur := money.Currency(d.inv.Currency)
 	taxed := make([]TaxedLine, len(d.lines))
 	var net int64
 	for i, l := range d.lines {
 		taxed[i] = TaxedLine{Net: l.NetMinor, Category: l.TaxCategory, Rate: decimal.RequireFromString(l.TaxRate)}
-		net += l.NetMinor
+		var err error
+		if net, err = money.Add64(net, l.NetMinor); err != nil {
+			return err
+		}
 	}
 	tl, err := TaxBreakdown(cur, taxed)
 	if err != nil {
@@ -164,11 +168,22 @@ func (d *draft) totals(p *parties) error {
 	}
 	var tax int64
 	for i := range tl {
-		tax += tl[i].Tax
+		if tax, err = money.Add64(tax, tl[i].Tax); err != nil {
+			return err
+		}
+	}
+	total, err := money.Add64(net, tax)
+	if err != nil {
+		return err
+	}
+	for _, a := range []int64{net, tax, total} {
+		if err := (money.Money{Amount: a, Currency: cur}).Check(); err != nil {
+			return err
+		}
 	}
 	sum := TaxSummary{Decision: p.decision, Note: TaxNote(p.decision, d.inv.Language), Lines: tl}
 	raw, _ := json.Marshal(sum)
-	d.inv.NetMinor, d.inv.TaxMinor, d.inv.TotalMinor, d.inv.Taxes = net, tax, net+tax, string(raw)
+	d.inv.NetMinor, d.inv.TaxMinor, d.inv.TotalMinor, d.inv.Taxes = net, tax, total, string(raw)
 	if p.decision.Flag != "" && !strings.Contains(d.inv.Flags, p.decision.Flag) {
 		d.inv.Flags = strings.Trim(d.inv.Flags+","+p.decision.Flag, ",")
 	}

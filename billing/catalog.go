@@ -60,6 +60,9 @@ func minorOf(minor *int64, major string, cur money.Currency) (int64, string) {
 		if d.Exponent() < -cur.Exponent() {
 			return 0, fmt.Sprintf("has more than %d decimals for %s", cur.Exponent(), cur)
 		}
+		if d.Abs().GreaterThan(money.MaxMajor(cur)) {
+			return 0, "must be at most " + money.MaxOf(cur)
+		}
 		m, err := money.FromDecimal(d, cur, money.RoundLine)
 		if err != nil {
 			return 0, err.Error()
@@ -68,6 +71,9 @@ func minorOf(minor *int64, major string, cur money.Currency) (int64, string) {
 	}
 	if minor == nil {
 		return 0, "is required"
+	}
+	if *minor > money.MaxAmount || *minor < -money.MaxAmount {
+		return 0, "must be at most " + money.MaxOf(cur)
 	}
 	return *minor, ""
 }

@@ -56,12 +56,15 @@ func (in *CouponInput) Validate() error {
 		}
 		in.AmountMinor, in.Currency = 0, ""
 	case CouponFixed:
-		if in.AmountMinor <= 0 {
-			v.Add("amount_minor", "must be above 0")
-		}
 		c, err := money.ParseCurrency(in.Currency)
 		if err != nil {
 			v.Addf("currency", "%q is not an ISO 4217 currency code", in.Currency)
+		}
+		switch {
+		case in.AmountMinor <= 0:
+			v.Add("amount_minor", "must be above 0")
+		case in.AmountMinor > money.MaxAmount:
+			v.Addf("amount_minor", "must be at most %s", money.MaxOf(c))
 		}
 		in.Currency, in.Percent = string(c), "0"
 	default:

@@ -258,13 +258,17 @@ func (in *LineInput) Validate(prefix string) error {
 		v.Add(prefix+"description", "must be 1-500 characters")
 	}
 	q, err := decimal.NewFromString(cmp.Or(strings.TrimSpace(in.Quantity), "1"))
-	if err != nil || !q.IsPositive() || q.Exponent() < -6 {
+	switch {
+	case err != nil || !q.IsPositive() || q.Exponent() < -money.MaxUnitDecimals:
 		v.Add(prefix+"quantity", "must be a positive number with at most 6 decimals")
+	case !q.LessThan(money.MaxQuantity):
+		v.Addf(prefix+"quantity", "must be below %s", money.MaxQuantity)
 	}
 	p, err := decimal.NewFromString(strings.TrimSpace(in.UnitPrice))
-	if err != nil || p.Exponent() < -6 {
+	switch {
+	case err != nil || p.Exponent() < -money.MaxUnitDecimals:
 		v.Add(prefix+"unit_price", "must be a number with at most 6 decimals")
-	} else if p.IsNegative() {
+	case p.IsNegative():
 		v.Add(prefix+"unit_price", "must not be negative: credit notes correct invoices")
 	}
 	in.Quantity, in.UnitPrice = q.String(), p.String()
@@ -331,8 +335,8 @@ func (s *Service) CreateInvoice(ctx context.Context, scope tenancy.Scope, in Inv
 			return err
 		}
 		d.inv.DueDate = AddDays(day, terms.Value).String()
-		for _, li := range in.Lines {
-			l, err := manualLine(li, cur)
+		for i, li := range in.Lines {
+			l, err := manualLine(li, cur, fmt.Sprintf("lines.%d.", i))
 			if err != nil {
 				return err
 			}
@@ -340,7 +344,7 @@ func (s *Service) CreateInvoice(ctx context.Context, scope tenancy.Scope, in Inv
 		}
 		d.manual = true
 		if err := d.totals(p); err != nil {
-			return err
+			return totalsError(err, cur)
 		}
 		if err := s.insertDrafts(ctx, []*draft{d}, s.now()); err != nil {
 			return err
@@ -352,13 +356,30 @@ func (s *Service) CreateInvoice(ctx context.Context, scope tenancy.Scope, in Inv
 }
 
 // manualLine prices a manual line: quantity times unit price, rounded
-// once to the currency's minor unit.
-func manualLine(li LineInput, cur money.Currency) (Line, error) {
-	net, err := money.LineAmount(decimal.RequireFromString(li.UnitPrice), decimal.RequireFromString(li.Quantity), cur, money.RoundLine)
+// once to the currency's minor unit. A line beyond money.MaxAmount is a
+// field error under prefix.
+func manualLine(li LineInput, cur money.Currency, prefix string) (Line, error) {
+	price, qty := decimal.RequireFromString(li.UnitPrice), decimal.RequireFromString(li.Quantity)
+	if price.GreaterThan(money.MaxMajor(cur)) {
+		return Line{}, core.Invalid(prefix+"unit_price", "must be at most %s", money.MaxOf(cur))
+	}
+	net, err := money.LineAmount(price, qty, cur, money.RoundLine)
+	if err == nil {
+		err = net.Check()
+	}
 	if err != nil {
-		return Line{}, err
+		return Line{}, core.Invalid(prefix+"quantity", "times the unit price makes the line more than %s", money.MaxOf(cur))
 	}
 	return Line{Kind: LineManual, Description: li.Description, Quantity: li.Quantity, UnitPrice: li.UnitPrice, NetMinor: net.Amount}, nil
+}
+
+// totalsError turns a document total beyond money.MaxAmount into a field
+// error on its lines.
+func totalsError(err error, cur money.Currency) error {
+	if errors.Is(err, money.ErrOverflow) {
+		return core.Invalid("lines", "the invoice would total more than %s", money.MaxOf(cur))
+	}
+	return err
 }
 
 // AddLine appends a manual line to a draft. A finalized document refuses
@@ -376,7 +397,7 @@ func (s *Service) AddLine(ctx context.Context, scope tenancy.Scope, id int64, li
 		if err := inv.editable(); err != nil {
 			return err
 		}
-		l, err := manualLine(li, money.Currency(inv.Currency))
+		l, err := manualLine(li, money.Currency(inv.Currency), "")
 		if err != nil {
 			return err
 		}
@@ -396,7 +417,7 @@ func (s *Service) AddLine(ctx context.Context, scope tenancy.Scope, id int64, li
 			}
 		}
 		if err := s.recompute(ctx, id); err != nil {
-			return err
+			return totalsError(err, money.Currency(inv.Currency))
 		}
 		if err := s.record(ctx, "billing.invoice.line", "invoice", id, inv.CustomerID, inv.CustomerPath, nil, li); err != nil {
 			return err

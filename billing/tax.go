@@ -168,7 +168,11 @@ func TaxBreakdown(cur money.Currency, lines []TaxedLine) ([]TaxLine, error) {
 	sums := map[key]int64{}
 	for _, l := range lines {
 		k := key{l.Category, l.Rate.String()}
-		sums[k] += l.Net
+		s, err := money.Add64(sums[k], l.Net)
+		if err != nil {
+			return nil, err
+		}
+		sums[k] = s
 	}
 	out := make([]TaxLine, 0, len(sums))
 	for k, base := range sums {

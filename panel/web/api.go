@@ -9,6 +9,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -65,6 +66,10 @@ func bind(c echo.Context, dst any) error {
 		var te *json.UnmarshalTypeError
 		switch {
 		case errors.As(err, &te):
+			switch te.Type.Kind() {
+			case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+				return core.Invalid(te.Field, "must be a whole number from %d to %d", minOf(te.Type.Bits()), maxOf(te.Type.Bits()))
+			}
 			return core.Invalid(te.Field, "must be a %s", te.Type.String())
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
 			return core.Invalid(strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), "is not a known field")
@@ -76,6 +81,9 @@ func bind(c echo.Context, dst any) error {
 	}
 	return nil
 }
+
+func maxOf(bits int) int64 { return 1<<(bits-1) - 1 }
+func minOf(bits int) int64 { return -1 << (bits - 1) }
 
 // apiAuth authenticates a Bearer API key, and logs each use in the audit
 // log (method, route, status) after the request.
