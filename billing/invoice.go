@@ -503,3 +503,28 @@ func (s *Service) recompute(ctx context.Context, id int64) error {
 	return s.db.Conn(ctx).Model(&Invoice{}).Where("id = ?", id).Updates(map[string]any{"net_minor": d.inv.NetMinor,
 		"tax_minor": d.inv.TaxMinor, "total_minor": d.inv.TotalMinor, "taxes": d.inv.Taxes, "updated_at": s.now()}).Error
 }
+
+// LastDocumentID is the id of the newest document (0 when none): a dry
+// run notes it before its steps, to list what they wrote.
+func (s *Service) LastDocumentID(ctx context.Context) (int64, error) {
+	var id int64
+	if err := s.db.Read(ctx).Model(&Invoice{}).Select("COALESCE(MAX(id), 0)").Scan(&id).Error; err != nil {
+		return 0, fmt.Errorf("newest document: %w", err)
+	}
+	return id, nil
+}
+
+// DocumentsAfter lists every document with an id above after, oldest
+// first, with their lines (system work: no scope).
+func (s *Service) DocumentsAfter(ctx context.Context, after int64) ([]Invoice, error) {
+	var out []Invoice
+	if err := s.db.Read(ctx).Where("id > ?", after).Order("id").Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("list documents: %w", err)
+	}
+	for i := range out {
+		if err := s.db.Read(ctx).Where("invoice_id = ?", out[i].ID).Order("position").Find(&out[i].Lines).Error; err != nil {
+			return nil, fmt.Errorf("lines of document %d: %w", out[i].ID, err)
+		}
+	}
+	return out, nil
+}

@@ -25,7 +25,7 @@ func (s *Service) issue(ctx context.Context, ids []int64) (int, error) {
 		return 0, nil
 	}
 	var done int
-	err := s.db.WithTxOpts(ctx, db.TxOptions{ReadCommitted: true}, func(ctx context.Context) error {
+	err := s.db.WithTxOpts(ctx, db.TxOptions{ReadCommitted: true, Savepoint: true}, func(ctx context.Context) error {
 		done = 0
 		var rows []issuingRow
 		if err := s.db.Conn(ctx).Model(&Invoice{}).Select("id, seller_id, kind, issue_date").

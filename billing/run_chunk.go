@@ -29,7 +29,7 @@ type plannedContract struct {
 func (s *Service) runChunk(ctx context.Context, r *run, ch []unit) (RunSummary, []int64, error) {
 	var sum RunSummary
 	var issuing []int64
-	err := s.db.WithTxOpts(ctx, db.TxOptions{ReadCommitted: true}, func(ctx context.Context) error {
+	err := s.db.WithTxOpts(ctx, db.TxOptions{ReadCommitted: true, Savepoint: true}, func(ctx context.Context) error {
 		sum, issuing = RunSummary{}, nil
 		due, planned, err := s.lockUnits(ctx, r, ch)
 		if err != nil {

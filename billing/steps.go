@@ -3,6 +3,7 @@ package billing
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"faktura/panel/core/automation"
 )
@@ -13,14 +14,22 @@ type InvoiceStep struct{ S *Service }
 // Name implements automation.Step.
 func (InvoiceStep) Name() string { return "billing.invoice" }
 
+// DryRunSafe implements automation.DryRunner: the run only touches the
+// database, and works in the transaction of its context.
+func (InvoiceStep) DryRunSafe() {}
+
 // Run implements automation.Step.
 func (st InvoiceStep) Run(ctx context.Context, day automation.Date) (map[string]int64, error) {
 	sum, err := st.S.InvoiceRun(ctx, day)
 	counts := map[string]int64{"invoices_created": int64(sum.Invoices), "finalized": int64(sum.Finalized), "awaiting_approval": int64(sum.Held),
 		"drafts": int64(sum.Drafts), "contracts_billed": int64(sum.Contracts), "periods": int64(sum.Periods), "skipped": int64(sum.Skipped),
-		"failed": int64(sum.Failed)}
-	if err == nil && sum.Failed > 0 {
-		err = fmt.Errorf("%d invoice units failed, first: %s", sum.Failed, sum.Errors[0])
+		"failed": int64(sum.Failed), "pending": int64(sum.Pending), "retries": sum.Retries}
+	switch {
+	case err != nil:
+	case sum.Failed > 0:
+		err = fmt.Errorf("%d invoice units failed (the next run retries them), first: %s", sum.Failed, sum.Errors[0])
+	case sum.Pending > 0 || len(sum.Errors) > 0:
+		err = fmt.Errorf("the run did not finish: %s", strings.Join(sum.Errors, "; "))
 	}
 	return counts, err
 }
@@ -30,6 +39,9 @@ type OverdueStep struct{ S *Service }
 
 // Name implements automation.Step.
 func (OverdueStep) Name() string { return "billing.overdue" }
+
+// DryRunSafe implements automation.DryRunner.
+func (OverdueStep) DryRunSafe() {}
 
 // Run implements automation.Step.
 func (st OverdueStep) Run(ctx context.Context, day automation.Date) (map[string]int64, error) {
@@ -78,8 +90,12 @@ type ReconcileStep struct {
 // Name implements automation.Step.
 func (ReconcileStep) Name() string { return "billing.reconcile" }
 
+// DryRunSafe implements automation.DryRunner.
+func (ReconcileStep) DryRunSafe() {}
+
 // Run implements automation.Step.
 func (st ReconcileStep) Run(ctx context.Context, _ automation.Date) (map[string]int64, error) {
 	rep, err := st.S.Reconcile(ctx, st.Inv, true)
-	return map[string]int64{"resources": int64(rep.Resources), "opened": int64(rep.Opened), "closed": int64(rep.Closed)}, err
+	return map[string]int64{"resources": int64(rep.Resources), "contracts": int64(rep.Contracts), "opened": int64(rep.Opened),
+		"closed": int64(rep.Closed), "unpriced": int64(rep.Unpriced)}, err
 }

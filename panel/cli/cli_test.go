@@ -120,6 +120,11 @@ func TestBadFlags(t *testing.T) {
 	if r := faktura(t, dir, nil, "run", "--at", "22.11.2026"); r.code != ExitUsage || !strings.Contains(r.stderr, "--at: want a date as YYYY-MM-DD") {
 		t.Errorf("bad --at: %d %s", r.code, r.stderr)
 	}
+	future := time.Now().AddDate(0, 0, 3).Format("2006-01-02")
+	if r := faktura(t, dir, nil, "run", "--at", future); r.code != ExitUsage || !strings.Contains(r.stderr, "--at: "+future+" is after today") ||
+		!strings.Contains(r.stderr, "--allow-future") {
+		t.Errorf("run --at a future date: %d %s", r.code, r.stderr)
+	}
 	if got := listing(t, dir); len(got) != 0 {
 		t.Errorf("bad flags created %v", got)
 	}
@@ -155,6 +160,15 @@ func TestRunMigrateEvents(t *testing.T) {
 			}
 			if err := json.Unmarshal([]byte(r.stdout), &sum); err != nil || sum.Date != "2026-11-22" || sum.Status != "ok" || len(sum.Steps) != 7 {
 				t.Errorf("run --json: %v %+v %q", err, sum, r.stdout)
+			}
+			future := time.Now().AddDate(0, 0, 3).Format("2006-01-02")
+			if r = faktura(t, dir, env, "run", "--at", future, "--dry-run"); r.code != 0 || !strings.HasPrefix(r.stdout, "dry run as of "+future+": ok (rolled back") ||
+				!strings.Contains(r.stdout, "provisioning.jobs    skipped") || !strings.Contains(r.stdout, "billing.invoice      ok") ||
+				!strings.Contains(r.stdout, "would create no documents") {
+				t.Errorf("run --dry-run: %d %q %s", r.code, r.stdout, r.stderr)
+			}
+			if r = faktura(t, dir, env, "run", "--at", future, "--allow-future"); r.code != 0 || !strings.HasPrefix(r.stdout, "daily run as of "+future+": ok") {
+				t.Errorf("run --allow-future: %d %q %s", r.code, r.stdout, r.stderr)
 			}
 			if r = faktura(t, dir, env, "events", "failed"); r.code != 0 || r.stdout != "no failed events\n" {
 				t.Errorf("events failed: %d %q", r.code, r.stdout)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,8 +13,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"faktura/billing"
 	"faktura/panel/config"
+	"faktura/panel/core"
 	"faktura/panel/core/automation"
+	"faktura/panel/core/money"
 )
 
 func (e *env) migrateCmd() *cobra.Command {
@@ -71,17 +75,17 @@ func (s stepsFailed) Error() string { return fmt.Sprintf("%d step(s) of the dail
 
 func (e *env) runCmd() *cobra.Command {
 	var at string
-	var asJSON bool
+	var asJSON, allowFuture, dry bool
 	cmd := &cobra.Command{
 		Use:   "run",
-		Short: "Run the daily automation once as of a date (idempotent)",
+		Short: "Run the daily automation once as of a date (idempotent); --dry-run shows what it would invoice",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := e.loadConfig()
 			if err != nil {
 				return err
 			}
-			day, err := runDate(at, c)
+			day, err := runDate(at, c, allowFuture || dry)
 			if err != nil {
 				return usageError{err}
 			}
@@ -90,45 +94,140 @@ func (e *env) runCmd() *cobra.Command {
 				return err
 			}
 			defer a.Close()
+			if dry {
+				return e.dryRun(cmd.Context(), a, day, asJSON)
+			}
 			sum, err := a.Runner.Run(cmd.Context(), day, automation.TriggerCLI)
 			if err != nil {
 				return err
 			}
 			if asJSON {
-				enc := json.NewEncoder(e.stdout)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(sum); err != nil {
+				if err := writeJSON(e.stdout, sum); err != nil {
 					return err
 				}
 			} else {
 				printSummary(e.stdout, sum)
 			}
-			if sum.Status != "ok" {
-				failed := 0
-				for _, s := range sum.Steps {
-					if s.Status != "ok" {
-						failed++
-					}
-				}
-				return stepsFailed{failed}
-			}
-			return nil
+			return runOutcome(sum)
 		},
 	}
 	cmd.Flags().StringVar(&at, "at", "", "the date to run as of, YYYY-MM-DD (default: today in automation.time_zone)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the summary as JSON")
+	cmd.Flags().BoolVar(&allowFuture, "allow-future", false, "allow --at after today (issues real invoices dated in the future)")
+	cmd.Flags().BoolVar(&dry, "dry-run", false, "run the database steps in a transaction that is rolled back and list the documents they would create")
 	return cmd
 }
 
-func runDate(at string, c config.Config) (automation.Date, error) {
-	if at == "" {
-		return automation.DateOf(nowIn(c)), nil
+// runOutcome is the error of a run with failed steps.
+func runOutcome(sum automation.Summary) error {
+	failed := 0
+	for _, s := range sum.Steps {
+		if s.Status == automation.RunFailed {
+			failed++
+		}
 	}
-	return automation.ParseDate("--at", at)
+	if failed > 0 {
+		return stepsFailed{failed}
+	}
+	return nil
+}
+
+// dryRun runs the database steps in a rolled-back transaction and prints
+// the documents they would create, with the numbers they would take.
+func (e *env) dryRun(ctx context.Context, a *App, day automation.Date, asJSON bool) error {
+	var last int64
+	var docs []billing.Invoice
+	sum, err := a.Runner.DryRun(ctx, day, func(ctx context.Context) error {
+		var err error
+		last, err = a.Billing.LastDocumentID(ctx)
+		return err
+	}, func(ctx context.Context) error {
+		var err error
+		docs, err = a.Billing.DocumentsAfter(ctx, last)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		if docs == nil {
+			docs = []billing.Invoice{}
+		}
+		if err := writeJSON(e.stdout, map[string]any{"summary": sum, "documents": docs}); err != nil {
+			return err
+		}
+		return runOutcome(sum)
+	}
+	printSummary(e.stdout, sum)
+	printDocuments(e.stdout, docs)
+	return runOutcome(sum)
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// printDocuments lists the documents a dry run would create.
+func printDocuments(w io.Writer, docs []billing.Invoice) {
+	if len(docs) == 0 {
+		fmt.Fprintln(w, "would create no documents")
+		return
+	}
+	fmt.Fprintf(w, "would create %d documents (numbers are provisional: a run takes them in the order its workers finish):\n", len(docs))
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  NUMBER\tKIND\tSELLER\tCUSTOMER\tISSUED\tPERIOD\tLINES\tNET\tTAX\tTOTAL\tSTATUS")
+	for _, d := range docs {
+		var seller, buyer billing.Party
+		json.Unmarshal([]byte(d.Seller), &seller)
+		json.Unmarshal([]byte(d.Buyer), &buyer)
+		num := "-"
+		if d.Number != nil {
+			num = *d.Number
+		}
+		period := "-"
+		if d.PeriodStart != "" {
+			period = d.PeriodStart + ".." + d.PeriodEnd
+		}
+		cur := money.Currency(d.Currency)
+		amount := func(minor int64) string {
+			return money.Money{Amount: minor, Currency: cur}.Decimal().StringFixed(cur.Exponent())
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s %s\t%s\n", num, d.Kind, seller.Name, buyer.Name, d.IssueDate, period, len(d.Lines),
+			amount(d.NetMinor), amount(d.TaxMinor), amount(d.TotalMinor), d.Currency, d.Status)
+	}
+	tw.Flush()
+}
+
+// runDate is --at, or today in the automation time zone. A date after
+// today is refused unless future is true: a run as of it would issue
+// real, numbered invoices dated in the future.
+func runDate(at string, c config.Config, future bool) (automation.Date, error) {
+	today := automation.DateOf(nowIn(c))
+	if at == "" {
+		return today, nil
+	}
+	day, err := automation.ParseDate("--at", at)
+	if err != nil {
+		return day, err
+	}
+	if !future && day.String() > today.String() {
+		return day, core.Invalid("--at", "%s is after today (%s in %s): a run as of it would issue real invoices dated in the future; "+
+			"pass --allow-future if that is meant, or --dry-run to see what it would do", day, today, c.Location())
+	}
+	return day, nil
 }
 
 func printSummary(w io.Writer, s automation.Summary) {
-	fmt.Fprintf(w, "daily run as of %s: %s\n", s.Date, s.Status)
+	if s.DryRun {
+		fmt.Fprintf(w, "dry run as of %s: %s (rolled back: nothing was changed)\n", s.Date, s.Status)
+	} else {
+		fmt.Fprintf(w, "daily run as of %s: %s\n", s.Date, s.Status)
+	}
+	if s.Abandoned > 0 {
+		fmt.Fprintf(w, "marked %d earlier run(s) abandoned (their process had died)\n", s.Abandoned)
+	}
 	if len(s.Steps) == 0 {
 		fmt.Fprintln(w, "no steps registered")
 		return

@@ -3,8 +3,12 @@ package automation
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -174,4 +178,118 @@ func TestSchedulerRunsEachDayOnce(t *testing.T) {
 			t.Errorf("next day: calls %v", step.calls)
 		}
 	})
+}
+
+// TestAbandonedRuns: a run killed midway stays "running" until the next
+// run starts, which marks it abandoned when its process on this host is
+// gone or its heartbeat stopped; a live run elsewhere is left alone.
+func TestAbandonedRuns(t *testing.T) {
+	dbtest.Each(t, []db.MigrationSet{schema.Set}, func(t *testing.T, h *db.Handle) {
+		ctx := context.Background()
+		now := time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)
+		clock := core.NewFrozenClock(now)
+		host, _ := os.Hostname()
+		gone := exec.Command("true")
+		if err := gone.Run(); err != nil {
+			t.Fatal(err)
+		}
+		at := func(d time.Duration) *time.Time { t := now.Add(d); return &t }
+		rows := []runRow{
+			{RunDate: "2026-11-21", TriggeredBy: "cli", Node: fmt.Sprintf("%s:%d", host, gone.Process.Pid), StartedAt: now.Add(-time.Minute), HeartbeatAt: at(-time.Second), Status: RunRunning},
+			{RunDate: "2026-11-21", TriggeredBy: "schedule", Node: "elsewhere:7", StartedAt: now.Add(-time.Hour), HeartbeatAt: at(-10 * time.Minute), Status: RunRunning},
+			{RunDate: "2026-11-22", TriggeredBy: "schedule", Node: "elsewhere:8", StartedAt: now.Add(-time.Minute), HeartbeatAt: at(-20 * time.Second), Status: RunRunning},
+			{RunDate: "2026-11-20", TriggeredBy: "cli", Node: "elsewhere:9", StartedAt: now.Add(-time.Hour), Status: RunOK},
+		}
+		for i := range rows {
+			if err := h.W.Create(&rows[i]).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		r := NewRunner(h, clock, "n1", quiet())
+		sum, err := r.Run(ctx, Date{2026, 11, 22}, TriggerCLI)
+		if err != nil || sum.Abandoned != 2 {
+			t.Fatalf("run = %+v, %v; want 2 earlier runs abandoned", sum, err)
+		}
+		var got []runRow
+		h.W.Order("id").Find(&got)
+		want := []string{RunAbandoned, RunAbandoned, RunRunning, RunOK, RunOK}
+		for i, w := range want {
+			if got[i].Status != w {
+				t.Errorf("run %d (%s) is %s, want %s", got[i].ID, got[i].Node, got[i].Status, w)
+			}
+		}
+		if got[0].FinishedAt == nil || !strings.Contains(got[0].Summary, "no sign of life") {
+			t.Errorf("abandoned run: finished %v, summary %q", got[0].FinishedAt, got[0].Summary)
+		}
+	})
+}
+
+// TestHeartbeat: a running run renews its heartbeat.
+func TestHeartbeat(t *testing.T) {
+	dbtest.Each(t, []db.MigrationSet{schema.Set}, func(t *testing.T, h *db.Handle) {
+		clock := core.NewFrozenClock(time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC))
+		r := NewRunner(h, clock, "n1", quiet())
+		r.Heartbeat = 5 * time.Millisecond
+		var seen []time.Time
+		r.Register(stepFunc(func(ctx context.Context) {
+			for range 3 {
+				clock.Advance(time.Minute)
+				time.Sleep(40 * time.Millisecond)
+				var row runRow
+				h.R.Order("id DESC").Take(&row)
+				seen = append(seen, *row.HeartbeatAt)
+			}
+		}))
+		if _, err := r.Run(context.Background(), Date{2026, 11, 22}, TriggerCLI); err != nil {
+			t.Fatal(err)
+		}
+		if len(seen) != 3 || !seen[2].After(seen[0]) {
+			t.Fatalf("heartbeats seen during the run: %v; want them to move", seen)
+		}
+	})
+}
+
+// TestDryRunRollsBack: a dry run runs the database steps in a transaction
+// it rolls back, skips the others, and records no run.
+func TestDryRunRollsBack(t *testing.T) {
+	dbtest.Each(t, []db.MigrationSet{schema.Set}, func(t *testing.T, h *db.Handle) {
+		clock := core.NewFrozenClock(time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC))
+		r := NewRunner(h, clock, "n1", quiet())
+		net := &fakeStep{name: "net"}
+		r.Register(net)
+		var inTx bool
+		r.Register(dbStep(func(ctx context.Context) error {
+			inTx = db.InTx(ctx)
+			return h.Conn(ctx).Exec("INSERT INTO settings (level, scope_id, name, value, updated_at) VALUES ('panel', '', 'x', '1', ?)", clock.Now()).Error
+		}))
+		var during int64
+		sum, err := r.DryRun(context.Background(), Date{2026, 11, 22}, nil, func(ctx context.Context) error {
+			return h.Conn(ctx).Table("settings").Count(&during).Error
+		})
+		if err != nil || !sum.DryRun || sum.Steps[0].Status != StepSkipped || sum.Steps[1].Status != RunOK {
+			t.Fatalf("dry run = %+v, %v", sum, err)
+		}
+		var after, runs int64
+		h.W.Table("settings").Count(&after)
+		h.W.Table("automation_runs").Count(&runs)
+		if !inTx || during != 1 || after != 0 || runs != 0 || len(net.calls) != 0 {
+			t.Fatalf("in a transaction %v, rows during %d, after %d, runs recorded %d, network step calls %d", inTx, during, after, runs, len(net.calls))
+		}
+	})
+}
+
+type stepFunc func(ctx context.Context)
+
+func (stepFunc) Name() string { return "func" }
+func (f stepFunc) Run(ctx context.Context, _ Date) (map[string]int64, error) {
+	f(ctx)
+	return nil, nil
+}
+
+type dbStep func(ctx context.Context) error
+
+func (dbStep) Name() string { return "db" }
+func (dbStep) DryRunSafe()  {}
+func (f dbStep) Run(ctx context.Context, _ Date) (map[string]int64, error) {
+	return nil, f(ctx)
 }

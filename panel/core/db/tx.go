@@ -18,8 +18,9 @@ import (
 type txKey struct{}
 
 type txState struct {
-	tx    *gorm.DB
-	after []func()
+	tx         *gorm.DB
+	after      []func()
+	savepoints int
 }
 
 // Conn returns the transaction in ctx, or the write pool when there is none.
@@ -51,6 +52,10 @@ type TxOptions struct {
 	// ReadCommitted asks MySQL for READ COMMITTED (used by work claims with
 	// SKIP LOCKED). SQLite transactions are serializable regardless.
 	ReadCommitted bool
+	// Savepoint makes fn, when it joins a caller's transaction, undo its
+	// own writes if it fails (a savepoint), so the caller can go on: a
+	// unit of work that may fail alone inside a larger transaction.
+	Savepoint bool
 }
 
 // RetryPolicy bounds how WithTx re-runs a transaction after a deadlock, a
@@ -82,8 +87,11 @@ func (h *Handle) WithTx(ctx context.Context, fn func(ctx context.Context) error)
 
 // WithTxOpts is WithTx with options for a transaction it begins.
 func (h *Handle) WithTxOpts(ctx context.Context, o TxOptions, fn func(ctx context.Context) error) error {
-	if InTx(ctx) {
-		return fn(ctx)
+	if st, ok := ctx.Value(txKey{}).(*txState); ok {
+		if !o.Savepoint {
+			return fn(ctx)
+		}
+		return st.sub(ctx, fn)
 	}
 	p := h.retry()
 	var err error
@@ -185,6 +193,23 @@ func (h *Handle) runTx(ctx context.Context, o TxOptions, fn func(ctx context.Con
 	}
 	committed = true
 	return st.after, nil
+}
+
+// sub runs fn inside a savepoint of the transaction: a failing fn leaves
+// no writes behind.
+func (st *txState) sub(ctx context.Context, fn func(ctx context.Context) error) error {
+	st.savepoints++
+	name := fmt.Sprintf("sp%d", st.savepoints)
+	if err := st.tx.WithContext(ctx).SavePoint(name).Error; err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+	if err := fn(ctx); err != nil {
+		if rerr := st.tx.WithContext(ctx).RollbackTo(name).Error; rerr != nil {
+			return errors.Join(err, fmt.Errorf("roll back to savepoint: %w", rerr))
+		}
+		return err
+	}
+	return nil
 }
 
 // AfterCommit registers f to run once the transaction in ctx commits (never
