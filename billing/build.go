@@ -19,13 +19,32 @@ import (
 // parties is what a document needs of its seller and buyer: snapshots,
 // the tax decision, the language.
 type parties struct {
-	seller, buyer  Party
-	sellerJSON     string
-	buyerJSON      string
-	decision       TaxDecision
-	lang           string
-	buyerPath      string
-	buyerFirstTime bool // no finalized invoice from this seller yet
+	seller, buyer Party
+	sellerJSON    string
+	buyerJSON     string
+	decision      TaxDecision
+	lang          string
+	buyerPath     string
+	cache         *partyCache
+}
+
+// firstInvoice reports whether the seller has not finalized an invoice
+// to the buyer yet (the new-customer approval rule); asked only when the
+// rule is on, once per pair and chunk.
+func (p *parties) firstInvoice(ctx context.Context) (bool, error) {
+	pc := p.cache
+	key := [2]int64{p.seller.TenantID, p.buyer.TenantID}
+	if seen, ok := pc.seen[key]; ok {
+		return !seen, nil
+	}
+	var ids []int64
+	err := pc.s.db.Conn(ctx).Model(&Invoice{}).Where("customer_id = ? AND seller_id = ? AND kind = ? AND finalized_at IS NOT NULL",
+		key[1], key[0], DocInvoice).Limit(1).Pluck("id", &ids).Error
+	if err != nil {
+		return false, fmt.Errorf("earlier invoices of customer %d: %w", key[1], err)
+	}
+	pc.seen[key] = len(ids) > 0
+	return len(ids) == 0, nil
 }
 
 // partyCache loads sellers' and buyers' profiles once per chunk.
@@ -44,8 +63,7 @@ func (s *Service) newPartyCache(snap *settings.Snapshot, day Date) *partyCache {
 		seen: map[[2]int64]bool{}, loaded: map[[2]int64]*parties{}}
 }
 
-// preload reads the profiles and tenants of ids, and which (seller,
-// customer) pairs have been invoiced before, in three queries.
+// preload reads the profiles and tenants of the pairs, in two queries.
 func (pc *partyCache) preload(ctx context.Context, pairs [][2]int64) error {
 	var ids []int64
 	for _, p := range pairs {
@@ -72,19 +90,6 @@ func (pc *partyCache) preload(ctx context.Context, pairs [][2]int64) error {
 		for _, t := range ts {
 			pc.tenants[t.ID] = t
 		}
-	}
-	var customers []int64
-	for _, p := range pairs {
-		customers = append(customers, p[1])
-	}
-	var seen []struct{ SellerID, CustomerID int64 }
-	err := pc.s.db.Conn(ctx).Table("invoices").Select("DISTINCT seller_id, customer_id").
-		Where("customer_id IN ? AND kind = ? AND finalized_at IS NOT NULL", customers, DocInvoice).Find(&seen).Error
-	if err != nil {
-		return fmt.Errorf("load invoiced customers: %w", err)
-	}
-	for _, p := range seen {
-		pc.seen[[2]int64{p.SellerID, p.CustomerID}] = true
 	}
 	return nil
 }
@@ -123,7 +128,7 @@ func (pc *partyCache) get(ctx context.Context, sellerID, customerID int64) (*par
 	sj, _ := json.Marshal(seller)
 	bj, _ := json.Marshal(buyer)
 	p := &parties{seller: seller, buyer: buyer, sellerJSON: string(sj), buyerJSON: string(bj), decision: dec,
-		lang: cmp.Or(bp.Language, bt.Language, "en"), buyerPath: bt.Path, buyerFirstTime: !pc.seen[key]}
+		lang: cmp.Or(bp.Language, bt.Language, "en"), buyerPath: bt.Path, cache: pc}
 	pc.loaded[key] = p
 	return p, nil
 }
@@ -199,7 +204,7 @@ func newDraft(kind string, sellerID, customerID int64, cur string, p *parties, d
 
 // holdReason applies the approval rules: the amount threshold, a new
 // customer, manual lines. An empty answer lets the document finalize.
-func holdReason(snap *settings.Snapshot, d *draft, p *parties) (string, error) {
+func holdReason(ctx context.Context, snap *settings.Snapshot, d *draft, p *parties) (string, error) {
 	sc := settings.Scope{Seller: itoa(d.inv.SellerID), Customer: itoa(d.inv.CustomerID)}
 	th, err := settings.Lookup(snap, ApprovalThreshold, sc)
 	if err != nil {
@@ -212,8 +217,14 @@ func holdReason(snap *settings.Snapshot, d *draft, p *parties) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if nc.Value && p.buyerFirstTime {
-		return "new_customer", nil
+	if nc.Value {
+		first, err := p.firstInvoice(ctx)
+		if err != nil {
+			return "", err
+		}
+		if first {
+			return "new_customer", nil
+		}
 	}
 	ml, err := settings.Lookup(snap, ApprovalManualLines, sc)
 	if err != nil {

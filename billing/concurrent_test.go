@@ -102,7 +102,7 @@ func documents(t *testing.T, h *db.Handle) []string {
 func dailyRun(ctx context.Context, h *db.Handle, f *fixture, workers int) (billing.RunSummary, error) {
 	s := billing.New(h, f.clock, audit.New(h, f.clock), settings.NewStore(h, f.clock), billing.Options{RunChunk: 5, RunWorkers: workers, Log: quiet()})
 	inv := provisioning.New(h, f.clock, nil, audit.New(h, f.clock), provisioning.Options{})
-	if _, err := s.Reconcile(ctx, inv, true); err != nil {
+	if _, _, err := s.ReconcileDay(ctx, inv, mustDayTB(f.t, "2026-11-02")); err != nil {
 		return billing.RunSummary{}, fmt.Errorf("reconcile: %w", err)
 	}
 	return s.InvoiceRun(ctx, mustDayTB(f.t, "2026-11-02"))

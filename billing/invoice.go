@@ -182,7 +182,7 @@ func (s *Service) Finalize(ctx context.Context, scope tenancy.Scope, id int64) (
 		if err != nil {
 			return err
 		}
-		hold, err := holdReason(snap, d, p)
+		hold, err := holdReason(ctx, snap, d, p)
 		if err != nil {
 			return err
 		}

@@ -12,35 +12,33 @@ import (
 	"faktura/panel/core/db"
 )
 
-// issue numbers and finalizes those of ids that are still issuing: the
+// issue numbers and finalizes those of docs that are still issuing: the
 // second, short transaction of the run's two. The first wrote the
 // documents with their lines and advanced the contracts; this one only
-// locks the sellers' series rows (in seriesKey order, then the invoices),
-// takes one block of numbers per series and stamps them. Keeping the
-// series lock out of the long transaction lets several workers, processes
-// or Galera nodes write documents at once while numbers stay gapless. It
-// returns how many documents it finalized.
-func (s *Service) issue(ctx context.Context, ids []int64) (int, error) {
-	if len(ids) == 0 {
+// locks the sellers' series rows (in seriesKey order, then the
+// documents), takes one block of numbers per series and stamps them.
+// Keeping the series lock out of the long transaction lets several
+// workers, processes or Galera nodes write documents at once while
+// numbers stay gapless and follow the order of finalization. It returns
+// how many documents it finalized.
+func (s *Service) issue(ctx context.Context, docs []issuingRow) (int, error) {
+	if len(docs) == 0 {
 		return 0, nil
+	}
+	ids := make([]int64, len(docs))
+	for i, d := range docs {
+		ids[i] = d.ID
 	}
 	var done int
 	err := s.db.WithTxOpts(ctx, db.TxOptions{ReadCommitted: true, Savepoint: true}, func(ctx context.Context) error {
 		done = 0
-		var rows []issuingRow
-		if err := s.db.Conn(ctx).Model(&Invoice{}).Select("id, seller_id, kind, issue_date").
-			Where("id IN ? AND status = ?", ids, InvoiceStatusIssuing).Find(&rows).Error; err != nil {
-			return fmt.Errorf("find documents to issue: %w", err)
-		}
-		if len(rows) == 0 {
-			return nil
-		}
-		series, err := s.lockSeriesOf(ctx, rows)
+		series, err := s.lockSeriesOf(ctx, docs)
 		if err != nil {
 			return err
 		}
 		// Lock the documents after the series: whoever issued some of them
 		// meanwhile (a crashed run's clean-up) has committed by now.
+		var rows []issuingRow
 		q := s.db.Conn(ctx).Model(&Invoice{}).Select("id, seller_id, kind, issue_date").Where("id IN ? AND status = ?", ids, InvoiceStatusIssuing).Order("id")
 		if s.db.Dialect == db.MySQL {
 			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
@@ -48,12 +46,13 @@ func (s *Service) issue(ctx context.Context, ids []int64) (int, error) {
 		if err := q.Find(&rows).Error; err != nil {
 			return fmt.Errorf("lock documents to issue: %w", err)
 		}
-		if len(rows) == 0 {
-			return nil
-		}
 		numbers := map[int64][2]any{}
 		for _, g := range groupBySeries(rows) {
-			first, prefix, err := s.takeNumbers(ctx, series[g.key], int64(len(g.ids)))
+			sr, ok := series[g.key]
+			if !ok {
+				return fmt.Errorf("document series %v was not locked", g.key)
+			}
+			first, prefix, err := s.takeNumbers(ctx, sr, int64(len(g.ids)))
 			if err != nil {
 				return err
 			}
@@ -61,6 +60,9 @@ func (s *Service) issue(ctx context.Context, ids []int64) (int, error) {
 				seq := first + int64(i)
 				numbers[id] = [2]any{seq, FormatNumber(prefix, g.key.year, seq)}
 			}
+		}
+		if len(numbers) == 0 {
+			return nil
 		}
 		n, err := s.stampNumbers(ctx, numbers)
 		done = n
@@ -169,20 +171,20 @@ func (s *Service) stampNumbers(ctx context.Context, numbers map[int64][2]any) (i
 func (s *Service) IssuePending(ctx context.Context) (int, error) {
 	total := 0
 	for after := int64(0); ; {
-		var ids []int64
-		err := s.db.Read(ctx).Model(&Invoice{}).Where("status = ? AND id > ?", InvoiceStatusIssuing, after).
-			Order("id").Limit(500).Pluck("id", &ids).Error
+		var docs []issuingRow
+		err := s.db.Read(ctx).Model(&Invoice{}).Select("id, seller_id, kind, issue_date").Where("status = ? AND id > ?", InvoiceStatusIssuing, after).
+			Order("id").Limit(500).Find(&docs).Error
 		if err != nil {
 			return total, fmt.Errorf("find documents left issuing: %w", err)
 		}
-		if len(ids) == 0 {
+		if len(docs) == 0 {
 			return total, nil
 		}
-		n, err := s.issue(ctx, ids)
+		n, err := s.issue(ctx, docs)
 		total += n
 		if err != nil {
 			return total, err
 		}
-		after = ids[len(ids)-1]
+		after = docs[len(docs)-1].ID
 	}
 }

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
+	"faktura/panel/core/db"
 	"faktura/panel/core/tenancy"
 	"faktura/provisioning"
 )
@@ -89,6 +91,40 @@ func (s *Service) Reconcile(ctx context.Context, inv Inventory, repair bool) (Re
 		err = nil
 	}
 	return rep, err
+}
+
+// ReconcileDay is the daily run's reconcile: processes and nodes that run
+// the same day at once reconcile once. The first claims the day's
+// reconcile; the others wait for it and use its result when it finished
+// after they started (what it missed, a resource whose event was lost in
+// the moment between, the next day's reconcile repairs). A run the same
+// day after that one finished reconciles again.
+func (s *Service) ReconcileDay(ctx context.Context, inv Inventory, day Date) (rep ReconcileReport, shared bool, err error) {
+	const bucket = "reconcile"
+	holder, since := s.newHolder(), s.now()
+	wait := 20 * time.Millisecond
+	for {
+		st, err := s.claim(ctx, day, bucket, holder, since, true)
+		switch {
+		case err != nil:
+			return rep, false, err
+		case st == claimDone:
+			return rep, true, nil
+		case st == claimHeld && !db.InTx(ctx):
+			if err := sleep(ctx, wait); err != nil {
+				return rep, false, err
+			}
+			wait = min(2*wait, s.opt.ClaimPoll)
+			continue
+		}
+		rep, err = s.Reconcile(ctx, inv, true)
+		if err != nil {
+			s.releaseClaim(ctx, day, bucket, holder)
+			return rep, false, err
+		}
+		s.finishClaim(ctx, day, bucket, holder)
+		return rep, false, nil
+	}
 }
 
 // reconcileItem checks that every seller along the subject's chain (its

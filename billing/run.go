@@ -2,8 +2,6 @@ package billing
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"hash/fnv"
 	"sync"
@@ -124,9 +122,7 @@ type run struct {
 }
 
 func (s *Service) newRun(ctx context.Context, snap *settings.Snapshot, day Date) (*run, error) {
-	var tok [6]byte
-	rand.Read(tok[:])
-	r := &run{s: s, snap: snap, day: day, planAt: s.now(), holder: s.opt.Node + "/" + hex.EncodeToString(tok[:]), dry: db.InTx(ctx)}
+	r := &run{s: s, snap: snap, day: day, planAt: s.now(), holder: s.newHolder(), dry: db.InTx(ctx)}
 	units, err := s.plan(ctx, r)
 	if err != nil {
 		return nil, err
@@ -177,7 +173,7 @@ func (r *run) claimPass(ctx context.Context, workers int) {
 // visit claims bucket b and works it; false when another run holds it
 // (or the claim failed) and it must be looked at again.
 func (r *run) visit(ctx context.Context, b int) bool {
-	st, err := r.s.claim(ctx, r, r.buckets[b].key)
+	st, err := r.s.claim(ctx, r.day, r.buckets[b].key, r.holder, r.planAt, false)
 	switch {
 	case err != nil:
 		r.s.log.Warn("invoice run: claim failed", "bucket", r.buckets[b].key, "err", err)
@@ -235,12 +231,12 @@ func (r *run) work(ctx context.Context, b int) {
 		}
 		r.add(got)
 		r.s.log.Info("invoice run progress", "bucket", bk.key, "invoices", got.Invoices, "contracts", got.Contracts)
-		if !r.s.renewClaim(ctx, r, bk.key) {
+		if !r.s.renewClaim(ctx, r.day, bk.key, r.holder) {
 			r.s.log.Warn("invoice run: claim taken over by another run", "bucket", bk.key)
 			return
 		}
 	}
-	r.s.finishClaim(ctx, r, bk.key)
+	r.s.finishClaim(ctx, r.day, bk.key, r.holder)
 }
 
 func sleep(ctx context.Context, d time.Duration) error {

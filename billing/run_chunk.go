@@ -26,9 +26,9 @@ type plannedContract struct {
 // the same units another process opened since), invoices those still due
 // now, and advances them. Documents to finalize are written as issuing;
 // it returns their ids for issue, the second transaction.
-func (s *Service) runChunk(ctx context.Context, r *run, ch []unit) (RunSummary, []int64, error) {
+func (s *Service) runChunk(ctx context.Context, r *run, ch []unit) (RunSummary, []issuingRow, error) {
 	var sum RunSummary
-	var issuing []int64
+	var issuing []issuingRow
 	err := s.db.WithTxOpts(ctx, db.TxOptions{ReadCommitted: true, Savepoint: true}, func(ctx context.Context) error {
 		sum, issuing = RunSummary{}, nil
 		due, planned, err := s.lockUnits(ctx, r, ch)
@@ -91,7 +91,7 @@ func (s *Service) runChunk(ctx context.Context, r *run, ch []unit) (RunSummary, 
 		}
 		for _, d := range ds {
 			if d.inv.Status == InvoiceStatusIssuing {
-				issuing = append(issuing, d.inv.ID)
+				issuing = append(issuing, issuingRow{ID: d.inv.ID, SellerID: d.inv.SellerID, Kind: d.inv.Kind, IssueDate: d.inv.IssueDate})
 			}
 		}
 		if err := s.fire("chunk.inserted"); err != nil {
@@ -107,9 +107,9 @@ func (s *Service) runChunk(ctx context.Context, r *run, ch []unit) (RunSummary, 
 
 // runUnits is the slow path after a chunk failed: one transaction per
 // unit, failures counted and logged.
-func (s *Service) runUnits(ctx context.Context, r *run, ch []unit) (RunSummary, []int64) {
+func (s *Service) runUnits(ctx context.Context, r *run, ch []unit) (RunSummary, []issuingRow) {
 	var sum RunSummary
-	var issuing []int64
+	var issuing []issuingRow
 	for _, u := range ch {
 		got, ids, err := s.runChunk(ctx, r, []unit{u})
 		if err != nil {
@@ -145,7 +145,7 @@ func (s *Service) lockUnits(ctx context.Context, r *run, ch []unit) (map[string]
 		}
 	}
 	ids := slices.Clone(planned)
-	extra, err := s.unplanned(ctx, r, keys, customers, subprojects)
+	extra, err := s.unplanned(ctx, r, keys, planned, customers, subprojects)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -190,13 +190,21 @@ func (s *Service) lockUnits(ctx context.Context, r *run, ch []unit) (map[string]
 }
 
 // unplanned lists due contracts of the chunk's units that the plan did
-// not see (a plain read; lockUnits locks and re-checks them).
-func (s *Service) unplanned(ctx context.Context, r *run, keys map[string]bool, customers []int64, subprojects []string) ([]int64, error) {
-	var rows []planRow
+// not see (a plain read; lockUnits locks and re-checks them). It asks by
+// the one indexed column only (customer or subproject) and filters here,
+// so the database cannot pick a plan that walks every due contract.
+func (s *Service) unplanned(ctx context.Context, r *run, keys map[string]bool, planned []int64, customers []int64, subprojects []string) ([]int64, error) {
+	type row struct {
+		ID, SellerID, CustomerID int64
+		Currency, Subproject     string
+		NextDue, Status          string
+		Included                 bool
+	}
+	var rows []row
 	q := func(col string, vals any) error {
-		var got []planRow
-		err := s.db.Conn(ctx).Model(&Contract{}).Select("id, seller_id, customer_id, product_id, currency, subproject, next_due").
-			Where(col+" IN ? AND status = ? AND next_due <= ? AND included = ?", vals, ContractActive, r.horizon, false).Find(&got).Error
+		var got []row
+		err := s.db.Conn(ctx).Model(&Contract{}).Select("id, seller_id, customer_id, currency, subproject, next_due, status, included").
+			Where(col+" IN ?", vals).Find(&got).Error
 		rows = append(rows, got...)
 		return err
 	}
@@ -211,8 +219,15 @@ func (s *Service) unplanned(ctx context.Context, r *run, keys map[string]bool, c
 			return nil, fmt.Errorf("find unplanned contracts: %w", err)
 		}
 	}
+	known := make(map[int64]bool, len(planned))
+	for _, id := range planned {
+		known[id] = true
+	}
 	var out []int64
 	for _, c := range rows {
+		if known[c.ID] || c.Status != ContractActive || c.Included || c.NextDue > r.horizon {
+			continue
+		}
 		u, err := r.unitOf(c.SellerID, c.CustomerID, c.Currency, c.Subproject)
 		if err != nil {
 			return nil, err
@@ -421,7 +436,7 @@ func (b *batch) decide(ctx context.Context, d *draft) error {
 	if err != nil {
 		return err
 	}
-	hold, err := holdReason(b.snap, d, p)
+	hold, err := holdReason(ctx, b.snap, d, p)
 	if err != nil {
 		return err
 	}

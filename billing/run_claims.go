@@ -2,6 +2,8 @@ package billing
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -33,16 +35,18 @@ const (
 	claimDone                    // another run worked it after this run planned
 )
 
-// claim takes bucket for r: a bucket nobody claimed; one another run
-// finished before r planned (r may see due contracts it did not); one
-// whose holder died or stopped renewing. A bucket another run finished
-// after r planned is done: that run read the contracts under lock later
-// than r's plan did.
-func (s *Service) claim(ctx context.Context, r *run, bucket string) (claimState, error) {
+// claim takes bucket of day's work for holder: a bucket nobody claimed;
+// one another run finished before since (when this run looked at the
+// state: it may see work the other did not); one whose holder died or
+// stopped renewing. A bucket another run claimed after since and
+// finished is done: that run read the state under lock later than this
+// one planned. (A bucket finished after since counts as done when
+// finished is true: for work whose result, not its reads, matters.)
+func (s *Service) claim(ctx context.Context, day Date, bucket, holder string, since time.Time, finished bool) (claimState, error) {
 	var st claimState
 	err := s.tx(ctx, func(ctx context.Context) error {
 		now := s.now()
-		mine := runClaim{RunDay: r.day.String(), Bucket: bucket, Holder: r.holder, ClaimedAt: now, HeartbeatAt: now}
+		mine := runClaim{RunDay: day.String(), Bucket: bucket, Holder: holder, ClaimedAt: now, HeartbeatAt: now}
 		res := s.db.Conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&mine)
 		if res.Error != nil {
 			return fmt.Errorf("claim bucket %s: %w", bucket, res.Error)
@@ -61,10 +65,10 @@ func (s *Service) claim(ctx context.Context, r *run, bucket string) (claimState,
 			return fmt.Errorf("read claim on bucket %s: %w", bucket, err)
 		}
 		switch {
-		case c.Holder == r.holder:
+		case c.Holder == holder:
 			st = claimOwned
 			return nil
-		case c.DoneAt != nil && c.ClaimedAt.After(r.planAt):
+		case c.DoneAt != nil && (c.ClaimedAt.After(since) || finished && c.DoneAt.After(since)):
 			st = claimDone
 			return nil
 		case c.DoneAt == nil && !lease.Expired(c.Holder, c.HeartbeatAt, now, s.opt.ClaimLease):
@@ -72,7 +76,7 @@ func (s *Service) claim(ctx context.Context, r *run, bucket string) (claimState,
 			return nil
 		}
 		res = s.db.Conn(ctx).Model(&runClaim{}).Where("run_day = ? AND bucket = ? AND holder = ? AND heartbeat_at = ?", c.RunDay, bucket, c.Holder, c.HeartbeatAt).
-			Updates(map[string]any{"holder": r.holder, "claimed_at": now, "heartbeat_at": now, "done_at": nil})
+			Updates(map[string]any{"holder": holder, "claimed_at": now, "heartbeat_at": now, "done_at": nil})
 		if res.Error != nil {
 			return fmt.Errorf("take over bucket %s: %w", bucket, res.Error)
 		}
@@ -90,8 +94,8 @@ func (s *Service) claim(ctx context.Context, r *run, bucket string) (claimState,
 
 // renewClaim is the heartbeat after each chunk; false when another run
 // took the bucket over.
-func (s *Service) renewClaim(ctx context.Context, r *run, bucket string) bool {
-	res := s.db.Conn(ctx).Model(&runClaim{}).Where("run_day = ? AND bucket = ? AND holder = ?", r.day.String(), bucket, r.holder).
+func (s *Service) renewClaim(ctx context.Context, day Date, bucket, holder string) bool {
+	res := s.db.Conn(ctx).Model(&runClaim{}).Where("run_day = ? AND bucket = ? AND holder = ?", day.String(), bucket, holder).
 		Update("heartbeat_at", s.now())
 	if res.Error != nil {
 		s.log.Warn("invoice run: renew claim", "bucket", bucket, "err", res.Error)
@@ -101,15 +105,15 @@ func (s *Service) renewClaim(ctx context.Context, r *run, bucket string) bool {
 		return true
 	}
 	// MariaDB counts a row whose value did not change as unaffected: ask.
-	var holder string
-	err := s.db.Conn(ctx).Model(&runClaim{}).Where("run_day = ? AND bucket = ?", r.day.String(), bucket).Pluck("holder", &holder).Error
-	return err != nil || holder == r.holder
+	var got string
+	err := s.db.Conn(ctx).Model(&runClaim{}).Where("run_day = ? AND bucket = ?", day.String(), bucket).Pluck("holder", &got).Error
+	return err != nil || got == holder
 }
 
 // finishClaim marks a bucket done.
-func (s *Service) finishClaim(ctx context.Context, r *run, bucket string) {
+func (s *Service) finishClaim(ctx context.Context, day Date, bucket, holder string) {
 	now := s.now()
-	err := s.db.Conn(ctx).Model(&runClaim{}).Where("run_day = ? AND bucket = ? AND holder = ?", r.day.String(), bucket, r.holder).
+	err := s.db.Conn(ctx).Model(&runClaim{}).Where("run_day = ? AND bucket = ? AND holder = ?", day.String(), bucket, holder).
 		Updates(map[string]any{"heartbeat_at": now, "done_at": now}).Error
 	if err != nil {
 		s.log.Warn("invoice run: finish claim", "bucket", bucket, "err", err)
@@ -122,4 +126,19 @@ func (s *Service) pruneClaims(ctx context.Context, day Date) error {
 		return fmt.Errorf("prune run claims: %w", err)
 	}
 	return nil
+}
+
+// releaseClaim gives a bucket up unfinished (its work failed), so another
+// run takes it at once.
+func (s *Service) releaseClaim(ctx context.Context, day Date, bucket, holder string) {
+	if err := s.db.Conn(ctx).Where("run_day = ? AND bucket = ? AND holder = ?", day.String(), bucket, holder).Delete(&runClaim{}).Error; err != nil {
+		s.log.Warn("release claim", "bucket", bucket, "err", err)
+	}
+}
+
+// newHolder names one run of this process: its node and a random token.
+func (s *Service) newHolder() string {
+	var tok [6]byte
+	rand.Read(tok[:])
+	return s.opt.Node + "/" + hex.EncodeToString(tok[:])
 }

@@ -167,8 +167,8 @@ func (g *groupCache) grouped(seller, customer int64) (bool, error) {
 	return g.known[k], nil
 }
 
-// bucketize hashes units into a power of two of buckets of about size
-// contracts each. The count and the hash depend only on the plan, so
+// bucketize hashes units into a power of two of buckets of one to two
+// times size contracts each. The count and the hash depend only on the plan, so
 // processes that planned alike name the same buckets.
 func bucketize(units []unit, size int) []bucket {
 	total := 0
@@ -178,8 +178,12 @@ func bucketize(units []unit, size int) []bucket {
 	if total == 0 {
 		return nil
 	}
-	want := max(1, (total+size-1)/size)
-	n := 1 << bits.Len(uint(want-1))
+	// The largest power of two that leaves a bucket at least size
+	// contracts: buckets of size to 2*size, worked in chunks of size.
+	n := 1
+	if want := total / size; want > 1 {
+		n = 1 << (bits.Len(uint(want)) - 1)
+	}
 	bs := make([]bucket, n)
 	for _, u := range units {
 		h := fnv.New32a()

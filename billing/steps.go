@@ -93,9 +93,13 @@ func (ReconcileStep) Name() string { return "billing.reconcile" }
 // DryRunSafe implements automation.DryRunner.
 func (ReconcileStep) DryRunSafe() {}
 
-// Run implements automation.Step.
-func (st ReconcileStep) Run(ctx context.Context, _ automation.Date) (map[string]int64, error) {
-	rep, err := st.S.Reconcile(ctx, st.Inv, true)
+// Run implements automation.Step: runs of the same day at once share one
+// reconcile.
+func (st ReconcileStep) Run(ctx context.Context, day automation.Date) (map[string]int64, error) {
+	rep, shared, err := st.S.ReconcileDay(ctx, st.Inv, day)
+	if shared {
+		return map[string]int64{"done_by_another_run": 1}, err
+	}
 	return map[string]int64{"resources": int64(rep.Resources), "contracts": int64(rep.Contracts), "opened": int64(rep.Opened),
 		"closed": int64(rep.Closed), "unpriced": int64(rep.Unpriced)}, err
 }
