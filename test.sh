@@ -6,6 +6,7 @@
 #
 #   ./test.sh            all tests
 #   ./test.sh --bench    the benchmarks, with figures, on SQLite and MariaDB
+#   ./test.sh --galera   the concurrent-run check on a 3-node Galera cluster on loopback
 #   ./test.sh -- ARGS    extra arguments for go test (e.g. -run Outbox ./panel/...)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -15,8 +16,9 @@ extra=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --bench) mode=bench ;;
+    --galera) mode=galera ;;
     --) shift; extra=("$@"); break ;;
-    *) echo "test.sh: unknown argument $1 (use --bench or -- GO_TEST_ARGS)" >&2; exit 2 ;;
+    *) echo "test.sh: unknown argument $1 (use --bench, --galera or -- GO_TEST_ARGS)" >&2; exit 2 ;;
   esac
   shift
 done
@@ -42,6 +44,49 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 command -v go >/dev/null 2>&1 || { echo "test.sh: Go 1.26 is required (go not on PATH)" >&2; exit 1; }
+
+# --- Galera: three MariaDB nodes on loopback (STACK.md) ---------------------
+if [ "$mode" = galera ]; then
+  command -v rsync >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq --no-install-recommends rsync >/dev/null; }
+  [ -f /usr/lib/galera/libgalera_smm.so ] || { apt-get update -qq && apt-get install -y -qq --no-install-recommends galera-4 >/dev/null; }
+  gwork=$(mktemp -d /tmp/faktura-galera.XXXXXX)
+  stop_galera() {
+    for i in 3 2 1; do
+      [ -S "$gwork/n$i/sock" ] && mariadb-admin --no-defaults --socket="$gwork/n$i/sock" -uroot shutdown >/dev/null 2>&1 || true
+    done
+    rm -rf "$gwork"
+  }
+  trap stop_galera EXIT INT TERM
+  cluster="gcomm://127.0.0.1:4570,127.0.0.1:4580,127.0.0.1:4590"
+  start_node() { # index, extra flags...
+    local i=$1; shift
+    local d="$gwork/n$i" port=$((3320 + i)) g=$((4560 + 10 * i))
+    mkdir -p "$d/data" "$d/tmp"
+    mariadb-install-db --no-defaults --user=root --datadir="$d/data" --auth-root-authentication-method=normal --skip-test-db >"$d/install.log" 2>&1
+    [ "$i" = 1 ] || chown -R nobody:nogroup "$d"
+    mariadbd --no-defaults --user=root --datadir="$d/data" --socket="$d/sock" --pid-file="$d/pid" --port=$port --bind-address=127.0.0.1 \
+      --tmpdir="$d/tmp" --log-error="$d/err.log" --skip-name-resolve --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
+      --binlog-format=ROW --innodb-autoinc-lock-mode=2 --wsrep-on=ON --wsrep-provider=/usr/lib/galera/libgalera_smm.so \
+      --wsrep-cluster-name=faktura --wsrep-node-address=127.0.0.1:$g --wsrep-cluster-address="$cluster" \
+      --wsrep-provider-options="gmcast.listen_addr=tcp://127.0.0.1:$g;ist.recv_addr=127.0.0.1:$((g + 1))" \
+      --wsrep-sst-method=rsync --wsrep-sst-receive-address=127.0.0.1:$((g + 2)) "$@" >/dev/null 2>&1 &
+    for _ in $(seq 1 600); do
+      mariadb --no-defaults --socket="$d/sock" -uroot -N -e "SHOW STATUS LIKE 'wsrep_ready'" 2>/dev/null | grep -q ON && return 0
+      sleep 0.1
+    done
+    echo "test.sh: Galera node $i did not start:" >&2; tail -20 "$d/err.log" >&2; exit 1
+  }
+  start_node 1 --wsrep-new-cluster
+  start_node 2
+  start_node 3
+  size=$(mariadb --no-defaults --socket="$gwork/n1/sock" -uroot -N -e "SHOW STATUS LIKE 'wsrep_cluster_size'" | awk '{print $2}')
+  log "Galera cluster of $size nodes on 127.0.0.1:3321-3323"
+  gpass=$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')
+  mariadb --no-defaults --socket="$gwork/n1/sock" -uroot -e "CREATE USER 'faktura'@'127.0.0.1' IDENTIFIED BY '$gpass'; GRANT ALL PRIVILEGES ON *.* TO 'faktura'@'127.0.0.1';"
+  export FAKTURA_TEST_GALERA_DSNS="faktura:${gpass}@tcp(127.0.0.1:3321)/,faktura:${gpass}@tcp(127.0.0.1:3322)/,faktura:${gpass}@tcp(127.0.0.1:3323)/"
+  go test -count=1 -v -timeout 20m -run 'Galera' ./billing
+  exit $?
+fi
 
 # --- MariaDB on loopback ---------------------------------------------------
 work=$(mktemp -d /tmp/faktura-test.XXXXXX)
