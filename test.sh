@@ -110,7 +110,7 @@ mariadb-install-db --no-defaults --user="$(id -un)" --datadir="$work/data" \
   || { cat "$work/install.log"; exit 1; }
 mariadbd --no-defaults --user="$(id -un)" --datadir="$work/data" --socket="$mdb_sock" \
   --pid-file="$work/mysql.pid" --port="$mdb_port" --bind-address=127.0.0.1 --tmpdir="$work/tmp" \
-  --log-error="$work/mariadb.err" --skip-name-resolve --innodb-flush-log-at-trx-commit=1 \
+  --log-error="$work/mariadb.err" --skip-name-resolve --innodb-flush-log-at-trx-commit=1 --innodb-buffer-pool-size=512M \
   --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci >/dev/null 2>&1 &
 for _ in $(seq 1 300); do
   mariadb-admin --no-defaults --socket="$mdb_sock" -uroot ping >/dev/null 2>&1 && break

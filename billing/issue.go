@@ -12,15 +12,15 @@ import (
 	"faktura/panel/core/db"
 )
 
-// issue numbers and finalizes those of docs that are still issuing: the
-// second, short transaction of the run's two. The first wrote the
+// issue numbers and finalizes those of docs that are still issuing: on
+// Galera, the second, short transaction of a chunk. The first wrote the
 // documents with their lines and advanced the contracts; this one only
 // locks the sellers' series rows (in seriesKey order, then the
-// documents), takes one block of numbers per series and stamps them.
-// Keeping the series lock out of the long transaction lets several
-// workers, processes or Galera nodes write documents at once while
-// numbers stay gapless and follow the order of finalization. It returns
-// how many documents it finalized.
+// documents), takes one block of numbers per series and stamps them, so
+// nodes collide (certification conflicts, retried) only on this small
+// transaction, and numbers stay gapless and follow the order of
+// finalization. It also numbers what a crash left issuing. It returns how
+// many documents it finalized.
 func (s *Service) issue(ctx context.Context, docs []issuingRow) (int, error) {
 	if len(docs) == 0 {
 		return 0, nil

@@ -114,7 +114,7 @@ func (s *Service) ReconcileDay(ctx context.Context, inv Inventory, day Date) (re
 			if err := sleep(ctx, wait); err != nil {
 				return rep, false, err
 			}
-			wait = min(2*wait, s.opt.ClaimPoll)
+			wait = min(2*wait, 50*time.Millisecond)
 			continue
 		}
 		rep, err = s.Reconcile(ctx, inv, true)

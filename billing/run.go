@@ -57,15 +57,17 @@ func (r *RunSummary) add(o RunSummary) {
 // process starts at its own place in the list), so several workers,
 // processes or Galera nodes share a run and rarely touch the same rows;
 // a claim whose holder died or stopped renewing it is taken over. Each
-// chunk of a bucket is two transactions: the first locks the units'
-// contracts, re-reads which are due, and writes the documents, their
-// lines and billed periods and the contracts' next due dates; the second
-// numbers the documents it finalizes. A unique key per billed (subject,
-// period) and the re-check under lock make a re-run, runs at once, or a
-// run after a crash invoice nothing twice; numbers stay gapless. The run
-// waits for buckets other live runs hold, so when it returns the day is
-// invoiced, except for units that failed (counted and named; the next run
-// retries them).
+// chunk of a bucket is one transaction: it locks the units' contracts,
+// re-reads which are due, builds the documents, advances the contracts,
+// then locks the seller's number series and writes the documents,
+// numbered, with their lines and billed periods. On Galera the documents
+// are written as issuing instead and numbered by a second, short
+// transaction (issue), so two nodes never lock one series row in their
+// long transactions. A unique key per billed (subject, period) and the
+// re-check under lock make a re-run, runs at once, or a run after a crash
+// invoice nothing twice; numbers stay gapless. The run waits for buckets
+// other live runs hold, so when it returns the day is invoiced, except
+// for units that failed (counted and named; the next run retries them).
 //
 // Inside a caller's transaction (a dry run) it works with one worker and
 // does not wait for other runs.
@@ -191,17 +193,18 @@ func (r *run) visit(ctx context.Context, b int) bool {
 // waitPass waits for the buckets other runs held, taking over those whose
 // holder died or stopped renewing its claim.
 func (r *run) waitPass(ctx context.Context) {
+	wait := 20 * time.Millisecond
 	for len(r.deferred) > 0 && ctx.Err() == nil && !r.dry {
-		if sleep(ctx, r.s.opt.ClaimPoll) != nil {
-			break
-		}
 		var still []int
 		for _, b := range r.deferred {
 			if !r.visit(ctx, b) {
 				still = append(still, b)
 			}
 		}
-		r.deferred = still
+		if r.deferred = still; len(still) == 0 || sleep(ctx, wait) != nil {
+			break
+		}
+		wait = min(2*wait, r.s.opt.ClaimPoll)
 	}
 	r.sum.Pending = len(r.deferred)
 	if r.sum.Pending > 0 {

@@ -24,8 +24,9 @@ type plannedContract struct {
 // runChunk writes a chunk's documents in one transaction: it locks the
 // units' contracts (those the plan found, and any other due contract of
 // the same units another process opened since), invoices those still due
-// now, and advances them. Documents to finalize are written as issuing;
-// it returns their ids for issue, the second transaction.
+// now, and advances them. Documents to finalize are numbered right there
+// (numberHere), or on Galera written as issuing and returned for issue,
+// a second transaction.
 func (s *Service) runChunk(ctx context.Context, r *run, ch []unit) (RunSummary, []issuingRow, error) {
 	var sum RunSummary
 	var issuing []issuingRow
@@ -67,6 +68,7 @@ func (s *Service) runChunk(ctx context.Context, r *run, ch []unit) (RunSummary, 
 				sum.Skipped++
 			}
 		}
+		var series []seriesKey
 		for _, d := range ds {
 			for _, l := range d.lines {
 				if l.Kind == LineRecurring {
@@ -78,7 +80,11 @@ func (s *Service) runChunk(ctx context.Context, r *run, ch []unit) (RunSummary, 
 			}
 			switch d.inv.Status {
 			case InvoiceStatusFinalized:
-				d.inv.Status = InvoiceStatusIssuing
+				k, err := issuingRow{SellerID: d.inv.SellerID, Kind: d.inv.Kind, IssueDate: d.inv.IssueDate}.series()
+				if err != nil {
+					return err
+				}
+				series = append(series, k)
 			case InvoiceStatusAwaitingApproval:
 				sum.Held++
 			default:
@@ -86,6 +92,22 @@ func (s *Service) runChunk(ctx context.Context, r *run, ch []unit) (RunSummary, 
 			}
 		}
 		sum.Invoices = len(ds)
+		if err := b.advance(ctx); err != nil {
+			return err
+		}
+		inline, err := s.numberHere(ctx, series)
+		if err != nil {
+			return err
+		}
+		for _, d := range ds {
+			switch {
+			case d.inv.Status != InvoiceStatusFinalized:
+			case inline:
+				sum.Finalized++
+			default:
+				d.inv.Status = InvoiceStatusIssuing
+			}
+		}
 		if err := s.insertDrafts(ctx, ds, b.now); err != nil {
 			return err
 		}
@@ -94,15 +116,32 @@ func (s *Service) runChunk(ctx context.Context, r *run, ch []unit) (RunSummary, 
 				issuing = append(issuing, issuingRow{ID: d.inv.ID, SellerID: d.inv.SellerID, Kind: d.inv.Kind, IssueDate: d.inv.IssueDate})
 			}
 		}
-		if err := s.fire("chunk.inserted"); err != nil {
-			return err
-		}
-		return b.advance(ctx)
+		return s.fire("chunk.inserted")
 	})
 	if err == nil {
 		s.fire("chunk.committed")
 	}
 	return sum, issuing, err
+}
+
+// numberHere locks the series of the documents a chunk finalizes, so the
+// chunk numbers them itself, in seriesKey order (two chunks never
+// deadlock), after it has built them and advanced its contracts: the lock
+// is held only while the documents are written and committed. On Galera
+// (IssueSeparately) it answers false: a series row that two nodes lock is
+// a certification conflict at commit, so the documents are written as
+// issuing and issue numbers them in a short transaction of its own.
+func (s *Service) numberHere(ctx context.Context, keys []seriesKey) (bool, error) {
+	if len(keys) == 0 || s.opt.IssueSeparately {
+		return false, nil
+	}
+	slices.SortFunc(keys, seriesKey.compare)
+	for _, k := range slices.Compact(keys) {
+		if _, err := s.lockSeries(ctx, k); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
 }
 
 // runUnits is the slow path after a chunk failed: one transaction per

@@ -26,6 +26,11 @@ type Options struct {
 	Node            string        // this process, "host:pid" (default lease.Node())
 	ClaimLease      time.Duration // a run's claim lapses when not renewed this long (default 2 minutes)
 	ClaimPoll       time.Duration // how often a run looks at buckets other runs hold (default 500 ms)
+	// IssueSeparately makes the run number its documents in a second,
+	// short transaction (default on Galera, where a series row locked by
+	// two nodes is a certification conflict at commit); otherwise it
+	// numbers them in the transaction that writes them.
+	IssueSeparately bool
 	Log             *slog.Logger
 }
 
@@ -59,6 +64,7 @@ func New(h *db.Handle, clock core.Clock, log *audit.Log, st *settings.Store, o O
 	o.Node = cmp.Or(o.Node, lease.Node())
 	o.ClaimLease = cmp.Or(o.ClaimLease, 2*time.Minute)
 	o.ClaimPoll = cmp.Or(o.ClaimPoll, 500*time.Millisecond)
+	o.IssueSeparately = o.IssueSeparately || h.Galera
 	lg := o.Log
 	if lg == nil {
 		lg = slog.New(slog.DiscardHandler)

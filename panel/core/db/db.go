@@ -90,6 +90,9 @@ type Handle struct {
 	// AutoIncrement is the step between generated ids (MySQL's
 	// auto_increment_increment: 1, or the cluster size on Galera).
 	AutoIncrement int64
+	// Galera reports a MariaDB Galera node (wsrep_on): row locks there are
+	// local to the node, and conflicts surface at commit.
+	Galera bool
 
 	policy  atomic.Pointer[RetryPolicy]
 	onRetry atomic.Pointer[func(attempt int, err error)]
@@ -208,6 +211,10 @@ func (h *Handle) readAutoIncrement(ctx context.Context) error {
 		return fmt.Errorf("read auto_increment_increment: %w", err)
 	}
 	h.AutoIncrement = max(step, 1)
+	var wsrep int
+	if err := h.SQL().QueryRowContext(ctx, "SELECT @@wsrep_on").Scan(&wsrep); err == nil {
+		h.Galera = wsrep == 1
+	}
 	return nil
 }
 
