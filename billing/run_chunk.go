@@ -165,26 +165,24 @@ func (s *Service) runUnits(ctx context.Context, r *run, ch []unit) (RunSummary, 
 
 // lockUnits locks the contracts of a chunk's units and returns, per unit
 // key, those due now (in subproject and id order), and the ids the plan
-// had. Besides the planned contracts it looks (without locking) for due
-// contracts of the same units the plan did not see, opened by another
-// process since, so a customer billed per customer still gets one
-// invoice. Locks are taken in id order in one statement, so two chunks
-// never deadlock.
+// had. For customers billed per customer it also looks (without locking)
+// for their due contracts the plan did not see, opened since by another
+// process or an event, so such a customer still gets one invoice. (A
+// contract a subproject gains after the plan is invoiced by the next
+// run.) Locks are taken in id order in one statement, so two chunks never
+// deadlock.
 func (s *Service) lockUnits(ctx context.Context, r *run, ch []unit) (map[string][]plannedContract, []int64, error) {
 	keys := map[string]bool{}
 	var planned, customers []int64
-	var subprojects []string
 	for _, u := range ch {
 		keys[u.key] = true
 		planned = append(planned, u.planned...)
 		if u.grouped {
 			customers = append(customers, u.customer)
-		} else {
-			subprojects = append(subprojects, u.subproject)
 		}
 	}
 	ids := slices.Clone(planned)
-	extra, err := s.unplanned(ctx, r, keys, planned, customers, subprojects)
+	extra, err := s.unplanned(ctx, r, keys, planned, customers)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -228,11 +226,15 @@ func (s *Service) lockUnits(ctx context.Context, r *run, ch []unit) (map[string]
 	return out, planned, nil
 }
 
-// unplanned lists due contracts of the chunk's units that the plan did
-// not see (a plain read; lockUnits locks and re-checks them). It asks by
-// the one indexed column only (customer or subproject) and filters here,
-// so the database cannot pick a plan that walks every due contract.
-func (s *Service) unplanned(ctx context.Context, r *run, keys map[string]bool, planned []int64, customers []int64, subprojects []string) ([]int64, error) {
+// unplanned lists due contracts of the chunk's customers billed per
+// customer that the plan did not see (a plain read; lockUnits locks and
+// re-checks them). It asks by the indexed customer column only and
+// filters here, so the database cannot pick a plan that walks every due
+// contract.
+func (s *Service) unplanned(ctx context.Context, r *run, keys map[string]bool, planned []int64, customers []int64) ([]int64, error) {
+	if len(customers) == 0 {
+		return nil, nil
+	}
 	type row struct {
 		ID, SellerID, CustomerID int64
 		Currency, Subproject     string
@@ -240,23 +242,11 @@ func (s *Service) unplanned(ctx context.Context, r *run, keys map[string]bool, p
 		Included                 bool
 	}
 	var rows []row
-	q := func(col string, vals any) error {
-		var got []row
-		err := s.db.Conn(ctx).Model(&Contract{}).Select("id, seller_id, customer_id, currency, subproject, next_due, status, included").
-			Where(col+" IN ?", vals).Find(&got).Error
-		rows = append(rows, got...)
-		return err
-	}
-	if len(customers) > 0 {
-		slices.Sort(customers)
-		if err := q("customer_id", slices.Compact(customers)); err != nil {
-			return nil, fmt.Errorf("find unplanned contracts: %w", err)
-		}
-	}
-	if len(subprojects) > 0 {
-		if err := q("subproject", subprojects); err != nil {
-			return nil, fmt.Errorf("find unplanned contracts: %w", err)
-		}
+	slices.Sort(customers)
+	err := s.db.Conn(ctx).Model(&Contract{}).Select("id, seller_id, customer_id, currency, subproject, next_due, status, included").
+		Where("customer_id IN ?", slices.Compact(customers)).Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("find unplanned contracts: %w", err)
 	}
 	known := make(map[int64]bool, len(planned))
 	for _, id := range planned {

@@ -41,5 +41,5 @@ CREATE TABLE billing_run_claims (
     PRIMARY KEY (run_day, bucket)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
--- The run locks a unit's contracts by subproject.
+-- Closing an account finds its contracts by subproject.
 CREATE INDEX contracts_subproject ON contracts (subproject, status);
