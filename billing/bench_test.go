@@ -137,10 +137,7 @@ func TestBenchChild(t *testing.T) {
 	}
 	w, dsn, _ := strings.Cut(env, "|")
 	workers, _ := strconv.Atoi(w)
-	h, err := db.Open(context.Background(), db.Options{Driver: db.MySQL, DSN: dsn, MaxOpenConns: 8, MaxIdleConns: 8, ConnMaxLife: time.Hour, ConnTimeout: 10 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := openDSN(t, dsn)
 	clock, s := benchService(h, workers)
 	inv := provisioning.New(h, clock, nil, audit.New(h, clock), provisioning.Options{})
 	start := time.Now()
@@ -156,6 +153,15 @@ func TestBenchChild(t *testing.T) {
 	out, _ := json.Marshal(map[string]any{"reconcile_ms": rec.Milliseconds(), "resources": rep.Resources, "reconciled_by_other": shared, "invoices": sum.Invoices,
 		"skipped": sum.Skipped, "retries": sum.Retries, "run_ms": time.Since(start).Milliseconds() - rec.Milliseconds()})
 	fmt.Println(string(out))
+}
+
+// openDSN opens a MariaDB database another process named.
+func openDSN(t *testing.T, dsn string) *db.Handle {
+	h, err := db.Open(context.Background(), db.Options{Driver: db.MySQL, DSN: dsn, MaxOpenConns: 8, MaxIdleConns: 8, ConnMaxLife: time.Hour, ConnTimeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }
 
 func envInt(name string, def int) int {
@@ -319,17 +325,18 @@ func insertRows(b *testing.B, h *db.Handle, table string, cols []string, rows []
 	}
 }
 
+// TestBenchSeed fills the database FAKTURA_BENCH_SEED names
+// ("N|dsn") as BenchmarkDailyRun does, for trials by hand: then start
+// processes of TestBenchChild on it, on one server or on several Galera
+// nodes.
 func TestBenchSeed(t *testing.T) {
 	env := os.Getenv("FAKTURA_BENCH_SEED")
 	if env == "" {
-		t.Skip("dev helper")
+		t.Skip("fills a database for trials by hand (FAKTURA_BENCH_SEED=N|dsn)")
 	}
 	n, dsn, _ := strings.Cut(env, "|")
 	nn, _ := strconv.Atoi(n)
-	h, err := db.Open(context.Background(), db.Options{Driver: db.MySQL, DSN: dsn, MaxOpenConns: 8, MaxIdleConns: 8, ConnMaxLife: time.Hour, ConnTimeout: 10 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := openDSN(t, dsn)
 	if _, err := h.Migrate(context.Background(), sets, quiet()); err != nil {
 		t.Fatal(err)
 	}

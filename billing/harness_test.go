@@ -2,6 +2,7 @@ package billing_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"strconv"
@@ -378,4 +379,38 @@ GROUP BY c.seller_id, c.subject_kind, c.subject_id, l.period_start`).Scan(&rows)
 		}
 	}
 	return len(rows)
+}
+
+// badCase is a call that must fail with a field error on field.
+type badCase struct {
+	name  string
+	field string
+	call  func() error
+}
+
+// wantFieldErrors runs each case and fails unless it returns a field
+// error on its field.
+func wantFieldErrors(t *testing.T, cases []badCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.call()
+			var v *core.ValidationError
+			if !errors.As(err, &v) || v.Fields[tc.field] == "" {
+				t.Fatalf("err = %v, want a field error on %s", err, tc.field)
+			}
+			t.Logf("%s: %s", tc.field, v.Fields[tc.field])
+		})
+	}
+}
+
+// countRows counts the rows of each table.
+func countRows(h *db.Handle, tables ...string) map[string]int64 {
+	out := map[string]int64{}
+	for _, tb := range tables {
+		var n int64
+		h.W.Table(tb).Count(&n)
+		out[tb] = n
+	}
+	return out
 }

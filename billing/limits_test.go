@@ -40,11 +40,7 @@ func TestMoneyLimits(t *testing.T) {
 				return err
 			}
 		}
-		bad := []struct {
-			name  string
-			field string
-			call  func() error
-		}{
+		bad := []badCase{
 			{"unit price of int64's limit next to 10.00", "lines.0.unit_price", invoice(us.TenantID, line("92233720368547758.07"), line("10.00"))},
 			{"two lines of 5*10^16", "lines.0.unit_price", invoice(us.TenantID, line("50000000000000000"), line("50000000000000000"))},
 			{"unit price a cent over the maximum", "lines.0.unit_price", invoice(us.TenantID, line("10000000000000.00"))},
@@ -61,27 +57,9 @@ func TestMoneyLimits(t *testing.T) {
 			}},
 		}
 		tables := []string{"products", "prices", "coupons", "invoices", "invoice_lines", "number_series", "audit_log"}
-		count := func() map[string]int64 {
-			out := map[string]int64{}
-			for _, tb := range tables {
-				var n int64
-				h.W.Table(tb).Count(&n)
-				out[tb] = n
-			}
-			return out
-		}
-		before := count()
-		for _, tc := range bad {
-			t.Run(tc.name, func(t *testing.T) {
-				err := tc.call()
-				var v *core.ValidationError
-				if !errors.As(err, &v) || v.Fields[tc.field] == "" {
-					t.Fatalf("err = %v, want a field error on %s", err, tc.field)
-				}
-				t.Logf("%s: %s", tc.field, v.Fields[tc.field])
-			})
-		}
-		for k, n := range count() {
+		before := countRows(h, tables...)
+		wantFieldErrors(t, bad)
+		for k, n := range countRows(h, tables...) {
 			if before[k] != n {
 				t.Errorf("%s: %d rows before, %d after bad input", k, before[k], n)
 			}

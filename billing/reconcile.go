@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"faktura/panel/core"
 	"faktura/panel/core/db"
 	"faktura/panel/core/tenancy"
 	"faktura/provisioning"
@@ -111,7 +112,7 @@ func (s *Service) ReconcileDay(ctx context.Context, inv Inventory, day Date) (re
 		case st == claimDone:
 			return rep, true, nil
 		case st == claimHeld && !db.InTx(ctx):
-			if err := sleep(ctx, wait); err != nil {
+			if err := core.Sleep(ctx, wait); err != nil {
 				return rep, false, err
 			}
 			wait = min(2*wait, 50*time.Millisecond)

@@ -2,13 +2,11 @@ package billing_test
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"faktura/billing"
-	"faktura/panel/core"
 	"faktura/panel/core/db"
 	"faktura/panel/core/db/dbtest"
 	"faktura/provisioning"
@@ -21,11 +19,7 @@ func TestBadInputWritesNothing(t *testing.T) {
 		f := newFixture(t, h, nov2)
 		ctx := f.ctx()
 		basic := f.products["basic"]
-		cases := []struct {
-			name  string
-			field string
-			call  func() error
-		}{
+		cases := []badCase{
 			{"negative price", "prices.0.amount", func() error {
 				_, err := f.s.CreateProduct(ctx, operator, billing.ProductInput{Code: "neg", Name: "Neg", Kind: billing.KindOneOff,
 					Prices: []billing.PriceInput{{Currency: "EUR", Cycle: billing.CycleOnce, AmountMinor: i64(-100)}}})
@@ -131,28 +125,14 @@ func TestBadInputWritesNothing(t *testing.T) {
 		}
 		tables := []string{"products", "prices", "coupons", "contracts", "invoices", "invoice_lines", "number_series", "audit_log"}
 		count := func() map[string]int64 {
-			out := map[string]int64{}
-			for _, tb := range tables {
-				var n int64
-				h.W.Table(tb).Count(&n)
-				out[tb] = n
-			}
+			out := countRows(h, tables...)
 			var p billing.Profile
 			h.W.Where("tenant_id = ?", f.de.TenantID).Take(&p)
 			out["profile:"+p.Country+p.VATID+p.Currency+p.Timezone] = 1
 			return out
 		}
 		before := count()
-		for _, tc := range cases {
-			t.Run(tc.name, func(t *testing.T) {
-				err := tc.call()
-				var v *core.ValidationError
-				if !errors.As(err, &v) || v.Fields[tc.field] == "" {
-					t.Fatalf("err = %v, want a field error on %s", err, tc.field)
-				}
-				t.Logf("%s: %s", tc.field, v.Fields[tc.field])
-			})
-		}
+		wantFieldErrors(t, cases)
 		after := count()
 		for k, n := range before {
 			if after[k] != n {

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"faktura/panel/core"
 	"faktura/panel/core/db"
 	"faktura/panel/core/settings"
 )
@@ -201,7 +202,7 @@ func (r *run) waitPass(ctx context.Context) {
 				still = append(still, b)
 			}
 		}
-		if r.deferred = still; len(still) == 0 || sleep(ctx, wait) != nil {
+		if r.deferred = still; len(still) == 0 || core.Sleep(ctx, wait) != nil {
 			break
 		}
 		wait = min(2*wait, r.s.opt.ClaimPoll)
@@ -240,15 +241,4 @@ func (r *run) work(ctx context.Context, b int) {
 		}
 	}
 	r.s.finishClaim(ctx, r.day, bk.key, r.holder)
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

@@ -1,6 +1,9 @@
 package core
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // Backoff is the wait before the next attempt after `attempts` failures:
 // base, doubled per further failure, capped at max.
@@ -10,4 +13,16 @@ func Backoff(base, max time.Duration, attempts int) time.Duration {
 		d *= 2
 	}
 	return min(d, max)
+}
+
+// Sleep waits for d, or until ctx is done (its error then).
+func Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }

@@ -111,7 +111,7 @@ func (h *Handle) WithTxOpts(ctx context.Context, o TxOptions, fn func(ctx contex
 		if f := h.onRetry.Load(); f != nil {
 			(*f)(attempt, err)
 		}
-		if err := sleep(ctx, jitter(core.Backoff(p.Base, p.Max, attempt))); err != nil {
+		if err := core.Sleep(ctx, jitter(core.Backoff(p.Base, p.Max, attempt))); err != nil {
 			return err
 		}
 	}
@@ -156,17 +156,6 @@ func jitter(d time.Duration) time.Duration {
 		return d
 	}
 	return d/2 + rand.N(d/2+1)
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 func (h *Handle) runTx(ctx context.Context, o TxOptions, fn func(ctx context.Context) error) ([]func(), error) {
