@@ -10,6 +10,7 @@ import (
 	"faktura/panel/core/db"
 	"faktura/panel/core/db/dbtest"
 	"faktura/panel/core/settings"
+	"faktura/panel/core/tenancy"
 	"faktura/provisioning"
 )
 
@@ -189,4 +190,42 @@ func mustDay(t *testing.T, s string) billing.Date {
 		t.Fatal(err)
 	}
 	return d
+}
+
+// TestGroupingChoice: who decides whether a customer gets one invoice per
+// customer or one per subproject. billing.grouping set for the customer
+// wins; then the customer's billing profile; then the setting's seller
+// and panel levels.
+func TestGroupingChoice(t *testing.T) {
+	cases := []struct {
+		name            string
+		profile, seller string
+		customer        string
+		wantInvoices    int
+	}{
+		{"default: per subproject", "", "", "", 2},
+		{"the profile asks per customer", billing.GroupCustomer, "", "", 1},
+		{"the profile beats the seller's setting", billing.GroupCustomer, billing.GroupSubproject, "", 1},
+		{"the seller's setting when the profile is silent", "", billing.GroupCustomer, "", 1},
+		{"a setting for the customer beats the profile", billing.GroupCustomer, "", billing.GroupSubproject, 2},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			h := dbtest.Open(t, dbtest.SQLite, sets)
+			f := newFixture(t, h, nov2)
+			c := f.tenant(tenancy.KindClient, operator, "Kunde")
+			f.profile(c, billing.ProfileInput{LegalName: "Kunde GmbH", Country: "DE", InvoiceGrouping: tc.profile})
+			if tc.seller != "" {
+				f.set(billing.Grouping.Name, settings.LevelSeller, "1", tc.seller)
+			}
+			if tc.customer != "" {
+				f.set(billing.Grouping.Name, settings.LevelCustomer, itoa(int(c.TenantID)), tc.customer)
+			}
+			f.account(c, operator, "basic", "eins")
+			f.account(c, operator, "big", "zwei")
+			if sum := f.run("2026-11-02"); sum.Invoices != tc.wantInvoices {
+				t.Fatalf("%d invoices, want %d", sum.Invoices, tc.wantInvoices)
+			}
+		})
+	}
 }
