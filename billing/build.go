@@ -238,9 +238,9 @@ func holdReason(ctx context.Context, snap *settings.Snapshot, d *draft, p *parti
 
 // insertDrafts numbers the documents marked finalized (one reservation
 // per series; issuing ones are numbered later by issue), then writes
-// documents and lines with two multi-row inserts, records the billed
-// periods and marks the consumed charges, all in the caller's
-// transaction.
+// documents and lines with two multi-row inserts and marks the consumed
+// charges, all in the caller's transaction. Billed periods are the
+// caller's (recordPeriods).
 func (s *Service) insertDrafts(ctx context.Context, ds []*draft, now time.Time) error {
 	if len(ds) == 0 {
 		return nil
@@ -296,9 +296,6 @@ func (s *Service) insertDrafts(ctx context.Context, ds []*draft, now time.Time) 
 	if len(lines) > 0 {
 		if err := s.db.Conn(ctx).CreateInBatches(lines, 1000).Error; err != nil {
 			return fmt.Errorf("insert invoice lines: %w", err)
-		}
-		if err := s.recordPeriods(ctx, lines, now); err != nil {
-			return err
 		}
 	}
 	for _, c := range charged {

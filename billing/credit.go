@@ -223,16 +223,13 @@ func (s *Service) releaseCredited(ctx context.Context, orig Invoice) error {
 	if err != nil {
 		return err
 	}
-	var full []int64
+	var full []Line
 	for _, l := range orig.Lines {
 		if l.Kind == LineRecurring && l.NetMinor > 0 && credited[l.ID] >= l.NetMinor {
-			full = append(full, l.ID)
+			full = append(full, l)
 		}
 	}
-	if len(full) == 0 {
-		return nil
-	}
-	return s.releasePeriods(ctx, "line_id IN ?", full)
+	return s.releaseLines(ctx, full)
 }
 
 // MarkOverdue moves finalized invoices whose due date passed before day

@@ -467,7 +467,11 @@ func (s *Service) deleteDocument(ctx context.Context, id int64) error {
 	if err := s.db.Conn(ctx).Model(&Charge{}).Where("invoice_id = ?", id).Update("invoice_id", nil).Error; err != nil {
 		return fmt.Errorf("release charges of invoice %d: %w", id, err)
 	}
-	if err := s.releasePeriods(ctx, "invoice_id = ?", id); err != nil {
+	var lines []Line
+	if err := s.db.Conn(ctx).Where("invoice_id = ?", id).Find(&lines).Error; err != nil {
+		return fmt.Errorf("lines of invoice %d: %w", id, err)
+	}
+	if err := s.releaseLines(ctx, lines); err != nil {
 		return err
 	}
 	if err := s.db.Conn(ctx).Where("invoice_id = ?", id).Delete(&Line{}).Error; err != nil {

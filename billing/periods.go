@@ -21,8 +21,6 @@ type BilledPeriod struct {
 	PeriodStart string `gorm:"primaryKey"`
 	PeriodEnd   string
 	ContractID  int64
-	InvoiceID   int64
-	LineID      int64
 	CreatedAt   time.Time
 }
 
@@ -38,16 +36,17 @@ func subjectKey(c Contract) string {
 	return openKey(c.SellerID, c.SubjectKind, c.SubjectID)
 }
 
-// recordPeriods writes the billed periods of lines just inserted, in the
-// caller's transaction; a period billed already is ErrConflict.
-func (s *Service) recordPeriods(ctx context.Context, lines []*Line, now time.Time) error {
+// recordPeriods writes the billed periods of the drafts' recurring
+// lines, in the caller's transaction, before the documents themselves; a
+// period billed already is ErrConflict.
+func (s *Service) recordPeriods(ctx context.Context, ds []*draft, now time.Time) error {
 	var ps []BilledPeriod
-	for _, l := range lines {
-		if l.subjectKey == "" || l.ContractID == nil {
-			continue
+	for _, d := range ds {
+		for _, l := range d.lines {
+			if l.subjectKey != "" && l.ContractID != nil {
+				ps = append(ps, BilledPeriod{SubjectKey: l.subjectKey, PeriodStart: l.PeriodStart, PeriodEnd: l.PeriodEnd, ContractID: *l.ContractID, CreatedAt: now})
+			}
 		}
-		ps = append(ps, BilledPeriod{SubjectKey: l.subjectKey, PeriodStart: l.PeriodStart, PeriodEnd: l.PeriodEnd,
-			ContractID: *l.ContractID, InvoiceID: l.InvoiceID, LineID: l.ID, CreatedAt: now})
 	}
 	if len(ps) == 0 {
 		return nil
@@ -61,11 +60,36 @@ func (s *Service) recordPeriods(ctx context.Context, lines []*Line, now time.Tim
 	return nil
 }
 
-// releasePeriods frees the billed periods of lines that are gone (a
-// deleted draft) or credited in full.
-func (s *Service) releasePeriods(ctx context.Context, where string, args ...any) error {
-	if err := s.db.Conn(ctx).Where(where, args...).Delete(&BilledPeriod{}).Error; err != nil {
-		return fmt.Errorf("release billed periods: %w", err)
+// releaseLines frees the billed periods of recurring lines that are gone
+// (deleted from a draft) or credited in full, so a contract opened again
+// for the resource may bill them.
+func (s *Service) releaseLines(ctx context.Context, lines []Line) error {
+	var ids []int64
+	for _, l := range lines {
+		if l.Kind == LineRecurring && l.ContractID != nil {
+			ids = append(ids, *l.ContractID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	var cs []Contract
+	if err := s.db.Conn(ctx).Select("id, seller_id, subject_kind, subject_id").Where("id IN ?", ids).Find(&cs).Error; err != nil {
+		return fmt.Errorf("contracts of released lines: %w", err)
+	}
+	keys := map[int64]string{}
+	for _, c := range cs {
+		keys[c.ID] = subjectKey(c)
+	}
+	for _, l := range lines {
+		if l.Kind != LineRecurring || l.ContractID == nil {
+			continue
+		}
+		err := s.db.Conn(ctx).Where("subject_key = ? AND period_start = ? AND contract_id = ?", keys[*l.ContractID], l.PeriodStart, *l.ContractID).
+			Delete(&BilledPeriod{}).Error
+		if err != nil {
+			return fmt.Errorf("release billed period: %w", err)
+		}
 	}
 	return nil
 }

@@ -135,11 +135,11 @@ func (s *Service) dropDraftLines(ctx context.Context, contractID int64, day Date
 	if err != nil {
 		return fmt.Errorf("find draft lines of contract %d: %w", contractID, err)
 	}
+	if err := s.releaseLines(ctx, lines); err != nil {
+		return err
+	}
 	touched := map[int64]bool{}
 	for _, l := range lines {
-		if err := s.releasePeriods(ctx, "line_id = ?", l.ID); err != nil {
-			return err
-		}
 		if err := s.db.Conn(ctx).Delete(&Line{}, l.ID).Error; err != nil {
 			return fmt.Errorf("drop draft line %d: %w", l.ID, err)
 		}

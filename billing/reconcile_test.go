@@ -110,7 +110,7 @@ func TestSubjectPeriodOnce(t *testing.T) {
 		}
 		// The key the database enforces: the same subject and period again.
 		err = h.W.Create(&billing.BilledPeriod{SubjectKey: "1:account:1", PeriodStart: "2026-11-02", PeriodEnd: "2026-12-02",
-			ContractID: again.ID, InvoiceID: 1, LineID: 1, CreatedAt: nov2}).Error
+			ContractID: again.ID, CreatedAt: nov2}).Error
 		if !db.IsUniqueViolation(err) {
 			t.Fatalf("a second bill of account 1's November period: %v, want a unique violation", err)
 		}

@@ -95,6 +95,9 @@ func (s *Service) runChunk(ctx context.Context, r *run, ch []unit) (RunSummary, 
 		if err := b.advance(ctx); err != nil {
 			return err
 		}
+		if err := s.recordPeriods(ctx, ds, b.now); err != nil {
+			return err
+		}
 		inline, err := s.numberHere(ctx, series)
 		if err != nil {
 			return err

@@ -2,22 +2,19 @@
 -- Every billed period of a subject (a seller's resource, or a manual
 -- contract), whichever contract billed it: a contract closed and opened
 -- again for the same resource can never bill a period twice. A period is
--- released when its draft is deleted or a credit note credits it in full.
+-- released when its line is deleted from a draft or a credit note credits
+-- it in full. The run writes these before its documents.
 CREATE TABLE billed_periods (
     subject_key  VARCHAR(80)     NOT NULL,
     period_start CHAR(10)        NOT NULL,
     period_end   CHAR(10)        NOT NULL,
     contract_id  BIGINT UNSIGNED NOT NULL,
-    invoice_id   BIGINT UNSIGNED NOT NULL,
-    line_id      BIGINT UNSIGNED NOT NULL,
     created_at   DATETIME(3)     NOT NULL,
-    PRIMARY KEY (subject_key, period_start),
-    KEY billed_periods_invoice (invoice_id),
-    KEY billed_periods_line (line_id)
+    PRIMARY KEY (subject_key, period_start)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
-INSERT IGNORE INTO billed_periods (subject_key, period_start, period_end, contract_id, invoice_id, line_id, created_at)
-SELECT CONCAT(c.seller_id, ':', c.subject_kind, ':', c.subject_id), l.period_start, l.period_end, c.id, l.invoice_id, l.id, l.created_at
+INSERT IGNORE INTO billed_periods (subject_key, period_start, period_end, contract_id, created_at)
+SELECT CONCAT(c.seller_id, ':', c.subject_kind, ':', c.subject_id), l.period_start, l.period_end, c.id, l.created_at
 FROM invoice_lines l
 JOIN contracts c ON c.id = l.contract_id
 JOIN invoices i ON i.id = l.invoice_id

@@ -2,22 +2,19 @@
 -- Every billed period of a subject (a seller's resource, or a manual
 -- contract), whichever contract billed it: a contract closed and opened
 -- again for the same resource can never bill a period twice. A period is
--- released when its draft is deleted or a credit note credits it in full.
+-- released when its line is deleted from a draft or a credit note credits
+-- it in full. The run writes these before its documents.
 CREATE TABLE billed_periods (
     subject_key  TEXT     NOT NULL,
     period_start TEXT     NOT NULL,
     period_end   TEXT     NOT NULL,
     contract_id  INTEGER  NOT NULL,
-    invoice_id   INTEGER  NOT NULL,
-    line_id      INTEGER  NOT NULL,
     created_at   DATETIME NOT NULL,
     PRIMARY KEY (subject_key, period_start)
 ) WITHOUT ROWID;
-CREATE INDEX billed_periods_invoice ON billed_periods (invoice_id);
-CREATE INDEX billed_periods_line ON billed_periods (line_id);
 
-INSERT OR IGNORE INTO billed_periods (subject_key, period_start, period_end, contract_id, invoice_id, line_id, created_at)
-SELECT c.seller_id || ':' || c.subject_kind || ':' || c.subject_id, l.period_start, l.period_end, c.id, l.invoice_id, l.id, l.created_at
+INSERT OR IGNORE INTO billed_periods (subject_key, period_start, period_end, contract_id, created_at)
+SELECT c.seller_id || ':' || c.subject_kind || ':' || c.subject_id, l.period_start, l.period_end, c.id, l.created_at
 FROM invoice_lines l
 JOIN contracts c ON c.id = l.contract_id
 JOIN invoices i ON i.id = l.invoice_id
