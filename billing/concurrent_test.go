@@ -308,3 +308,25 @@ func TestConcurrentRunsGalera(t *testing.T) {
 		})
 	}
 }
+
+// TestClaimFailureEndsTheRun: when the run cannot write its claims, it
+// counts the units as failed and returns (the next run retries them),
+// rather than waiting for buckets it can never take.
+func TestClaimFailureEndsTheRun(t *testing.T) {
+	dbtest.Each(t, sets, func(t *testing.T, h *db.Handle) {
+		f := newFixture(t, h, nov2)
+		seedMany(f, 3)
+		f.s.SetHook(func(stage string) error {
+			if stage == "run.planned" {
+				return h.W.Exec("DROP TABLE billing_run_claims").Error
+			}
+			return nil
+		})
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		sum, err := f.s.InvoiceRun(ctx, mustDay(t, "2026-11-02"))
+		if err != nil || sum.Failed != 3 || sum.Invoices != 0 || len(sum.Errors) == 0 {
+			t.Fatalf("run without its claims table = %+v, %v; want the 3 units failed and named", sum, err)
+		}
+	})
+}

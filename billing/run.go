@@ -174,13 +174,16 @@ func (r *run) claimPass(ctx context.Context, workers int) {
 }
 
 // visit claims bucket b and works it; false when another run holds it
-// (or the claim failed) and it must be looked at again.
+// and it must be looked at again. A claim that fails (after the
+// database's retries) counts the bucket's units as failed, for the next
+// run, rather than waiting for it.
 func (r *run) visit(ctx context.Context, b int) bool {
 	st, err := r.s.claim(ctx, r.day, r.buckets[b].key, r.holder, r.planAt, false)
 	switch {
 	case err != nil:
-		r.s.log.Warn("invoice run: claim failed", "bucket", r.buckets[b].key, "err", err)
-		return false
+		r.s.log.Error("invoice run: claim failed", "bucket", r.buckets[b].key, "err", err)
+		r.add(RunSummary{Failed: len(r.buckets[b].units), Errors: []string{fmt.Sprintf("bucket %s: %v", r.buckets[b].key, err)}})
+		return true
 	case st == claimHeld:
 		return false
 	case st == claimDone:
