@@ -33,8 +33,8 @@ var InvoiceStatuses = []InvoiceStatus{InvoiceStatusDraft, InvoiceStatusAwaitingA
 	InvoiceStatusPartiallyPaid, InvoiceStatusPaid, InvoiceStatusOverdue, InvoiceStatusCancelled}
 
 // invoiceTransitions is the explicit transition table; anything else is
-// refused. The run writes documents it finalizes as issuing and numbers
-// them in a second, short transaction (issue).
+// refused. On Galera the run writes documents it finalizes as issuing and
+// numbers them in a second, short transaction (issue).
 var invoiceTransitions = map[InvoiceStatus][]InvoiceStatus{
 	InvoiceStatusDraft:            {InvoiceStatusAwaitingApproval, InvoiceStatusFinalized},
 	InvoiceStatusIssuing:          {InvoiceStatusFinalized},

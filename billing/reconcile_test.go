@@ -156,3 +156,31 @@ func TestFullCreditFreesPeriod(t *testing.T) {
 		}
 	})
 }
+
+// TestDeletedDraftFreesPeriod: a draft the run left (auto-finalize off)
+// holds its periods; deleting it releases them, so the next run bills
+// them again, once.
+func TestDeletedDraftFreesPeriod(t *testing.T) {
+	dbtest.Each(t, sets, func(t *testing.T, h *db.Handle) {
+		f := newFixture(t, h, nov2)
+		f.set(billing.AutoFinalize.Name, settings.LevelPanel, "", "false")
+		c := f.client("Kunde", "DE")
+		f.liveAccount(c, operator, "big", "kunde")
+		if sum := f.run("2026-11-02"); sum.Drafts != 1 {
+			t.Fatalf("run = %+v; want one draft", sum)
+		}
+		draft := f.invoices(c, billing.InvoiceFilter{})[0]
+		if err := f.s.DeleteDraft(f.ctx(), operator, draft.ID); err != nil {
+			t.Fatal(err)
+		}
+		var held int64
+		h.W.Table("billed_periods").Count(&held)
+		if held != 0 {
+			t.Fatalf("%d billed periods after the draft was deleted, want 0", held)
+		}
+		if sum := f.run("2026-11-02"); sum.Invoices != 1 || sum.Periods != 1 || sum.Failed != 0 {
+			t.Fatalf("run after the deletion = %+v; want November billed again", sum)
+		}
+		f.billedOnce()
+	})
+}

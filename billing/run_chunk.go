@@ -22,9 +22,9 @@ type plannedContract struct {
 }
 
 // runChunk writes a chunk's documents in one transaction: it locks the
-// units' contracts (those the plan found, and any other due contract of
-// the same units another process opened since), invoices those still due
-// now, and advances them. Documents to finalize are numbered right there
+// units' contracts (those the plan found, and for customers billed per
+// customer any due contract opened since), invoices those still due now,
+// and advances them. Documents to finalize are numbered right there
 // (numberHere), or on Galera written as issuing and returned for issue,
 // a second transaction.
 func (s *Service) runChunk(ctx context.Context, r *run, ch []unit) (RunSummary, []issuingRow, error) {

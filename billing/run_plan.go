@@ -16,13 +16,10 @@ import (
 // seller in one currency, of one subproject or (grouped per customer) of
 // all its subprojects.
 type unit struct {
-	key        string
-	seller     int64
-	customer   int64
-	currency   string
-	subproject string // "" when grouped
-	grouped    bool
-	planned    []int64 // the contracts the plan found due
+	key      string
+	customer int64
+	grouped  bool
+	planned  []int64 // the contracts the plan found due
 }
 
 // bucket is the run's unit of work claiming: the units whose key hashes
@@ -114,9 +111,8 @@ func (r *run) unitOf(seller, customer int64, cur, subproject string) (unit, erro
 	if err != nil {
 		return unit{}, err
 	}
-	u := unit{seller: seller, customer: customer, currency: cur, grouped: grouped, key: fmt.Sprintf("%d/%d/%s", seller, customer, cur)}
+	u := unit{customer: customer, grouped: grouped, key: fmt.Sprintf("%d/%d/%s", seller, customer, cur)}
 	if !grouped {
-		u.subproject = subproject
 		u.key += "/" + subproject
 	}
 	return u, nil
