@@ -13,6 +13,7 @@ import (
 
 	"faktura/panel/core"
 	"faktura/panel/core/money"
+	"faktura/panel/core/outbox"
 	"faktura/panel/core/settings"
 )
 
@@ -307,7 +308,14 @@ func (s *Service) insertDrafts(ctx context.Context, ds []*draft, now time.Time) 
 			return core.E(core.ErrConflict, "charge %d was invoiced meanwhile", c.charge)
 		}
 	}
-	return nil
+	// Credit notes publish where they are issued, with the credited invoice.
+	var evs []outbox.Event
+	for _, d := range ds {
+		if d.inv.Status == InvoiceStatusFinalized && d.inv.Kind == DocInvoice {
+			evs = append(evs, InvoiceFinalized{factsOf(d.inv)})
+		}
+	}
+	return s.publish(ctx, evs...)
 }
 
 type chargeUse struct{ charge, invoice int64 }

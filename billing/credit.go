@@ -211,6 +211,9 @@ func (s *Service) issueCredit(ctx context.Context, orig Invoice, items []creditI
 	} else if err := s.db.Conn(ctx).Model(&Invoice{}).Where("id = ?", orig.ID).Updates(extra).Error; err != nil {
 		return Invoice{}, fmt.Errorf("book credit note on invoice %d: %w", orig.ID, err)
 	}
+	if err := s.publish(ctx, finalizedEvent(d.inv, &orig)); err != nil {
+		return Invoice{}, err
+	}
 	return d.inv, s.record(ctx, "billing.credit_note.issue", "invoice", d.inv.ID, orig.CustomerID, orig.CustomerPath, nil,
 		map[string]any{"number": d.inv.Number, "credits": orig.Number, "total_minor": d.inv.TotalMinor, "reason": reason})
 }
@@ -230,16 +233,4 @@ func (s *Service) releaseCredited(ctx context.Context, orig Invoice) error {
 		}
 	}
 	return s.releaseLines(ctx, full)
-}
-
-// MarkOverdue moves finalized invoices whose due date passed before day
-// to overdue; the billing.overdue step.
-func (s *Service) MarkOverdue(ctx context.Context, day Date) (int64, error) {
-	res := s.db.Conn(ctx).Model(&Invoice{}).
-		Where("kind = ? AND status IN ? AND due_date < ?", DocInvoice, []InvoiceStatus{InvoiceStatusFinalized, InvoiceStatusPartiallyPaid}, day.String()).
-		Updates(map[string]any{"status": InvoiceStatusOverdue, "updated_at": s.now()})
-	if res.Error != nil {
-		return 0, fmt.Errorf("mark overdue invoices: %w", res.Error)
-	}
-	return res.RowsAffected, nil
 }

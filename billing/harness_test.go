@@ -2,6 +2,7 @@ package billing_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -55,7 +56,7 @@ func newFixture(t *testing.T, h *db.Handle, at time.Time) *fixture {
 	f.vies = viestest.New(map[string]viestest.Trader{"FR40303265045": {Name: "RESELLER R SARL", Address: "1 rue de Paris"},
 		"IT00743110157": {Name: "CLIENTE SRL", Address: "Via Roma 1"}})
 	t.Cleanup(f.vies.Close)
-	f.s = billing.New(h, f.clock, audit.New(h, f.clock), f.st, billing.Options{RunChunk: 7, Log: quiet(),
+	f.s = billing.New(h, f.clock, audit.New(h, f.clock), f.st, billing.Options{RunChunk: 7, Log: quiet(), Bus: f.bus,
 		VIES: &billing.VIESClient{BaseURL: f.vies.URL, Timeout: 2 * time.Second, Attempts: 1}})
 	if err := f.s.Bind(f.bus); err != nil {
 		t.Fatal(err)
@@ -173,10 +174,10 @@ func (f *fixture) deliver() {
 	var parked []outbox.Record
 	parked, _ = f.bus.Parked(context.Background(), 10)
 	var failed int64
-	f.h.W.Table("outbox").Where("status <> ? OR attempts > 0", outbox.StatusDone).Count(&failed)
+	f.h.W.Table("outbox_events").Where("status <> ? OR attempts > 0", outbox.StatusDone).Count(&failed)
 	if failed > 0 || len(parked) > 0 {
 		var errs []string
-		f.h.W.Table("outbox").Where("last_error <> ''").Pluck("last_error", &errs)
+		f.h.W.Table("outbox_events").Where("last_error <> ''").Pluck("last_error", &errs)
 		f.t.Fatalf("%d events not delivered: %v", failed, errs)
 	}
 }
@@ -251,6 +252,46 @@ func (f *fixture) checkInvariants() {
 		f.t.Fatalf("%d invoices where net + tax <> total", n)
 	}
 	f.checkGapless()
+	f.checkEvents()
+}
+
+// checkEvents: every numbered document published exactly one finalized
+// event (invoice or credit note by its kind), nothing else did, and no
+// invoice went overdue twice.
+func (f *fixture) checkEvents() {
+	f.t.Helper()
+	count := func(name string) map[int64]int {
+		var payloads []string
+		f.h.W.Table("outbox_events").Where("name = ?", name).Pluck("payload", &payloads)
+		out := map[int64]int{}
+		for _, p := range payloads {
+			var ev billing.DocumentFacts
+			if err := json.Unmarshal([]byte(p), &ev); err != nil {
+				f.t.Fatalf("%s payload %s: %v", name, p, err)
+			}
+			out[ev.InvoiceID]++
+		}
+		return out
+	}
+	for kind, name := range map[string]string{billing.DocInvoice: "billing.invoice_finalized", billing.DocCreditNote: "billing.credit_note_finalized"} {
+		var ids []int64
+		f.h.W.Table("invoices").Where("kind = ? AND seq IS NOT NULL", kind).Pluck("id", &ids)
+		got := count(name)
+		for _, id := range ids {
+			if got[id] != 1 {
+				f.t.Fatalf("%s %d: %d %s events, want 1", kind, id, got[id], name)
+			}
+			delete(got, id)
+		}
+		if len(got) > 0 {
+			f.t.Fatalf("%s events for documents not numbered: %v", name, got)
+		}
+	}
+	for id, n := range count("billing.invoice_overdue") {
+		if n != 1 {
+			f.t.Fatalf("invoice %d went overdue %d times", id, n)
+		}
+	}
 }
 
 func (f *fixture) checkGapless() {

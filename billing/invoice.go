@@ -214,6 +214,9 @@ func (s *Service) finalizeNow(ctx context.Context, inv *Invoice, approver string
 		return err
 	}
 	inv.Number, inv.Seq, inv.FinalizedAt, inv.ApprovedBy = &num, &first, &now, approver
+	if err := s.publish(ctx, InvoiceFinalized{factsOf(*inv)}); err != nil {
+		return err
+	}
 	return s.record(ctx, "billing.invoice.finalize", "invoice", inv.ID, inv.CustomerID, inv.CustomerPath, nil,
 		map[string]any{"number": num, "total_minor": inv.TotalMinor, "approved_by": approver})
 }

@@ -161,7 +161,7 @@ func (s *Service) stampNumbers(ctx context.Context, numbers map[int64][2]any) (i
 	if int(res.RowsAffected) != len(ids) {
 		return 0, core.E(core.ErrConflict, "%d of %d documents were issued meanwhile", len(ids)-int(res.RowsAffected), len(ids))
 	}
-	return len(ids), nil
+	return len(ids), s.publishFinalized(ctx, ids)
 }
 
 // IssuePending finalizes documents a run wrote but did not number (it

@@ -30,7 +30,7 @@ func TestEventsOpenContracts(t *testing.T) {
 		// open contracts make them no-ops.
 		f.publish(provisioning.AccountCreated{AccountRef: acc, Package: "basic"}, provisioning.DomainAdded{AccountRef: acc, DomainID: 102, Name: "kunde.com"})
 		// Every event delivered a second time.
-		h.W.Exec("UPDATE outbox SET status = 'pending', next_attempt_at = ?", nov2.Add(-time.Hour))
+		h.W.Exec("UPDATE outbox_events SET status = 'pending', next_attempt_at = ?", nov2.Add(-time.Hour))
 		f.deliver()
 
 		type row struct {

@@ -12,6 +12,7 @@ import (
 	"faktura/panel/core/audit"
 	"faktura/panel/core/db"
 	"faktura/panel/core/lease"
+	"faktura/panel/core/outbox"
 	"faktura/panel/core/settings"
 	"faktura/panel/core/tenancy"
 )
@@ -32,6 +33,9 @@ type Options struct {
 	// numbers them in the transaction that writes them.
 	IssueSeparately bool
 	Log             *slog.Logger
+	// Bus receives billing's events (InvoiceFinalized, ...) in the
+	// transaction that makes the change; nil: a bus of its own on h.
+	Bus *outbox.Bus
 }
 
 // Service is billing: catalog, profiles, contracts, the invoice run,
@@ -45,6 +49,7 @@ type Service struct {
 	settings *settings.Store
 	opt      Options
 	log      *slog.Logger
+	bus      *outbox.Bus
 
 	hookMu sync.Mutex
 	hook   func(stage string) error // test hook: called at named points of the run
@@ -74,7 +79,11 @@ func New(h *db.Handle, clock core.Clock, log *audit.Log, st *settings.Store, o O
 	if err := h.Models(&Invoice{}, &Line{}, &Contract{}); err != nil {
 		lg.Error("billing: prepare models", "err", err)
 	}
-	return &Service{db: h, clock: clock, audit: log, settings: st, opt: o, log: lg}
+	bus := o.Bus
+	if bus == nil {
+		bus = outbox.NewBus(h, clock)
+	}
+	return &Service{db: h, clock: clock, audit: log, settings: st, opt: o, log: lg, bus: bus}
 }
 
 // SetHook installs a function called at named points ("chunk.inserted",

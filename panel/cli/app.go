@@ -101,7 +101,7 @@ func openApp(ctx context.Context, c config.Config, modules []Module, logOut io.W
 		vies = &billing.VIESClient{BaseURL: bc.VIESURL, Timeout: bc.VIESTimeout}
 	}
 	a.Billing = billing.New(h, clock, auditLog, a.Settings, billing.Options{DefaultCurrency: bc.Currency, RunWorkers: bc.RunWorkers,
-		RunChunk: bc.RunChunk, VIES: vies, VIESMaxAge: bc.VIESMaxAge, Node: node, Log: log})
+		RunChunk: bc.RunChunk, VIES: vies, VIESMaxAge: bc.VIESMaxAge, Node: node, Log: log, Bus: a.Bus})
 	if err == nil {
 		err = a.Billing.Bind(a.Bus)
 	}

@@ -97,30 +97,51 @@ func (b *Bus) handlers(name string) []binding {
 // transaction of its own) and returns the event id. Delivery starts after
 // commit; nothing is delivered when the transaction rolls back.
 func (b *Bus) Publish(ctx context.Context, ev Event, actor string) (string, error) {
-	payload, err := json.Marshal(ev)
+	rows, err := b.publish(ctx, []Event{ev}, actor)
 	if err != nil {
-		return "", fmt.Errorf("encode %s: %w", ev.EventName(), err)
+		return "", err
 	}
-	key := ev.AggregateKey()
-	if key == "" || len(key) > 150 {
-		return "", core.E(core.ErrInvalid, "outbox: %s needs an aggregate key of 1 to 150 characters", ev.EventName())
-	}
+	return rows[0].EventID, nil
+}
+
+// PublishAll writes evs in publication order, several rows per statement,
+// the way Publish writes one.
+func (b *Bus) PublishAll(ctx context.Context, evs []Event, actor string) error {
+	_, err := b.publish(ctx, evs, actor)
+	return err
+}
+
+func (b *Bus) publish(ctx context.Context, evs []Event, actor string) ([]eventRow, error) {
 	now := b.clock.Now()
-	r := eventRow{
-		EventID: newEventID(now), Name: ev.EventName(), Aggregate: key, Payload: string(payload),
-		Actor: actor, OccurredAt: now, Status: StatusPending, NextAttemptAt: now, CreatedAt: now,
+	rows := make([]eventRow, len(evs))
+	for i, ev := range evs {
+		payload, err := json.Marshal(ev)
+		if err != nil {
+			return nil, fmt.Errorf("encode %s: %w", ev.EventName(), err)
+		}
+		key := ev.AggregateKey()
+		if key == "" || len(key) > 150 {
+			return nil, core.E(core.ErrInvalid, "outbox: %s needs an aggregate key of 1 to 150 characters", ev.EventName())
+		}
+		rows[i] = eventRow{
+			EventID: newEventID(now), Name: ev.EventName(), Aggregate: key, Payload: string(payload),
+			Actor: actor, OccurredAt: now, Status: StatusPending, NextAttemptAt: now, CreatedAt: now,
+		}
 	}
-	err = b.db.WithTx(ctx, func(ctx context.Context) error {
-		if err := b.db.Conn(ctx).Create(&r).Error; err != nil {
-			return fmt.Errorf("store %s: %w", r.Name, err)
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	err := b.db.WithTx(ctx, func(ctx context.Context) error {
+		if err := b.db.Conn(ctx).CreateInBatches(rows, 500).Error; err != nil {
+			return fmt.Errorf("store %s: %w", rows[0].Name, err)
 		}
 		db.AfterCommit(ctx, b.notify)
 		return nil
 	})
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	return r.EventID, nil
+	return rows, nil
 }
 
 // notify wakes a dispatcher in this process without blocking.
