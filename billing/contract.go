@@ -302,8 +302,7 @@ type ContractFilter struct {
 
 // Contracts lists the contracts of customers in the caller's subtree
 // (what the caller buys and what it sells), newest first.
-func (s *Service) Contracts(ctx context.Context, scope tenancy.Scope, f ContractFilter, before int64, limit int) ([]Contract, error) {
-	var out []Contract
+func (s *Service) Contracts(ctx context.Context, scope tenancy.Scope, f ContractFilter, p core.Page) ([]Contract, error) {
 	if !scope.Valid() {
 		return nil, nil
 	}
@@ -317,13 +316,7 @@ func (s *Service) Contracts(ctx context.Context, scope tenancy.Scope, f Contract
 	if f.Subproject != "" {
 		q = q.Where("subproject = ?", f.Subproject)
 	}
-	if before > 0 {
-		q = q.Where("id < ?", before)
-	}
-	if err := q.Order("id DESC").Limit(limit).Find(&out).Error; err != nil {
-		return nil, fmt.Errorf("list contracts: %w", err)
-	}
-	return out, nil
+	return db.FindPage[Contract](q, p, "contracts")
 }
 
 // Contract returns one contract in the caller's subtree.

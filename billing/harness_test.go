@@ -210,7 +210,7 @@ func (f *fixture) run(day string) billing.RunSummary {
 
 func (f *fixture) contracts(sc tenancy.Scope) []billing.Contract {
 	f.t.Helper()
-	cs, err := f.s.Contracts(context.Background(), sc, billing.ContractFilter{}, 0, 1000)
+	cs, err := f.s.Contracts(context.Background(), sc, billing.ContractFilter{}, core.Page{Limit: 1000})
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -219,7 +219,7 @@ func (f *fixture) contracts(sc tenancy.Scope) []billing.Contract {
 
 func (f *fixture) invoices(sc tenancy.Scope, flt billing.InvoiceFilter) []billing.Invoice {
 	f.t.Helper()
-	is, err := f.s.Invoices(context.Background(), sc, flt, 0, 100000)
+	is, err := f.s.Invoices(context.Background(), sc, flt, core.Page{Limit: 100000})
 	if err != nil {
 		f.t.Fatal(err)
 	}

@@ -55,7 +55,7 @@ func (f *InvoiceFilter) Validate() error {
 
 // Invoices lists documents of customers in the caller's subtree (what it
 // buys and what it sells), newest first.
-func (s *Service) Invoices(ctx context.Context, scope tenancy.Scope, f InvoiceFilter, before int64, limit int) ([]Invoice, error) {
+func (s *Service) Invoices(ctx context.Context, scope tenancy.Scope, f InvoiceFilter, p core.Page) ([]Invoice, error) {
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
@@ -90,14 +90,7 @@ func (s *Service) Invoices(ctx context.Context, scope tenancy.Scope, f InvoiceFi
 	if f.To != "" {
 		q = q.Where("issue_date <= ?", f.To)
 	}
-	if before > 0 {
-		q = q.Where("id < ?", before)
-	}
-	var out []Invoice
-	if err := q.Order("id DESC").Limit(limit).Find(&out).Error; err != nil {
-		return nil, fmt.Errorf("list invoices: %w", err)
-	}
-	return out, nil
+	return db.FindPage[Invoice](q, p, "invoices")
 }
 
 // Invoice returns one document in the caller's subtree with its lines.

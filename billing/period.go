@@ -4,13 +4,12 @@ import (
 	"time"
 
 	"faktura/panel/core"
-	"faktura/panel/core/automation"
 )
 
 // Date is a calendar day in the seller's time zone. Periods, due dates and
 // the run's --at day are dates, never instants, so a day that has 23 or 25
 // hours (a DST change) counts as one day like any other.
-type Date = automation.Date
+type Date = core.Date
 
 // Cycle is how often a contract is billed.
 type Cycle string
@@ -57,10 +56,10 @@ func (c Cycle) Valid() bool {
 }
 
 // ParseDay reads YYYY-MM-DD (as stored in the database).
-func ParseDay(field, s string) (Date, error) { return automation.ParseDate(field, s) }
+func ParseDay(field, s string) (Date, error) { return core.ParseDate(field, s) }
 
 func mustDay(s string) Date {
-	d, err := automation.ParseDate("date", s)
+	d, err := core.ParseDate("date", s)
 	if err != nil {
 		panic(err)
 	}
@@ -69,7 +68,7 @@ func mustDay(s string) Date {
 
 // LocalDay is the calendar day of instant t in loc: an event at 23:30 UTC
 // on the last Saturday of October is already Sunday in Berlin.
-func LocalDay(t time.Time, loc *time.Location) Date { return automation.DateOf(t.In(loc)) }
+func LocalDay(t time.Time, loc *time.Location) Date { return core.DateOf(t.In(loc)) }
 
 func daysIn(y int, m time.Month) int {
 	return time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
@@ -93,7 +92,7 @@ func AddMonths(d Date, n, anchor int) Date {
 
 // AddDays moves d by n calendar days.
 func AddDays(d Date, n int) Date {
-	return automation.DateOf(d.In(time.UTC).AddDate(0, 0, n))
+	return core.DateOf(d.In(time.UTC).AddDate(0, 0, n))
 }
 
 // DaysBetween counts calendar days from a to b (b exclusive); negative

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/mail"
 	"regexp"
-	"slices"
 	"strings"
 
 	"gorm.io/gorm"
@@ -40,9 +39,6 @@ type ProfileInput struct {
 }
 
 var prefixRE = regexp.MustCompile(`^[A-Za-z0-9/_-]{0,12}$`)
-
-// Languages customers read documents in.
-var Languages = []string{"en", "de", "fr", "it", "da"}
 
 // Validate normalises the input and reports every problem.
 func (in *ProfileInput) Validate() error {
@@ -95,8 +91,8 @@ func (in *ProfileInput) Validate() error {
 			v.Addf("currency", "%q is not an ISO 4217 currency code", in.Currency)
 		}
 	}
-	if in.Language != "" && !slices.Contains(Languages, in.Language) {
-		v.Addf("language", "must be one of %s", strings.Join(Languages, ", "))
+	if in.Language != "" && !core.IsLanguage(in.Language) {
+		v.Addf("language", "must be one of %s", strings.Join(core.Languages, ", "))
 	}
 	if in.InvoiceGrouping != "" && in.InvoiceGrouping != GroupSubproject && in.InvoiceGrouping != GroupCustomer {
 		v.Add("invoice_grouping", "must be subproject, customer or empty (the seller's default)")

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"faktura/panel/core/automation"
+	"faktura/panel/core"
 )
 
 // InvoiceStep is billing.invoice in the daily run.
@@ -19,7 +19,7 @@ func (InvoiceStep) Name() string { return "billing.invoice" }
 func (InvoiceStep) DryRunSafe() {}
 
 // Run implements automation.Step.
-func (st InvoiceStep) Run(ctx context.Context, day automation.Date) (map[string]int64, error) {
+func (st InvoiceStep) Run(ctx context.Context, day core.Date) (map[string]int64, error) {
 	sum, err := st.S.InvoiceRun(ctx, day)
 	counts := map[string]int64{"invoices_created": int64(sum.Invoices), "finalized": int64(sum.Finalized), "awaiting_approval": int64(sum.Held),
 		"drafts": int64(sum.Drafts), "contracts_billed": int64(sum.Contracts), "periods": int64(sum.Periods), "skipped": int64(sum.Skipped),
@@ -44,7 +44,7 @@ func (OverdueStep) Name() string { return "billing.overdue" }
 func (OverdueStep) DryRunSafe() {}
 
 // Run implements automation.Step.
-func (st OverdueStep) Run(ctx context.Context, day automation.Date) (map[string]int64, error) {
+func (st OverdueStep) Run(ctx context.Context, day core.Date) (map[string]int64, error) {
 	n, err := st.S.MarkOverdue(ctx, day)
 	return map[string]int64{"overdue": n}, err
 }
@@ -58,7 +58,7 @@ type VIESStep struct{ S *Service }
 func (VIESStep) Name() string { return "billing.vies" }
 
 // Run implements automation.Step.
-func (st VIESStep) Run(ctx context.Context, _ automation.Date) (map[string]int64, error) {
+func (st VIESStep) Run(ctx context.Context, _ core.Date) (map[string]int64, error) {
 	s := st.S
 	if s.opt.VIES == nil {
 		return map[string]int64{"checked": 0}, nil
@@ -95,7 +95,7 @@ func (ReconcileStep) DryRunSafe() {}
 
 // Run implements automation.Step: runs of the same day at once share one
 // reconcile.
-func (st ReconcileStep) Run(ctx context.Context, day automation.Date) (map[string]int64, error) {
+func (st ReconcileStep) Run(ctx context.Context, day core.Date) (map[string]int64, error) {
 	rep, shared, err := st.S.ReconcileDay(ctx, st.Inv, day)
 	if shared {
 		return map[string]int64{"done_by_another_run": 1}, err

@@ -2,9 +2,9 @@ package provisioning
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
+	"faktura/panel/core"
 	"faktura/panel/core/db"
 	"faktura/panel/core/tenancy"
 )
@@ -18,7 +18,7 @@ type AccountFilter struct {
 
 // Accounts lists the accounts in scope, newest first, after the cursor
 // (an id; 0 for the first page).
-func (s *Service) Accounts(ctx context.Context, scope tenancy.Scope, f AccountFilter, before int64, limit int) ([]Account, error) {
+func (s *Service) Accounts(ctx context.Context, scope tenancy.Scope, f AccountFilter, p core.Page) ([]Account, error) {
 	q := s.db.Read(ctx).Scopes(scope.PathColumn("tenant_path"))
 	if t := strings.TrimSpace(strings.ToLower(f.Query)); t != "" {
 		like := db.Contains(t)
@@ -30,14 +30,7 @@ func (s *Service) Accounts(ctx context.Context, scope tenancy.Scope, f AccountFi
 	if f.TenantID > 0 {
 		q = q.Where("tenant_id = ?", f.TenantID)
 	}
-	if before > 0 {
-		q = q.Where("id < ?", before)
-	}
-	var out []Account
-	if err := q.Order("id DESC").Limit(limit).Find(&out).Error; err != nil {
-		return nil, fmt.Errorf("list accounts: %w", err)
-	}
-	return out, nil
+	return db.FindPage[Account](q, p, "accounts")
 }
 
 // GetAccount loads one account in scope.

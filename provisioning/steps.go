@@ -4,7 +4,7 @@ import (
 	"context"
 	"log/slog"
 
-	"faktura/panel/core/automation"
+	"faktura/panel/core"
 )
 
 // HealthStep is the daily-run step that tests every enabled server's
@@ -16,7 +16,7 @@ func (HealthStep) Name() string { return "provisioning.health" }
 
 // Run tests each enabled server; a failing server is counted, not an
 // error of the step (its health shows on the Servers page).
-func (st HealthStep) Run(ctx context.Context, _ automation.Date) (map[string]int64, error) {
+func (st HealthStep) Run(ctx context.Context, _ core.Date) (map[string]int64, error) {
 	servers, err := st.S.Servers(ctx)
 	if err != nil {
 		return nil, err
@@ -49,7 +49,7 @@ func (JobsStep) Name() string { return "provisioning.jobs" }
 // Run claims due jobs until none is left (jobs are idempotent, so a rerun
 // of the day is harmless) and reports how many ran and how many still wait
 // or failed.
-func (st JobsStep) Run(ctx context.Context, _ automation.Date) (map[string]int64, error) {
+func (st JobsStep) Run(ctx context.Context, _ core.Date) (map[string]int64, error) {
 	w := st.S.NewWorker(st.Node, st.Log)
 	var ran int64
 	for range 1000 {

@@ -12,6 +12,7 @@ import (
 	"embed"
 	"encoding/json"
 	"errors"
+	"faktura/panel/core"
 	"fmt"
 	"html/template"
 	"io"
@@ -27,9 +28,6 @@ import (
 
 //go:embed templates static locales
 var builtin embed.FS
-
-// Languages the default theme speaks; English is the fallback.
-var Languages = []string{"en", "de", "fr", "it", "da"}
 
 // Theme is a loaded theme: parsed pages and message catalogues.
 type Theme struct {
@@ -117,7 +115,7 @@ func (t *Theme) Pages() []string {
 func (t *Theme) loadMessages() error {
 	t.bundle = i18n.NewBundle(language.English)
 	t.bundle.RegisterUnmarshalFunc("json", json.Unmarshal)
-	for _, lang := range Languages {
+	for _, lang := range core.Languages {
 		name := "locales/" + lang + ".json"
 		b, err := fs.ReadFile(t.fsys, name)
 		if err != nil {
@@ -127,7 +125,7 @@ func (t *Theme) loadMessages() error {
 			return fmt.Errorf("theme: %s: %w", name, err)
 		}
 	}
-	for _, lang := range Languages {
+	for _, lang := range core.Languages {
 		t.locs[lang] = i18n.NewLocalizer(t.bundle, lang, "en")
 	}
 	return nil
@@ -157,7 +155,7 @@ func Match(accept string) string {
 	}
 	for _, tag := range tags {
 		base, _ := tag.Base()
-		if slices.Contains(Languages, base.String()) {
+		if core.IsLanguage(base.String()) {
 			return base.String()
 		}
 	}

@@ -2,6 +2,7 @@ package themes
 
 import (
 	"encoding/json"
+	"faktura/panel/core"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -29,7 +30,7 @@ func catalogue(t *testing.T, lang string) map[string]string {
 func TestCataloguesComplete(t *testing.T) {
 	en := catalogue(t, "en")
 	ph := regexp.MustCompile(`\{\{\.\w+\}\}`)
-	for _, lang := range Languages[1:] {
+	for _, lang := range core.Languages[1:] {
 		m := catalogue(t, lang)
 		for k, v := range en {
 			got, ok := m[k]
@@ -61,7 +62,7 @@ func TestCataloguesComplete(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d messages in %d languages; %d uses in templates checked", len(en), len(Languages), n)
+	t.Logf("%d messages in %d languages; %d uses in templates checked", len(en), len(core.Languages), n)
 }
 
 func sorted(s []string) []string { slices.Sort(s); return s }

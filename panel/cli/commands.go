@@ -134,7 +134,7 @@ func runOutcome(sum automation.Summary) error {
 
 // dryRun runs the database steps in a rolled-back transaction and prints
 // the documents they would create, with the numbers they would take.
-func (e *env) dryRun(ctx context.Context, a *App, day automation.Date, asJSON bool) error {
+func (e *env) dryRun(ctx context.Context, a *App, day core.Date, asJSON bool) error {
 	var last int64
 	var docs []billing.Invoice
 	sum, err := a.Runner.DryRun(ctx, day, func(ctx context.Context) error {
@@ -203,12 +203,12 @@ func printDocuments(w io.Writer, docs []billing.Invoice) {
 // runDate is --at, or today in the automation time zone. A date after
 // today is refused unless future is true: a run as of it would issue
 // real, numbered invoices dated in the future.
-func runDate(at string, c config.Config, future bool) (automation.Date, error) {
-	today := automation.DateOf(nowIn(c))
+func runDate(at string, c config.Config, future bool) (core.Date, error) {
+	today := core.DateOf(nowIn(c))
 	if at == "" {
 		return today, nil
 	}
-	day, err := automation.ParseDate("--at", at)
+	day, err := core.ParseDate("--at", at)
 	if err != nil {
 		return day, err
 	}

@@ -12,6 +12,7 @@ import (
 
 	"faktura/panel/core"
 	"faktura/panel/core/audit"
+	"faktura/panel/core/db"
 )
 
 // ErrBadKey is the answer to an unknown or revoked API key.
@@ -101,11 +102,11 @@ func (s *Service) CreateAPIKey(ctx context.Context, c Caller, in CreateKeyInput)
 }
 
 // ListAPIKeys lists keys of tenants in the caller's scope, newest first.
-func (s *Service) ListAPIKeys(ctx context.Context, c Caller, p Page) ([]APIKey, error) {
+func (s *Service) ListAPIKeys(ctx context.Context, c Caller, p core.Page) ([]APIKey, error) {
 	if err := c.Require(PermKeysRead); err != nil {
 		return nil, err
 	}
-	return findPage[APIKey](s.db.Read(ctx).Model(&APIKey{}).Scopes(c.Scope.Column("tenant_id")), p, "API keys")
+	return db.FindPage[APIKey](s.db.Read(ctx).Model(&APIKey{}).Scopes(c.Scope.Column("tenant_id")), p, "API keys")
 }
 
 // GetAPIKey returns a key of a tenant in the caller's scope.

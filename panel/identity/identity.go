@@ -18,7 +18,6 @@ import (
 	"encoding/base32"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"io/fs"
 	"net/mail"
 	"regexp"
@@ -33,9 +32,6 @@ import (
 	"faktura/panel/core/db"
 	"faktura/panel/core/settings"
 )
-
-// Languages are the languages the panel speaks; the first is the fallback.
-var Languages = []string{"en", "de", "fr", "it", "da"}
 
 // Options tune the service.
 type Options struct {
@@ -138,7 +134,7 @@ func checkText(s string, required bool, max int) string {
 }
 
 func checkLanguage(s string) string {
-	for _, l := range Languages {
+	for _, l := range core.Languages {
 		if s == l {
 			return ""
 		}
@@ -154,20 +150,6 @@ func notFound(err error, what string) error {
 	return err
 }
 
-// Page bounds a listing: up to Limit rows with ids below Before (0: from
-// the newest).
-type Page struct {
-	Before int64
-	Limit  int
-}
-
-func (p Page) limit() int {
-	if p.Limit <= 0 || p.Limit > 200 {
-		return 50
-	}
-	return p.Limit
-}
-
 // search narrows q to rows whose name or e-mail contains text literally.
 func search(q *gorm.DB, text string) *gorm.DB {
 	if text == "" {
@@ -175,18 +157,6 @@ func search(q *gorm.DB, text string) *gorm.DB {
 	}
 	like := db.Contains(text)
 	return q.Where("(name LIKE ?"+db.LikeEscape+" OR email LIKE ?"+db.LikeEscape+")", like, like)
-}
-
-// findPage loads one page of q: rows with ids below p.Before, newest first.
-func findPage[T any](q *gorm.DB, p Page, what string) ([]T, error) {
-	if p.Before > 0 {
-		q = q.Where("id < ?", p.Before)
-	}
-	var out []T
-	if err := q.Order("id DESC").Limit(p.limit()).Find(&out).Error; err != nil {
-		return nil, fmt.Errorf("list %s: %w", what, err)
-	}
-	return out, nil
 }
 
 func (s *Service) tx(ctx context.Context, fn func(ctx context.Context) error) error {

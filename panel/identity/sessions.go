@@ -9,7 +9,7 @@ import (
 
 	"gorm.io/gorm"
 
-	"faktura/panel/core/automation"
+	"faktura/panel/core"
 )
 
 // ErrNoSession says the cookie names no live session.
@@ -140,7 +140,7 @@ type PruneStep struct{ S *Service }
 func (PruneStep) Name() string { return "identity.prune" }
 
 // Run prunes; it is idempotent and ignores the date (it prunes by age).
-func (p PruneStep) Run(ctx context.Context, _ automation.Date) (map[string]int64, error) {
+func (p PruneStep) Run(ctx context.Context, _ core.Date) (map[string]int64, error) {
 	sessions, err := p.S.PruneSessions(ctx)
 	if err != nil {
 		return nil, err

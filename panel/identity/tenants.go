@@ -13,6 +13,7 @@ import (
 	"faktura/panel/core"
 	"faktura/panel/core/audit"
 	"faktura/panel/core/country"
+	"faktura/panel/core/db"
 	"faktura/panel/core/tenancy"
 )
 
@@ -221,12 +222,12 @@ func (s *Service) TenantByID(ctx context.Context, id int64) (Tenant, error) {
 }
 
 // ListTenants lists tenants in the caller's scope, newest first.
-func (s *Service) ListTenants(ctx context.Context, c Caller, f TenantFilter, p Page) ([]Tenant, error) {
+func (s *Service) ListTenants(ctx context.Context, c Caller, f TenantFilter, p core.Page) ([]Tenant, error) {
 	q, err := s.tenantQuery(ctx, c, f)
 	if err != nil {
 		return nil, err
 	}
-	return findPage[Tenant](q, p, "tenants")
+	return db.FindPage[Tenant](q, p, "tenants")
 }
 
 // CountTenants counts the tenants ListTenants would list, over all pages.

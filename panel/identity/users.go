@@ -149,12 +149,12 @@ func (s *Service) UserByID(ctx context.Context, id int64) (User, error) {
 }
 
 // ListUsers lists users of tenants in the caller's scope, newest first.
-func (s *Service) ListUsers(ctx context.Context, c Caller, f UserFilter, p Page) ([]User, error) {
+func (s *Service) ListUsers(ctx context.Context, c Caller, f UserFilter, p core.Page) ([]User, error) {
 	q, err := s.userQuery(ctx, c, f)
 	if err != nil {
 		return nil, err
 	}
-	return findPage[User](q, p, "users")
+	return db.FindPage[User](q, p, "users")
 }
 
 // CountUsers counts the users ListUsers would list, over all pages.

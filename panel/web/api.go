@@ -29,9 +29,9 @@ type list[T any] struct {
 }
 
 // apiPage reads ?limit= (1-200, default 50) and ?cursor=.
-func apiPage(c echo.Context) (identity.Page, error) {
+func apiPage(c echo.Context) (core.Page, error) {
 	var v core.ValidationError
-	p := identity.Page{Limit: 50}
+	p := core.Page{Limit: 50}
 	if s := c.QueryParam("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > 200 {
@@ -348,7 +348,7 @@ func (s *Server) apiAudit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rows, err := s.deps.Identity.Audit().List(c.Request().Context(), caller.Scope, f, pg.Before, pg.Limit)
+	rows, err := s.deps.Identity.Audit().List(c.Request().Context(), caller.Scope, f, pg)
 	if err != nil {
 		return err
 	}

@@ -129,7 +129,7 @@ func (s *Server) apiContracts(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	items, err := s.deps.Billing.Contracts(c.Request().Context(), callerOf(c).Scope, f, pg.Before, pg.Limit)
+	items, err := s.deps.Billing.Contracts(c.Request().Context(), callerOf(c).Scope, f, pg)
 	if err != nil {
 		return err
 	}
@@ -214,7 +214,7 @@ func (s *Server) apiInvoices(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	items, err := s.deps.Billing.Invoices(c.Request().Context(), callerOf(c).Scope, f, pg.Before, pg.Limit)
+	items, err := s.deps.Billing.Invoices(c.Request().Context(), callerOf(c).Scope, f, pg)
 	if err != nil {
 		return err
 	}

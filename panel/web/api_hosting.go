@@ -26,7 +26,7 @@ func (s *Server) apiAccounts(c echo.Context) error {
 		return err
 	}
 	f := provisioning.AccountFilter{Query: c.QueryParam("q"), State: provisioning.State(c.QueryParam("state")), TenantID: formInt(c.QueryParam("tenant_id"))}
-	items, err := s.deps.Hosting.Accounts(c.Request().Context(), callerOf(c).Scope, f, pg.Before, pg.Limit)
+	items, err := s.deps.Hosting.Accounts(c.Request().Context(), callerOf(c).Scope, f, pg)
 	if err != nil {
 		return err
 	}

@@ -31,9 +31,9 @@ func nextLink(c echo.Context, n, limit int, lastID int64) string {
 
 const pageSize = 50
 
-func pageOf(c echo.Context) identity.Page {
+func pageOf(c echo.Context) core.Page {
 	before, _ := strconv.ParseInt(c.QueryParam("before"), 10, 64)
-	return identity.Page{Before: before, Limit: pageSize}
+	return core.Page{Before: before, Limit: pageSize}
 }
 
 // idParam parses the :id path parameter; a malformed id is simply not
@@ -106,7 +106,7 @@ func (s *Server) sellers(c echo.Context, kind tenancy.Kind) ([]identity.Tenant, 
 	}
 	out := []identity.Tenant{own}
 	if kind == tenancy.KindClient && caller.Scope.Kind == tenancy.KindOperator {
-		rs, err := s.deps.Identity.ListTenants(ctx, caller, identity.TenantFilter{Kind: tenancy.KindReseller}, identity.Page{Limit: 200})
+		rs, err := s.deps.Identity.ListTenants(ctx, caller, identity.TenantFilter{Kind: tenancy.KindReseller}, core.Page{Limit: 200})
 		if err != nil {
 			return nil, err
 		}
@@ -188,12 +188,12 @@ func (s *Server) tenantPage(c echo.Context, id int64) (*page, error) {
 	v := tenantView{Tenant: t, Statuses: []string{identity.StatusActive, identity.StatusSuspended, identity.StatusClosed},
 		Editable: caller.Can(identity.PermTenantsWrite) && (t.ID != caller.Scope.TenantID || t.Kind == tenancy.KindOperator)}
 	if caller.Can(identity.PermUsersRead) {
-		if v.Users, err = s.deps.Identity.ListUsers(ctx, caller, identity.UserFilter{TenantID: t.ID}, identity.Page{Limit: 200}); err != nil {
+		if v.Users, err = s.deps.Identity.ListUsers(ctx, caller, identity.UserFilter{TenantID: t.ID}, core.Page{Limit: 200}); err != nil {
 			return nil, err
 		}
 	}
 	if t.Kind == tenancy.KindReseller {
-		if v.Clients, err = s.deps.Identity.ListTenants(ctx, caller, identity.TenantFilter{ParentID: t.ID}, identity.Page{Limit: 200}); err != nil {
+		if v.Clients, err = s.deps.Identity.ListTenants(ctx, caller, identity.TenantFilter{ParentID: t.ID}, core.Page{Limit: 200}); err != nil {
 			return nil, err
 		}
 	}
@@ -446,7 +446,7 @@ func (s *Server) auditList(c echo.Context) error {
 		return s.formError(c, "audit", p, err)
 	}
 	pg := pageOf(c)
-	rows, err := s.deps.Identity.Audit().List(c.Request().Context(), caller.Scope, f, pg.Before, pg.Limit)
+	rows, err := s.deps.Identity.Audit().List(c.Request().Context(), caller.Scope, f, pg)
 	if err != nil {
 		return err
 	}

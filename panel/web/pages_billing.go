@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -54,7 +53,7 @@ func (s *Server) customers(c echo.Context) ([]identity.Tenant, error) {
 	if caller.Scope.Kind == tenancy.KindClient || !caller.Can(identity.PermTenantsRead) {
 		return nil, nil
 	}
-	return s.deps.Identity.ListTenants(c.Request().Context(), caller, identity.TenantFilter{ParentID: caller.Scope.TenantID}, identity.Page{Limit: 200})
+	return s.deps.Identity.ListTenants(c.Request().Context(), caller, identity.TenantFilter{ParentID: caller.Scope.TenantID}, core.Page{Limit: 200})
 }
 
 type catalogView struct {
@@ -328,7 +327,7 @@ func (s *Server) contractsPage(c echo.Context) (*page, error) {
 		return nil, err
 	}
 	before, _ := strconv.ParseInt(c.QueryParam("before"), 10, 64)
-	items, err := s.deps.Billing.Contracts(ctx, caller.Scope, f, before, pageSize)
+	items, err := s.deps.Billing.Contracts(ctx, caller.Scope, f, core.Page{Before: before, Limit: pageSize})
 	if err != nil {
 		return nil, err
 	}
@@ -412,7 +411,7 @@ func (s *Server) contractPage(c echo.Context, id int64) (*page, error) {
 		// The operator oversees a reseller's contracts but not its catalog.
 		v.Product = billing.Product{ID: ct.ProductID, Name: "#" + strconv.FormatInt(ct.ProductID, 10)}
 	}
-	if v.Invoices, err = s.deps.Billing.Invoices(ctx, caller.Scope, billing.InvoiceFilter{CustomerID: ct.CustomerID, Subproject: ct.Subproject}, 0, 20); err != nil {
+	if v.Invoices, err = s.deps.Billing.Invoices(ctx, caller.Scope, billing.InvoiceFilter{CustomerID: ct.CustomerID, Subproject: ct.Subproject}, core.Page{Limit: 20}); err != nil {
 		return nil, err
 	}
 	p := s.newPage(c, "billing.contract")
@@ -471,7 +470,7 @@ func (s *Server) invoiceList(c echo.Context) error {
 		return s.formError(c, "billing_invoices", p, err)
 	}
 	before, _ := strconv.ParseInt(c.QueryParam("before"), 10, 64)
-	items, err := s.deps.Billing.Invoices(c.Request().Context(), caller.Scope, f, before, pageSize)
+	items, err := s.deps.Billing.Invoices(c.Request().Context(), caller.Scope, f, core.Page{Before: before, Limit: pageSize})
 	if err != nil {
 		return err
 	}
@@ -582,7 +581,7 @@ func (s *Server) invoicePage(c echo.Context, id int64) (*page, error) {
 	}
 	p := s.newPage(c, "billing.invoice")
 	d := &invoiceDoc{Inv: inv, lang: inv.Language, p: p, IsSeller: inv.SellerID == caller.Scope.TenantID}
-	if !slices.Contains(identity.Languages, d.lang) {
+	if !core.IsLanguage(d.lang) {
 		d.lang = "en"
 	}
 	_ = json.Unmarshal([]byte(inv.Seller), &d.Seller)
@@ -598,7 +597,7 @@ func (s *Server) invoicePage(c echo.Context, id int64) (*page, error) {
 	d.Approve = d.IsSeller && caller.Can(identity.PermApprove) && inv.Status == billing.InvoiceStatusAwaitingApproval
 	d.Credit = d.CanWrite && inv.Kind == billing.DocInvoice && inv.Frozen() && inv.Status != billing.InvoiceStatusCancelled
 	if inv.Kind == billing.DocInvoice && inv.Frozen() {
-		if d.Credits, err = s.deps.Billing.Invoices(ctx, caller.Scope, billing.InvoiceFilter{CreditsID: inv.ID}, 0, 100); err != nil {
+		if d.Credits, err = s.deps.Billing.Invoices(ctx, caller.Scope, billing.InvoiceFilter{CreditsID: inv.ID}, core.Page{Limit: 100}); err != nil {
 			return nil, err
 		}
 	}
@@ -723,7 +722,7 @@ func (s *Server) billingProfilePage(c echo.Context, id int64) (*page, error) {
 	}
 	p := s.newPage(c, "billing.profile")
 	p.Data = billingProfileView{Profile: prof, Tenant: t, Editable: caller.Can(identity.PermProfile), OwnTenant: id == caller.Scope.TenantID,
-		Languages: billing.Languages, Groupings: []string{billing.GroupSubproject, billing.GroupCustomer}}
+		Languages: core.Languages, Groupings: []string{billing.GroupSubproject, billing.GroupCustomer}}
 	p.Form = map[string]string{"legal_name": prof.LegalName, "address1": prof.Address1, "address2": prof.Address2, "postal_code": prof.PostalCode,
 		"city": prof.City, "region": prof.Region, "country": prof.Country, "email": prof.Email, "vat_id": prof.VATID, "registration_id": prof.RegistrationID,
 		"currency": prof.Currency, "language": prof.Language, "invoice_grouping": prof.InvoiceGrouping, "tax_exempt_reason": prof.TaxExemptReason,

@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"faktura/panel/core"
 	"faktura/panel/core/tenancy"
 	"faktura/panel/identity"
 	"faktura/provisioning"
@@ -26,7 +27,7 @@ func (s *Server) hostingList(c echo.Context) error {
 	p.fill(c, "q", "state")
 	before, _ := strconv.ParseInt(c.QueryParam("before"), 10, 64)
 	items, err := s.deps.Hosting.Accounts(c.Request().Context(), callerOf(c).Scope,
-		provisioning.AccountFilter{Query: p.Form["q"], State: provisioning.State(p.Form["state"])}, before, pageSize)
+		provisioning.AccountFilter{Query: p.Form["q"], State: provisioning.State(p.Form["state"])}, core.Page{Before: before, Limit: pageSize})
 	if err != nil {
 		return err
 	}
@@ -50,7 +51,7 @@ func (s *Server) hostingNewPage(c echo.Context) (*page, error) {
 		return nil, err
 	}
 	ctx, caller := c.Request().Context(), callerOf(c)
-	owners, err := s.deps.Identity.ListTenants(ctx, caller, identity.TenantFilter{}, identity.Page{Limit: 200})
+	owners, err := s.deps.Identity.ListTenants(ctx, caller, identity.TenantFilter{}, core.Page{Limit: 200})
 	if err != nil {
 		return nil, err
 	}
@@ -320,7 +321,7 @@ func (s *Server) resellerAccountsPage(c echo.Context) (*page, error) {
 	}
 	v := resellerAccountsView{Accounts: list, Reasons: provisioning.Reasons}
 	if caller.Can(identity.PermResellerLimit) {
-		if v.Resellers, err = s.deps.Identity.ListTenants(ctx, caller, identity.TenantFilter{Kind: tenancy.KindReseller}, identity.Page{Limit: 200}); err != nil {
+		if v.Resellers, err = s.deps.Identity.ListTenants(ctx, caller, identity.TenantFilter{Kind: tenancy.KindReseller}, core.Page{Limit: 200}); err != nil {
 			return nil, err
 		}
 	}

@@ -85,7 +85,7 @@ func (p *page) Time(t time.Time) string { return t.UTC().Format("2006-01-02 15:0
 // navigation the user's role allows.
 func (s *Server) newPage(c echo.Context, title string) *page {
 	p := &page{theme: s.deps.Theme, Title: title, Area: "public", Form: map[string]string{}, Errs: map[string]string{},
-		Languages: identity.Languages, Lang: themes.Match(c.Request().Header.Get("Accept-Language"))}
+		Languages: core.Languages, Lang: themes.Match(c.Request().Header.Get("Accept-Language"))}
 	if tok, ok := c.Get("csrf").(string); ok {
 		p.CSRF = tok
 	}

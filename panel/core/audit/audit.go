@@ -130,7 +130,7 @@ type Filter struct {
 
 // List returns up to limit entries of the scope, newest first, older than
 // the entry with id before (0: from the newest).
-func (l *Log) List(ctx context.Context, scope tenancy.Scope, f Filter, before int64, limit int) ([]Record, error) {
+func (l *Log) List(ctx context.Context, scope tenancy.Scope, f Filter, p core.Page) ([]Record, error) {
 	q := l.db.Read(ctx).Model(&Record{}).Scopes(scope.PathColumn("tenant_path"))
 	if f.Action != "" {
 		q = q.Where("action LIKE ?"+db.LikeEscape, db.Prefix(f.Action))
@@ -151,14 +151,7 @@ func (l *Log) List(ctx context.Context, scope tenancy.Scope, f Filter, before in
 		like := db.Contains(f.Query)
 		q = q.Where("(actor_label LIKE ?"+db.LikeEscape+" OR object_id LIKE ?"+db.LikeEscape+")", like, like)
 	}
-	if before > 0 {
-		q = q.Where("id < ?", before)
-	}
-	var out []Record
-	if err := q.Order("id DESC").Limit(limit).Find(&out).Error; err != nil {
-		return nil, fmt.Errorf("list audit log: %w", err)
-	}
-	return out, nil
+	return db.FindPage[Record](q, p, "audit log")
 }
 
 // Label names the actor in ctx for records other than the audit log

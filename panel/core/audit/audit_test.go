@@ -55,7 +55,7 @@ func TestAppendOnlyAndScoped(t *testing.T) {
 			{"zero scope sees nothing", tenancy.Scope{}, audit.Filter{}, nil},
 		}
 		for _, tc := range cases {
-			got, err := log.List(context.Background(), tc.scope, tc.f, 0, 50)
+			got, err := log.List(context.Background(), tc.scope, tc.f, core.Page{Limit: 50})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -67,7 +67,7 @@ func TestAppendOnlyAndScoped(t *testing.T) {
 				t.Errorf("%s: got %v, want %v", tc.name, ids, tc.want)
 			}
 		}
-		got, _ := log.List(context.Background(), all, audit.Filter{Action: "user."}, 0, 1)
+		got, _ := log.List(context.Background(), all, audit.Filter{Action: "user."}, core.Page{Limit: 1})
 		if len(got) != 1 || got[0].ActorLabel != "admin@op.test" || got[0].IP != "192.0.2.1" || *got[0].ActorUserID != 7 ||
 			!strings.Contains(got[0].Summary, `"before":{"role":"user"}`) || !strings.Contains(got[0].Summary, `"after":{"role":"owner"}`) {
 			t.Errorf("entry = %+v", got)

@@ -21,11 +21,11 @@ import (
 type fakeStep struct {
 	name  string
 	err   error
-	calls []Date
+	calls []core.Date
 }
 
 func (f *fakeStep) Name() string { return f.name }
-func (f *fakeStep) Run(_ context.Context, d Date) (map[string]int64, error) {
+func (f *fakeStep) Run(_ context.Context, d core.Date) (map[string]int64, error) {
 	f.calls = append(f.calls, d)
 	if f.err != nil {
 		return nil, f.err
@@ -50,13 +50,13 @@ func TestParseDate(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.in, func(t *testing.T) {
-			d, err := ParseDate("--at", tc.in)
+			d, err := core.ParseDate("--at", tc.in)
 			var ve *core.ValidationError
 			switch {
 			case tc.ok && (err != nil || d.String() != tc.want):
-				t.Errorf("ParseDate(%q) = %v, %v; want %s", tc.in, d, err, tc.want)
+				t.Errorf("core.ParseDate(%q) = %v, %v; want %s", tc.in, d, err, tc.want)
 			case !tc.ok && (!errors.As(err, &ve) || ve.Fields["--at"] == ""):
-				t.Errorf("ParseDate(%q) error = %v, want a field error on --at", tc.in, err)
+				t.Errorf("core.ParseDate(%q) error = %v, want a field error on --at", tc.in, err)
 			}
 		})
 	}
@@ -66,7 +66,7 @@ func TestRunner(t *testing.T) {
 	dbtest.Each(t, []db.MigrationSet{schema.Set}, func(t *testing.T, h *db.Handle) {
 		ctx := context.Background()
 		clock := core.NewFrozenClock(time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC))
-		day := Date{2026, 11, 22}
+		day := core.Date{Year: 2026, Month: 11, Day: 22}
 
 		empty := NewRunner(h, clock, "n1", quiet())
 		sum, err := empty.Run(ctx, day, TriggerCLI)
@@ -174,7 +174,7 @@ func TestSchedulerRunsEachDayOnce(t *testing.T) {
 		}
 		clock.Set(time.Date(2026, 11, 23, 4, 0, 0, 0, time.UTC))
 		s.check(ctx)
-		if n := len(step.calls); n != 3 || step.calls[2] != (Date{2026, 11, 23}) {
+		if n := len(step.calls); n != 3 || step.calls[2] != (core.Date{Year: 2026, Month: 11, Day: 23}) {
 			t.Errorf("next day: calls %v", step.calls)
 		}
 	})
@@ -206,7 +206,7 @@ func TestAbandonedRuns(t *testing.T) {
 			}
 		}
 		r := NewRunner(h, clock, "n1", quiet())
-		sum, err := r.Run(ctx, Date{2026, 11, 22}, TriggerCLI)
+		sum, err := r.Run(ctx, core.Date{Year: 2026, Month: 11, Day: 22}, TriggerCLI)
 		if err != nil || sum.Abandoned != 2 {
 			t.Fatalf("run = %+v, %v; want 2 earlier runs abandoned", sum, err)
 		}
@@ -240,7 +240,7 @@ func TestHeartbeat(t *testing.T) {
 				seen = append(seen, *row.HeartbeatAt)
 			}
 		}))
-		if _, err := r.Run(context.Background(), Date{2026, 11, 22}, TriggerCLI); err != nil {
+		if _, err := r.Run(context.Background(), core.Date{Year: 2026, Month: 11, Day: 22}, TriggerCLI); err != nil {
 			t.Fatal(err)
 		}
 		if len(seen) != 3 || !seen[2].After(seen[0]) {
@@ -263,7 +263,7 @@ func TestDryRunRollsBack(t *testing.T) {
 			return h.Conn(ctx).Exec("INSERT INTO settings (level, scope_id, name, value, updated_at) VALUES ('panel', '', 'x', '1', ?)", clock.Now()).Error
 		}))
 		var during int64
-		sum, err := r.DryRun(context.Background(), Date{2026, 11, 22}, nil, func(ctx context.Context) error {
+		sum, err := r.DryRun(context.Background(), core.Date{Year: 2026, Month: 11, Day: 22}, nil, func(ctx context.Context) error {
 			return h.Conn(ctx).Table("settings").Count(&during).Error
 		})
 		if err != nil || !sum.DryRun || sum.Steps[0].Status != StepSkipped || sum.Steps[1].Status != RunOK {
@@ -281,7 +281,7 @@ func TestDryRunRollsBack(t *testing.T) {
 type stepFunc func(ctx context.Context)
 
 func (stepFunc) Name() string { return "func" }
-func (f stepFunc) Run(ctx context.Context, _ Date) (map[string]int64, error) {
+func (f stepFunc) Run(ctx context.Context, _ core.Date) (map[string]int64, error) {
 	f(ctx)
 	return nil, nil
 }
@@ -290,6 +290,6 @@ type dbStep func(ctx context.Context) error
 
 func (dbStep) Name() string { return "db" }
 func (dbStep) DryRunSafe()  {}
-func (f dbStep) Run(ctx context.Context, _ Date) (map[string]int64, error) {
+func (f dbStep) Run(ctx context.Context, _ core.Date) (map[string]int64, error) {
 	return nil, f(ctx)
 }

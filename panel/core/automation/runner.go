@@ -24,7 +24,7 @@ type Step interface {
 	Name() string
 	// Run does the step's work as of day and reports counts of what it did
 	// (e.g. {"invoices_created": 12}). It must be idempotent.
-	Run(ctx context.Context, day Date) (map[string]int64, error)
+	Run(ctx context.Context, day core.Date) (map[string]int64, error)
 }
 
 // DryRunner is a step that only reads and writes the database (no
@@ -55,7 +55,7 @@ type StepResult struct {
 
 // Summary is what a run did, step by step.
 type Summary struct {
-	Date      Date         `json:"date"`
+	Date      core.Date    `json:"date"`
 	Trigger   Trigger      `json:"trigger"`
 	Status    string       `json:"status"` // ok or failed
 	DryRun    bool         `json:"dry_run,omitempty"`
@@ -144,7 +144,7 @@ func (runRow) TableName() string { return "automation_runs" }
 // automation_runs, renewed by a heartbeat while it runs; runs that died
 // before (their process is gone, or their heartbeat stopped) are marked
 // abandoned first.
-func (r *Runner) Run(ctx context.Context, day Date, trigger Trigger) (Summary, error) {
+func (r *Runner) Run(ctx context.Context, day core.Date, trigger Trigger) (Summary, error) {
 	steps := r.start()
 	abandoned, err := r.abandonDead(ctx)
 	if err != nil {
@@ -179,7 +179,7 @@ func (r *Runner) Run(ctx context.Context, day Date, trigger Trigger) (Summary, e
 // reported as skipped. inspect, when not nil, is called inside the
 // transaction before the steps (before) and after them (after), to look
 // at what they wrote.
-func (r *Runner) DryRun(ctx context.Context, day Date, before, after func(ctx context.Context) error) (Summary, error) {
+func (r *Runner) DryRun(ctx context.Context, day core.Date, before, after func(ctx context.Context) error) (Summary, error) {
 	steps := r.start()
 	sum := Summary{Date: day, Trigger: TriggerCLI, Status: RunOK, DryRun: true, Steps: []StepResult{}}
 	err := r.db.WithTx(ctx, func(ctx context.Context) error {
@@ -219,7 +219,7 @@ func (r *Runner) start() []Step {
 }
 
 // step runs one step and reports it; a failure marks the run failed.
-func (r *Runner) step(ctx context.Context, s Step, day Date, sum *Summary) StepResult {
+func (r *Runner) step(ctx context.Context, s Step, day core.Date, sum *Summary) StepResult {
 	start := time.Now()
 	counts, err := s.Run(ctx, day)
 	res := StepResult{Name: s.Name(), Status: RunOK, Counts: counts, DurationMS: time.Since(start).Milliseconds()}
@@ -291,7 +291,7 @@ func (r *Runner) abandonDead(ctx context.Context) (int, error) {
 
 // scheduledState tells whether a scheduled run for day succeeded on any
 // node, and when the latest one (of any outcome) started.
-func (r *Runner) scheduledState(ctx context.Context, day Date) (ok bool, lastStart time.Time, err error) {
+func (r *Runner) scheduledState(ctx context.Context, day core.Date) (ok bool, lastStart time.Time, err error) {
 	var rows []runRow
 	err = r.db.Read(ctx).Where("run_date = ? AND triggered_by = ?", day.String(), string(TriggerSchedule)).
 		Order("started_at DESC").Find(&rows).Error

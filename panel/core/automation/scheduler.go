@@ -2,6 +2,7 @@ package automation
 
 import (
 	"context"
+	"faktura/panel/core"
 	"time"
 )
 
@@ -22,12 +23,12 @@ const RetryAfter = 30 * time.Minute
 
 // Due returns the day that should run at now, if any: today (in Location)
 // once its hour has come.
-func (s *Scheduler) Due(now time.Time) (Date, bool) {
+func (s *Scheduler) Due(now time.Time) (core.Date, bool) {
 	local := now.In(s.Location)
 	if local.Hour() < s.Hour {
-		return Date{}, false
+		return core.Date{}, false
 	}
-	return DateOf(local), true
+	return core.DateOf(local), true
 }
 
 // Run checks every Tick until ctx is cancelled, running each due day once.

@@ -1,10 +1,9 @@
-package automation
+package core
 
 import (
 	"fmt"
 	"time"
 
-	"faktura/panel/core"
 )
 
 // Date is a calendar day without a time or zone: the day a daily run is
@@ -20,7 +19,7 @@ type Date struct {
 func ParseDate(field, s string) (Date, error) {
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
-		return Date{}, core.Invalid(field, "want a date as YYYY-MM-DD, got %q", s)
+		return Date{}, Invalid(field, "want a date as YYYY-MM-DD, got %q", s)
 	}
 	return DateOf(t), nil
 }
