@@ -31,10 +31,11 @@ var builtin embed.FS
 
 // Theme is a loaded theme: parsed pages and message catalogues.
 type Theme struct {
-	fsys   fs.FS
-	pages  map[string]*template.Template
-	bundle *i18n.Bundle
-	locs   map[string]*i18n.Localizer
+	fsys     fs.FS
+	pages    map[string]*template.Template
+	partials *template.Template
+	bundle   *i18n.Bundle
+	locs     map[string]*i18n.Localizer
 }
 
 // Load parses the theme: the embedded defaults with dir (when not empty)
@@ -62,6 +63,24 @@ func (t *Theme) parsePages() error {
 	if err != nil {
 		return fmt.Errorf("theme: %w", err)
 	}
+	// Partials (templates/partials) are blocks several pages and renderers
+	// share, such as the invoice document.
+	t.partials = template.New("partials").Funcs(funcs)
+	parts, err := fs.Glob(t.fsys, "templates/partials/*.html")
+	if err != nil {
+		return fmt.Errorf("theme: %w", err)
+	}
+	var partials []string
+	for _, n := range parts {
+		body, err := fs.ReadFile(t.fsys, n)
+		if err == nil {
+			_, err = t.partials.Parse(string(body))
+		}
+		if err != nil {
+			return fmt.Errorf("theme: parse %s: %w", n, err)
+		}
+		partials = append(partials, string(body))
+	}
 	names, err := fs.Glob(t.fsys, "templates/pages/*.html")
 	if err != nil {
 		return fmt.Errorf("theme: %w", err)
@@ -72,8 +91,10 @@ func (t *Theme) parsePages() error {
 			return fmt.Errorf("theme: %w", err)
 		}
 		tpl, err := template.New("layout").Funcs(funcs).Parse(string(layout))
-		if err == nil {
-			_, err = tpl.Parse(string(body))
+		for _, p := range append(partials, string(body)) {
+			if err == nil {
+				_, err = tpl.Parse(p)
+			}
 		}
 		if err != nil {
 			return fmt.Errorf("theme: parse %s: %w", n, err)
@@ -100,6 +121,15 @@ func (t *Theme) Render(w io.Writer, name string, v any) error {
 		return fmt.Errorf("theme: no page %q", name)
 	}
 	return tpl.ExecuteTemplate(w, "layout", v)
+}
+
+// RenderPartial writes the partial template name (defined in
+// templates/partials) with v.
+func (t *Theme) RenderPartial(w io.Writer, name string, v any) error {
+	if t.partials.Lookup(name) == nil {
+		return fmt.Errorf("theme: no partial %q", name)
+	}
+	return t.partials.ExecuteTemplate(w, name, v)
 }
 
 // Pages lists the page names.

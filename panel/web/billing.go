@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"faktura/billing"
+	"faktura/billing/document"
 	"faktura/panel/core"
 	"faktura/panel/core/money"
 	"faktura/panel/identity"
@@ -123,47 +124,10 @@ func invoiceOut(inv billing.Invoice) invoiceJSON {
 	return invoiceJSON{Invoice: inv, Seller: raw(inv.Seller), Buyer: raw(inv.Buyer), Taxes: raw(inv.Taxes)}
 }
 
-// Number formats of the customer languages: group and decimal separators.
-var numberFormats = map[string][2]string{
-	"en": {",", "."}, "de": {".", ","}, "it": {".", ","}, "da": {".", ","}, "fr": {"\u202f", ","},
-}
-
-// formatMoney writes minor units of cur the way lang writes amounts:
-// "1,234.50 EUR" in English, "1.234,50 EUR" in German.
-func formatMoney(lang string, minor int64, cur string) string {
-	exp := int32(2)
-	if c := money.Currency(cur); c.Valid() {
-		exp = c.Exponent()
-	}
-	f, ok := numberFormats[lang]
-	if !ok {
-		f = numberFormats["en"]
-	}
-	sign := ""
-	if minor < 0 {
-		sign, minor = "-", -minor
-	}
-	digits := strconv.FormatInt(minor, 10)
-	for len(digits) <= int(exp) {
-		digits = "0" + digits
-	}
-	whole, frac := digits[:len(digits)-int(exp)], digits[len(digits)-int(exp):]
-	var b strings.Builder
-	for i, r := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteString(f[0])
-		}
-		b.WriteRune(r)
-	}
-	out := sign + b.String()
-	if exp > 0 {
-		out += f[1] + frac
-	}
-	return out + "\u00a0" + cur
-}
-
 // Money formats an amount in the page's language.
-func (p *page) Money(minor int64, cur string) string { return formatMoney(p.Lang, minor, cur) }
+func (p *page) Money(minor int64, cur string) string {
+	return document.LocaleFor(p.Lang).Money(minor, cur)
+}
 
 // majorString writes minor units as a plain decimal ("1234.50") for a
 // form field.

@@ -11,9 +11,11 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"faktura/billing"
+	"faktura/billing/document"
 	"faktura/panel/core"
 	"faktura/panel/core/tenancy"
 	"faktura/panel/identity"
+	"faktura/themes"
 )
 
 // showPage renders page name for the object named by :id, built by
@@ -535,77 +537,71 @@ func (s *Server) invoiceCreate(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/billing/invoices/"+strconv.FormatInt(inv.ID, 10))
 }
 
-// docSection is a group of an invoice's lines (one per subproject when
-// the invoice covers several).
-type docSection struct {
-	Name  string
-	Lines []billing.Line
-}
-
-// invoiceDoc is the HTML view of a document: the frozen parties and tax
-// summary, the lines by section, and what the caller may do with it.
+// invoiceDoc is the invoice page: the stored document (for its forms),
+// its rendering, and what the caller may do with it.
 type invoiceDoc struct {
 	Inv      billing.Invoice
-	Seller   billing.Party
-	Buyer    billing.Party
-	Tax      billing.TaxSummary
-	Sections []docSection
-	Credits  []billing.Invoice
-	Original *billing.Invoice
+	Doc      docView
 	IsSeller bool
 	CanWrite bool
 	Approve  bool
 	Credit   bool
-	lang     string
-	p        *page
 }
 
-// L translates a document label into the document's language, which is
-// the buyer's, whatever the reader's panel language.
-func (d *invoiceDoc) L(id string) string { return d.p.theme.T(d.lang, id, nil) }
+// docView is the document partial's data: a document written out in its
+// language (the buyer's, whatever the reader's panel language) with the
+// labels in that language.
+type docView struct {
+	V     document.View
+	theme *themes.Theme
+}
 
-// Amount formats minor units in the document's currency and language.
-func (d *invoiceDoc) Amount(minor int64) string { return formatMoney(d.lang, minor, d.Inv.Currency) }
+// L translates a document label.
+func (d docView) L(id string) string { return d.theme.T(d.V.Lang, id, nil) }
 
-// Major formats minor units as a plain decimal for a form field.
-func (d *invoiceDoc) Major(minor int64) string { return majorString(minor, d.Inv.Currency) }
+// Empty is the text of a document without lines.
+func (d docView) Empty() string { return d.L("list.empty") }
+
+// Terms are the payment terms printed on an invoice.
+func (d docView) Terms() string {
+	switch {
+	case d.V.CreditNote || d.V.DueDate == "":
+		return ""
+	case d.V.PaymentDays <= 0:
+		return d.L("doc.payment_now")
+	}
+	return d.theme.T(d.V.Lang, "doc.payment_terms", map[string]any{"Days": d.V.PaymentDays})
+}
+
+// Party is a party's block, line by line, with its identifiers labelled.
+func (d docView) Party(p document.PartyView) []string {
+	out := append([]string{p.Name}, p.Address...)
+	if p.VATID != "" {
+		out = append(out, d.L("doc.vat_id")+" "+p.VATID)
+	}
+	if p.RegistrationID != "" {
+		out = append(out, d.L("doc.registration_id")+" "+p.RegistrationID)
+	}
+	if p.Email != "" {
+		out = append(out, p.Email)
+	}
+	return out
+}
 
 func (s *Server) invoicePage(c echo.Context, id int64) (*page, error) {
 	if err := need(c, identity.PermBillingRead); err != nil {
 		return nil, err
 	}
-	ctx, caller := c.Request().Context(), callerOf(c)
-	inv, err := s.deps.Billing.Invoice(ctx, caller.Scope, id)
+	caller := callerOf(c)
+	doc, inv, err := document.Load(c.Request().Context(), s.deps.Billing, caller.Scope, id)
 	if err != nil {
 		return nil, err
 	}
 	p := s.newPage(c, "billing.invoice")
-	d := &invoiceDoc{Inv: inv, lang: inv.Language, p: p, IsSeller: inv.SellerID == caller.Scope.TenantID}
-	if !core.IsLanguage(d.lang) {
-		d.lang = "en"
-	}
-	_ = json.Unmarshal([]byte(inv.Seller), &d.Seller)
-	_ = json.Unmarshal([]byte(inv.Buyer), &d.Buyer)
-	_ = json.Unmarshal([]byte(inv.Taxes), &d.Tax)
-	for _, l := range inv.Lines {
-		if n := len(d.Sections); n == 0 || d.Sections[n-1].Name != l.Section {
-			d.Sections = append(d.Sections, docSection{Name: l.Section})
-		}
-		d.Sections[len(d.Sections)-1].Lines = append(d.Sections[len(d.Sections)-1].Lines, l)
-	}
+	d := &invoiceDoc{Inv: inv, Doc: docView{V: doc.View(), theme: s.deps.Theme}, IsSeller: inv.SellerID == caller.Scope.TenantID}
 	d.CanWrite = d.IsSeller && caller.Can(identity.PermInvoices)
 	d.Approve = d.IsSeller && caller.Can(identity.PermApprove) && inv.Status == billing.InvoiceStatusAwaitingApproval
 	d.Credit = d.CanWrite && inv.Kind == billing.DocInvoice && inv.Frozen() && inv.Status != billing.InvoiceStatusCancelled
-	if inv.Kind == billing.DocInvoice && inv.Frozen() {
-		if d.Credits, err = s.deps.Billing.Invoices(ctx, caller.Scope, billing.InvoiceFilter{CreditsID: inv.ID}, core.Page{Limit: 100}); err != nil {
-			return nil, err
-		}
-	}
-	if inv.CreditsID != nil {
-		if orig, err := s.deps.Billing.Invoice(ctx, caller.Scope, *inv.CreditsID); err == nil {
-			d.Original = &orig
-		}
-	}
 	p.Data = d
 	return p, nil
 }
@@ -757,28 +753,4 @@ func (s *Server) billingProfileSave(c echo.Context) error {
 	}
 	flash(c, "saved")
 	return c.Redirect(http.StatusSeeOther, "/tenants/"+strconv.FormatInt(id, 10)+"/billing")
-}
-
-// Lang is the document's language.
-func (d *invoiceDoc) Lang() string { return d.lang }
-
-// Address is a party's block on the document, line by line, with the
-// identifiers labelled in the document's language.
-func (d *invoiceDoc) Address(p billing.Party) []string {
-	out := []string{p.Name}
-	for _, l := range []string{p.Address1, p.Address2, strings.TrimSpace(p.PostalCode + " " + p.City), p.Region, p.Country} {
-		if l != "" {
-			out = append(out, l)
-		}
-	}
-	if p.VATID != "" {
-		out = append(out, d.L("doc.vat_id")+" "+p.VATID)
-	}
-	if p.RegistrationID != "" {
-		out = append(out, d.L("doc.registration_id")+" "+p.RegistrationID)
-	}
-	if p.Email != "" {
-		out = append(out, p.Email)
-	}
-	return out
 }

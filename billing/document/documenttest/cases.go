@@ -1,0 +1,123 @@
+// Package documenttest holds sample documents (a domestic invoice, a
+// reverse-charge invoice, a credit note and a consolidated invoice with
+// two subprojects) made as billing stores them, for the golden files of
+// every renderer.
+package documenttest
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"faktura/billing"
+)
+
+var (
+	seller = billing.Party{TenantID: 1, Name: "Hosting Operator GmbH", Address1: "Hauptstr. 1", PostalCode: "10115", City: "Berlin", Country: "DE",
+		Email: "billing@operator.test", VATID: "DE136695976", RegistrationID: "HRB 12345 B"}
+	domesticBuyer = billing.Party{TenantID: 4, Name: "Kunde GmbH", Address1: "Lindenweg 7", Address2: "Hinterhaus", PostalCode: "80331", City: "München",
+		Country: "DE", Email: "buchhaltung@kunde.test"}
+	frenchBuyer = billing.Party{TenantID: 5, Name: "Société Exemple SARL", Address1: "12 rue de la Paix", PostalCode: "75002", City: "Paris", Country: "FR",
+		VATID: "FR40303265045", VATStatus: billing.VATValid, VATRequestID: "WAPIAAAAW1234567"}
+)
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func summary(dec billing.TaxDecision, lang string, lines ...billing.TaxLine) string {
+	return mustJSON(billing.TaxSummary{Decision: dec, Note: billing.TaxNote(dec, lang), Lines: lines})
+}
+
+var standard = billing.TaxDecision{Category: billing.CategoryStandard, Rate: decimal.NewFromInt(19), Basis: billing.BasisDomestic}
+
+func line(id int64, section, desc, qty, unit string, net int64, cat billing.Category, rate, from, to string) billing.Line {
+	return billing.Line{ID: id, Position: int(id % 100), Section: section, Kind: billing.LineRecurring, Description: desc, Quantity: qty, UnitPrice: unit,
+		NetMinor: net, TaxCategory: cat, TaxRate: rate, PeriodStart: from, PeriodEnd: to}
+}
+
+// domestic: a German client, 19 %, a large amount (thousands grouped), a
+// fractional quantity, a sub-cent unit price and a price with one decimal.
+func domestic(lang string) billing.Invoice {
+	return billing.Invoice{ID: 11, SellerID: 1, CustomerID: 4, Kind: billing.DocInvoice, Status: billing.InvoiceStatusFinalized,
+		Number: ptr("INV-2026-000011"), Currency: "EUR", Language: lang, IssueDate: "2026-11-02", DueDate: "2026-11-16",
+		PeriodStart: "2026-11-01", PeriodEnd: "2026-11-30", NetMinor: 1236359, TaxMinor: 234908, TotalMinor: 1471267, PaidMinor: 100000,
+		Seller: mustJSON(seller), Buyer: mustJSON(domesticBuyer), FinalizedAt: ptr(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)),
+		Taxes: summary(standard, lang, billing.TaxLine{Category: billing.CategoryStandard, Rate: "19", Base: 1236359, Tax: 234908}),
+		Lines: []billing.Line{
+			line(101, "", "Basic hosting", "1", "9.9", 990, billing.CategoryStandard, "19", "2026-11-01", "2026-11-30"),
+			line(102, "", "Setup fee", "1", "5", 500, billing.CategoryStandard, "19", "", ""),
+			line(103, "", "Extra storage (GB)", "2.5", "1.2345", 309, billing.CategoryStandard, "19", "2026-11-01", "2026-11-30"),
+			line(104, "", "Dedicated server, 12 months", "12", "1028.8", 1234560, billing.CategoryStandard, "19", "2026-11-01", "2027-10-31"),
+		}}
+}
+
+// reverseCharge: a French business with a VAT id VIES confirmed: AE at
+// 0 %, the legal note in the buyer's language.
+func reverseCharge(lang string) billing.Invoice {
+	dec := billing.TaxDecision{Category: billing.CategoryReverseCharge, Rate: decimal.Zero, Basis: billing.BasisReverseCharge, Note: "reverse_charge"}
+	return billing.Invoice{ID: 12, SellerID: 1, CustomerID: 5, Kind: billing.DocInvoice, Status: billing.InvoiceStatusFinalized,
+		Number: ptr("INV-2026-000012"), Currency: "EUR", Language: lang, IssueDate: "2026-11-02", DueDate: "2026-11-16",
+		PeriodStart: "2026-11-01", PeriodEnd: "2026-11-30", NetMinor: 5990, TaxMinor: 0, TotalMinor: 5990,
+		Seller: mustJSON(seller), Buyer: mustJSON(frenchBuyer), FinalizedAt: ptr(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)),
+		Taxes: summary(dec, lang, billing.TaxLine{Category: billing.CategoryReverseCharge, Rate: "0", Base: 5990, Tax: 0}),
+		Lines: []billing.Line{
+			line(201, "", "Reseller Pro", "1", "49.9", 4990, billing.CategoryReverseCharge, "0", "2026-11-01", "2026-11-30"),
+			line(202, "", "Extra domain", "5", "2", 1000, billing.CategoryReverseCharge, "0", "2026-11-01", "2026-11-30"),
+		}}
+}
+
+// creditNote corrects part of the domestic invoice.
+func creditNote(lang string) billing.Invoice {
+	return billing.Invoice{ID: 13, SellerID: 1, CustomerID: 4, Kind: billing.DocCreditNote, CreditsID: ptr(int64(11)), Status: billing.InvoiceStatusFinalized,
+		Number: ptr("CN-2026-000001"), Currency: "EUR", Language: lang, IssueDate: "2026-11-20", DueDate: "2026-11-20",
+		PeriodStart: "2026-11-01", PeriodEnd: "2026-11-30", NetMinor: 990, TaxMinor: 188, TotalMinor: 1178, Reason: "Service outage in November",
+		Seller: mustJSON(seller), Buyer: mustJSON(domesticBuyer), FinalizedAt: ptr(time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)),
+		Taxes: summary(standard, lang, billing.TaxLine{Category: billing.CategoryStandard, Rate: "19", Base: 990, Tax: 188}),
+		Lines: []billing.Line{
+			{ID: 301, Position: 1, CreditsLine: ptr(int64(101)), Kind: billing.LineRecurring, Description: "Basic hosting", Quantity: "1", UnitPrice: "9.9",
+				NetMinor: 990, TaxCategory: billing.CategoryStandard, TaxRate: "19", PeriodStart: "2026-11-01", PeriodEnd: "2026-11-30"},
+		}}
+}
+
+// consolidated: one invoice for a customer billed per customer, with the
+// lines of two subprojects in their sections.
+func consolidated(lang string) billing.Invoice {
+	return billing.Invoice{ID: 14, SellerID: 1, CustomerID: 4, Kind: billing.DocInvoice, Status: billing.InvoiceStatusFinalized,
+		Number: ptr("INV-2026-000014"), Currency: "EUR", Language: lang, IssueDate: "2026-12-01", DueDate: "2026-12-15",
+		NetMinor: 4650, TaxMinor: 884, TotalMinor: 5534,
+		Seller: mustJSON(seller), Buyer: mustJSON(domesticBuyer), FinalizedAt: ptr(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)),
+		Taxes: summary(standard, lang, billing.TaxLine{Category: billing.CategoryStandard, Rate: "19", Base: 4650, Tax: 884}),
+		Lines: []billing.Line{
+			line(401, "kunde.de", "Basic hosting", "1", "10", 1000, billing.CategoryStandard, "19", "2026-12-01", "2026-12-31"),
+			line(402, "kunde.de", "Extra domain kunde.com", "1", "2", 200, billing.CategoryStandard, "19", "2026-12-01", "2026-12-31"),
+			line(403, "shop.kunde.de", "Big hosting", "1", "30", 3000, billing.CategoryStandard, "19", "2026-12-01", "2026-12-31"),
+			line(404, "shop.kunde.de", ".de domain", "3", "1.5", 450, billing.CategoryStandard, "19", "2026-12-01", "2026-12-31"),
+		}}
+}
+
+// Case is a golden document: the stored invoice and what it refers to.
+type Case struct {
+	Name    string
+	Invoice billing.Invoice
+	Credits *billing.Invoice
+	Notes   []billing.Invoice
+}
+
+// Cases returns the four documents in lang.
+func Cases(lang string) []Case {
+	dom, cn := domestic(lang), creditNote(lang)
+	return []Case{
+		{Name: "domestic", Invoice: dom, Notes: []billing.Invoice{cn}},
+		{Name: "reverse_charge", Invoice: reverseCharge(lang)},
+		{Name: "credit_note", Invoice: cn, Credits: &dom},
+		{Name: "consolidated", Invoice: consolidated(lang)},
+	}
+}
