@@ -3,7 +3,6 @@ package core
 import (
 	"fmt"
 	"time"
-
 )
 
 // Date is a calendar day without a time or zone: the day a daily run is
