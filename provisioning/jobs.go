@@ -8,6 +8,7 @@ import (
 
 	"faktura/panel/core"
 	"faktura/panel/core/db"
+	"faktura/panel/core/queue"
 	"faktura/panel/core/tenancy"
 )
 
@@ -109,12 +110,11 @@ func (s *Service) Jobs(ctx context.Context, scope tenancy.Scope, accountID int64
 // attempt; a failed account or domain goes back to pending.
 func (s *Service) RetryAccount(ctx context.Context, scope tenancy.Scope, id int64) (Account, error) {
 	return s.accountChange(ctx, scope, id, func(ctx context.Context, a *Account) error {
-		res := s.db.Conn(ctx).Model(&Job{}).Where("account_id = ? AND status = ?", a.ID, JobFailed).
-			Updates(map[string]any{"status": JobPending, "attempts": 0, "next_attempt_at": s.now()})
-		if res.Error != nil {
-			return res.Error
+		n, err := queue.Retry(ctx, s.db, jobQueue, s.now(), "account_id = ?", a.ID)
+		if err != nil {
+			return err
 		}
-		if res.RowsAffected == 0 {
+		if n == 0 {
 			return core.E(core.ErrPrecondition, "account %s has no failed change to retry", a.Username)
 		}
 		if err := s.db.Conn(ctx).Model(&Account{}).Where("id = ? AND state = ?", a.ID, StateFailed).
@@ -125,21 +125,12 @@ func (s *Service) RetryAccount(ctx context.Context, scope tenancy.Scope, id int6
 			Updates(map[string]any{"state": StatePending, "updated_at": s.now()}).Error; err != nil {
 			return err
 		}
-		return s.record(ctx, "account.retry", "account", a.ID, a.TenantID, a.TenantPath, nil, map[string]any{"jobs": res.RowsAffected})
+		return s.record(ctx, "account.retry", "account", a.ID, a.TenantID, a.TenantPath, nil, map[string]any{"jobs": n})
 	})
 }
 
 // JobBacklog counts jobs by status, for metrics.
 func (s *Service) JobBacklog(ctx context.Context) (map[string]int64, error) {
-	var rows []struct {
-		Status string
-		N      int64
-	}
-	err := s.db.Read(ctx).Model(&Job{}).Select("status, COUNT(*) AS n").Where("status IN ?", []string{JobPending, JobFailed}).
-		Group("status").Scan(&rows).Error
-	out := map[string]int64{JobPending: 0, JobFailed: 0}
-	for _, r := range rows {
-		out[r.Status] = r.N
-	}
-	return out, err
+	pending, failed, err := queue.Backlog(ctx, s.db, jobQueue)
+	return map[string]int64{JobPending: pending, JobFailed: failed}, err
 }

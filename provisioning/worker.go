@@ -9,10 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"gorm.io/gorm/clause"
-
-	"faktura/panel/core"
-	"faktura/panel/core/db"
+	"faktura/panel/core/queue"
 )
 
 // Worker runs queued jobs: it claims those first in line for their
@@ -21,14 +18,19 @@ import (
 // records each result in a transaction fenced by the lease.
 type Worker struct {
 	s    *Service
-	node string
+	q    *queue.Queue
 	log  *slog.Logger
 	poll time.Duration
 }
 
+// jobQueue is the job table as a leased queue: an account's jobs run in
+// order, and a failed one holds back the account's later jobs.
+var jobQueue = queue.Spec{Table: "provisioning_jobs", Line: "account_id", Pending: JobPending, Stopped: JobFailed}
+
 // NewWorker returns a worker that identifies itself as node.
 func (s *Service) NewWorker(node string, log *slog.Logger) *Worker {
-	return &Worker{s: s, node: node, log: log, poll: 2 * time.Second}
+	q := queue.New(s.db, jobQueue, node, queue.Policy{Lease: s.opt.Lease, MaxAttempts: s.opt.MaxAttempts, BackoffBase: s.opt.BackoffBase, BackoffMax: s.opt.BackoffMax})
+	return &Worker{s: s, q: q, log: log, poll: 2 * time.Second}
 }
 
 // Run works until ctx ends, waking on new jobs in this process and
@@ -54,7 +56,7 @@ func (w *Worker) Run(ctx context.Context) error {
 // RunOnce claims a batch of due jobs, runs them and returns how many it
 // claimed.
 func (w *Worker) RunOnce(ctx context.Context) (int, error) {
-	jobs, err := w.claim(ctx, 50)
+	jobs, err := queue.Claim[Job](ctx, w.q, w.s.now(), 50)
 	if err != nil || len(jobs) == 0 {
 		return 0, err
 	}
@@ -74,42 +76,6 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	return len(jobs), nil
 }
 
-// claim leases up to limit due jobs that are first in line for their
-// account (no earlier job of it is queued, running or failed).
-func (w *Worker) claim(ctx context.Context, limit int) ([]Job, error) {
-	s := w.s
-	now := s.now()
-	var ids []int64
-	err := s.db.Read(ctx).Raw(`
-SELECT j.id FROM provisioning_jobs j
-WHERE j.status = 'pending' AND j.next_attempt_at <= ?
-  AND NOT EXISTS (
-    SELECT 1 FROM provisioning_jobs p
-    WHERE p.account_id = j.account_id AND p.status IN ('pending', 'failed') AND p.id < j.id)
-ORDER BY j.next_attempt_at, j.id
-LIMIT ?`, now, limit).Scan(&ids).Error
-	if err != nil || len(ids) == 0 {
-		return nil, err
-	}
-	var jobs []Job
-	err = s.db.WithTxOpts(ctx, db.TxOptions{ReadCommitted: true}, func(ctx context.Context) error {
-		q := s.db.Conn(ctx).Where("id IN ? AND status = ? AND next_attempt_at <= ?", ids, JobPending, now).Order("id")
-		if s.db.Dialect == db.MySQL {
-			q = q.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate, Options: clause.LockingOptionsSkipLocked})
-		}
-		if err := q.Find(&jobs).Error; err != nil || len(jobs) == 0 {
-			return err
-		}
-		claimed := make([]int64, len(jobs))
-		for i := range jobs {
-			claimed[i] = jobs[i].ID
-		}
-		return s.db.Conn(ctx).Model(&Job{}).Where("id IN ?", claimed).
-			Updates(map[string]any{"locked_by": w.node, "next_attempt_at": now.Add(s.opt.Lease)}).Error
-	})
-	return jobs, err
-}
-
 // run makes one job's driver call and records the outcome.
 func (w *Worker) run(ctx context.Context, j Job) {
 	err := w.call(ctx, j)
@@ -124,7 +90,7 @@ func (w *Worker) run(ctx context.Context, j Job) {
 			}
 			return w.s.apply(ctx, j)
 		})
-		if err == nil || errors.Is(err, errJobLost) {
+		if err == nil || errors.Is(err, queue.ErrLeaseLost) {
 			return
 		}
 		err = fmt.Errorf("record result: %w", err)
@@ -227,24 +193,14 @@ func siteSpec(d Domain, names map[int64]string) SiteSpec {
 	return SiteSpec{Name: d.Name, Parent: parent, Label: strings.TrimSuffix(d.Name, "."+parent)}
 }
 
-var errJobLost = errors.New("provisioning: job lease lost to another worker")
-
 // fence locks the job row for the transaction in ctx and checks that this
 // worker still holds it.
 func (w *Worker) fence(ctx context.Context, j Job) error {
-	q := "SELECT locked_by FROM provisioning_jobs WHERE id = ? AND status = 'pending'"
-	if w.s.db.Dialect == db.MySQL {
-		q += " FOR UPDATE"
-	}
-	var owner *string
-	if err := w.s.db.Conn(ctx).Raw(q, j.ID).Scan(&owner).Error; err != nil {
-		return err
-	}
-	if owner == nil || *owner != w.node {
+	err := w.q.Fence(ctx, j.ID)
+	if errors.Is(err, queue.ErrLeaseLost) {
 		w.log.Warn("provisioning job lease lost", "job", j.ID, "action", j.Action)
-		return errJobLost
 	}
-	return nil
+	return err
 }
 
 // fail counts a failed attempt: the job waits for its next attempt, or
@@ -253,28 +209,21 @@ func (w *Worker) fence(ctx context.Context, j Job) error {
 // attempt succeeds.
 func (w *Worker) fail(ctx context.Context, j Job, cause error) {
 	s := w.s
-	msg := truncate(cause.Error())
-	attempts := j.Attempts + 1
+	var f queue.Failure
 	err := s.db.WithTx(context.WithoutCancel(ctx), func(ctx context.Context) error {
 		if err := w.fence(ctx, j); err != nil {
 			return err
 		}
-		set := map[string]any{"attempts": attempts, "last_error": msg, "locked_by": nil}
-		final := attempts >= s.opt.MaxAttempts
-		if final {
-			set["status"] = JobFailed
-		} else {
-			set["next_attempt_at"] = s.now().Add(s.backoff(attempts))
-		}
-		if err := s.db.Conn(ctx).Model(&Job{}).Where("id = ?", j.ID).Updates(set).Error; err != nil {
+		var err error
+		if f, err = w.q.Fail(ctx, j.ID, j.Attempts, cause, s.now()); err != nil {
 			return err
 		}
-		return s.markFailure(ctx, j, msg, final)
+		return s.markFailure(ctx, j, f.Message, f.Stopped)
 	})
-	if err != nil && !errors.Is(err, errJobLost) {
+	if err != nil && !errors.Is(err, queue.ErrLeaseLost) {
 		w.log.Error("provisioning record failure", "job", j.ID, "err", err)
 	}
-	w.log.Warn("provisioning job failed", "job", j.ID, "action", j.Action, "account", j.AccountID, "attempt", attempts, "err", msg)
+	w.log.Warn("provisioning job failed", "job", j.ID, "action", j.Action, "account", j.AccountID, "attempt", j.Attempts+1, "err", cause)
 }
 
 // markFailure puts the driver's message on the account (and domain); a
@@ -300,14 +249,7 @@ func (s *Service) markFailure(ctx context.Context, j Job, msg string, final bool
 // release hands a job back at once without counting an attempt (the
 // worker is stopping).
 func (w *Worker) release(j Job) {
-	err := w.s.db.Conn(context.Background()).Model(&Job{}).Where("id = ? AND locked_by = ?", j.ID, w.node).
-		Updates(map[string]any{"locked_by": nil, "next_attempt_at": w.s.now()}).Error
-	if err != nil {
+	if err := w.q.Release(context.Background(), j.ID, w.s.now()); err != nil {
 		w.log.Error("provisioning release job", "job", j.ID, "err", err)
 	}
-}
-
-// backoff is BackoffBase doubled per earlier failure, capped at BackoffMax.
-func (s *Service) backoff(attempts int) time.Duration {
-	return core.Backoff(s.opt.BackoffBase, s.opt.BackoffMax, attempts)
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"faktura/panel/core"
+	"faktura/panel/core/queue"
 )
 
 // Options tune a Dispatcher. Zero fields take the defaults of DefaultOptions.
@@ -47,8 +48,8 @@ func (o Options) withDefaults() Options {
 type Dispatcher struct {
 	bus   *Bus
 	store store
+	q     *queue.Queue
 	clock core.Clock
-	node  string
 	opts  Options
 	log   *slog.Logger
 }
@@ -56,7 +57,9 @@ type Dispatcher struct {
 // NewDispatcher returns a dispatcher identified by node (unique per process,
 // e.g. host:pid).
 func NewDispatcher(b *Bus, node string, o Options, log *slog.Logger) *Dispatcher {
-	return &Dispatcher{bus: b, store: store{db: b.db}, clock: b.clock, node: node, opts: o.withDefaults(), log: log}
+	o = o.withDefaults()
+	q := queue.New(b.db, spec, node, queue.Policy{Lease: o.Lease, MaxAttempts: o.MaxAttempts, BackoffBase: o.BackoffBase, BackoffMax: o.BackoffMax})
+	return &Dispatcher{bus: b, store: store{db: b.db}, q: q, clock: b.clock, opts: o, log: log}
 }
 
 // Run delivers events until ctx is cancelled. A batch in progress when ctx
@@ -87,14 +90,9 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 // claimed. When ctx is cancelled mid-batch, the events not yet delivered are
 // released for the next claim, with no attempt counted.
 func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
-	now := d.clock.Now()
-	ids, err := d.store.candidates(ctx, now, d.opts.BatchSize)
-	if err != nil || len(ids) == 0 {
-		return 0, err
-	}
-	rows, err := d.store.claim(ctx, ids, d.node, now, d.opts.Lease)
+	rows, err := queue.Claim[eventRow](ctx, d.q, d.clock.Now(), d.opts.BatchSize)
 	if err != nil {
-		return 0, fmt.Errorf("claim: %w", err)
+		return 0, err
 	}
 	for i, r := range rows {
 		if ctx.Err() != nil {
@@ -112,7 +110,7 @@ func (d *Dispatcher) deliver(ctx context.Context, r eventRow) {
 	handler, err := d.runHandlers(ctx, r, true)
 	switch {
 	case err == nil:
-	case errors.Is(err, errLeaseLost):
+	case errors.Is(err, queue.ErrLeaseLost):
 		d.log.Warn("outbox lease lost", "event", r.EventID, "name", r.Name)
 	case ctx.Err() != nil:
 		d.release([]eventRow{r})
@@ -133,7 +131,7 @@ func (d *Dispatcher) runHandlers(ctx context.Context, r eventRow, markDone bool)
 	}
 	for i, b := range bindings {
 		err := d.bus.db.WithTx(ctx, func(ctx context.Context) error {
-			if err := d.store.fence(ctx, r.ID, d.node); err != nil {
+			if err := d.q.Fence(ctx, r.ID); err != nil {
 				return err
 			}
 			first, err := d.store.markHandled(ctx, b.id, r.EventID, d.clock.Now())
@@ -158,38 +156,26 @@ func (d *Dispatcher) runHandlers(ctx context.Context, r eventRow, markDone bool)
 }
 
 func (d *Dispatcher) markDone(ctx context.Context, r eventRow) error {
-	return d.store.finish(ctx, r.ID, d.node, map[string]any{"status": StatusDone, "done_at": d.clock.Now(), "last_error": ""})
+	return d.q.Finish(ctx, r.ID, map[string]any{"status": StatusDone, "done_at": d.clock.Now(), "last_error": ""})
 }
 
 func (d *Dispatcher) fail(r eventRow, handler string, cause error) {
-	attempts := r.Attempts + 1
-	msg := fmt.Sprintf("%s: %v", handler, cause)
-	if len(msg) > 2000 {
-		msg = msg[:2000]
-	}
-	set := map[string]any{"attempts": attempts, "last_error": msg}
-	if attempts >= d.opts.MaxAttempts {
-		set["status"] = StatusParked
-		d.log.Error("outbox event parked", "event", r.EventID, "name", r.Name, "attempts", attempts, "err", msg)
-	} else {
-		set["next_attempt_at"] = d.clock.Now().Add(d.backoff(attempts))
-		d.log.Warn("outbox delivery failed", "event", r.EventID, "name", r.Name, "attempt", attempts, "err", msg)
-	}
-	if err := d.store.finish(context.Background(), r.ID, d.node, set); err != nil {
+	f, err := d.q.Fail(context.Background(), r.ID, r.Attempts, fmt.Errorf("%s: %w", handler, cause), d.clock.Now())
+	if err != nil {
 		d.log.Error("outbox record failure", "event", r.EventID, "err", err)
 	}
-}
-
-// backoff is BackoffBase doubled per earlier failure, capped at BackoffMax.
-func (d *Dispatcher) backoff(attempts int) time.Duration {
-	return core.Backoff(d.opts.BackoffBase, d.opts.BackoffMax, attempts)
+	if f.Stopped {
+		d.log.Error("outbox event parked", "event", r.EventID, "name", r.Name, "attempts", f.Attempts, "err", f.Message)
+	} else {
+		d.log.Warn("outbox delivery failed", "event", r.EventID, "name", r.Name, "attempt", f.Attempts, "err", f.Message)
+	}
 }
 
 // release hands claimed events back at once, without counting an attempt.
 func (d *Dispatcher) release(rows []eventRow) {
 	now := d.clock.Now()
 	for _, r := range rows {
-		if err := d.store.finish(context.Background(), r.ID, d.node, map[string]any{"next_attempt_at": now}); err != nil {
+		if err := d.q.Release(context.Background(), r.ID, now); err != nil {
 			d.log.Error("outbox release", "event", r.EventID, "err", err)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"faktura/panel/core"
 	"faktura/panel/core/db"
 	"faktura/panel/core/db/dbtest"
+	"faktura/panel/core/queue"
 )
 
 func TestBindings(t *testing.T) {
@@ -264,11 +265,7 @@ func TestCrashAndLeaseExpiry(t *testing.T) {
 		ctx := context.Background()
 		lease := time.Minute
 		a := NewDispatcher(b, "node-a", Options{Lease: lease}, quiet())
-		cand, err := a.store.candidates(ctx, clock.Now(), 100)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rows, err := a.store.claim(ctx, cand, "node-a", clock.Now(), lease)
+		rows, err := queue.Claim[eventRow](ctx, a.q, clock.Now(), 100)
 		if err != nil || len(rows) != 6 {
 			t.Fatalf("claim = %d rows, %v", len(rows), err)
 		}
