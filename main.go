@@ -1,7 +1,7 @@
 // Command faktura is a web-hosting control panel with billing built in.
-// main only wires: the CLI loads the configuration, opens the database and
-// builds the core (outbox bus, automation runner); the modules listed here
-// add their migrations, event handlers and daily steps.
+// main hands the command line to the CLI with the composition root,
+// wire (wire.go): the one place where the modules, their plugins and the
+// panel's areas are put together.
 package main
 
 import (
@@ -13,12 +13,6 @@ import (
 	"faktura/panel/cli"
 )
 
-// modules lists the product's modules in dependency order. Each brings its
-// migrations and a Wire function; none are registered yet beyond the core.
-func modules() []cli.Module {
-	return nil
-}
-
 func main() {
-	os.Exit(cli.Main(context.Background(), os.Args[1:], modules(), os.Stdout, os.Stderr))
+	os.Exit(cli.Main(context.Background(), os.Args[1:], wire, os.Stdout, os.Stderr))
 }

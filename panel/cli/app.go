@@ -1,13 +1,13 @@
 // Package cli is the faktura command: it loads the configuration, opens the
-// database, wires the core and the modules main hands it, and runs the
-// verbs (serve, migrate, run, events).
+// database, builds the core, hands it to the Wire function main gives it
+// (the composition root), and runs the verbs (serve, migrate, run,
+// events, reconcile, user, apikey).
 package cli
 
 import (
 	"context"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 
 	"faktura/billing"
@@ -21,17 +21,17 @@ import (
 	"faktura/panel/core/schema"
 	"faktura/panel/core/settings"
 	"faktura/panel/identity"
+	"faktura/panel/web"
 	"faktura/provisioning"
 	"faktura/themes"
 )
 
-// Module is a part of the product main wires in: its migrations, and a
-// Wire function that binds event handlers and registers automation steps.
-type Module struct {
-	Name       string
-	Migrations *db.MigrationSet
-	Wire       func(a *App) error
-}
+// Wire is the composition root's function: given the App with its core
+// (config, log, clock, database, bus, automation runner, settings, audit
+// log, theme), it builds the modules (identity, provisioning, billing and
+// the plugins they load), binds their event handlers, registers their
+// daily steps, and names their migrations and web areas.
+type Wire func(a *App) error
 
 // App is the wired application a verb works with.
 type App struct {
@@ -41,13 +41,17 @@ type App struct {
 	DB       *db.Handle
 	Bus      *outbox.Bus
 	Runner   *automation.Runner
-	Identity *identity.Service
-	Hosting  *provisioning.Service
-	Billing  *billing.Service
-	Theme    *themes.Theme
 	Settings *settings.Store
+	Audit    *audit.Log
+	Theme    *themes.Theme
 	Node     string
-	modules  []Module
+
+	// Set by Wire.
+	Identity   *identity.Service
+	Hosting    *provisioning.Service
+	Billing    *billing.Service
+	Migrations []db.MigrationSet // the modules' sets, in dependency order (after the core's)
+	Areas      []web.Area        // the panel's areas, in navigation order
 }
 
 // newLogger builds the process logger from the log section.
@@ -61,9 +65,9 @@ func newLogger(c config.Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-// openApp opens the database and builds the core; it neither migrates nor
-// wires the modules.
-func openApp(ctx context.Context, c config.Config, modules []Module, logOut io.Writer) (*App, error) {
+// openApp opens the database, builds the core and hands it to wire; it
+// does not migrate.
+func openApp(ctx context.Context, c config.Config, wire Wire, logOut io.Writer) (*App, error) {
 	log := newLogger(c, logOut)
 	h, err := db.Open(ctx, c.DBOptions())
 	if err != nil {
@@ -72,46 +76,17 @@ func openApp(ctx context.Context, c config.Config, modules []Module, logOut io.W
 	node := lease.Node()
 	clock := core.SystemClock{}
 	a := &App{
-		Config: c, Log: log, Clock: clock, DB: h, Node: node, modules: modules,
+		Config: c, Log: log, Clock: clock, DB: h, Node: node,
 		Bus:      outbox.NewBus(h, clock),
 		Runner:   automation.NewRunner(h, clock, node, log),
 		Settings: settings.NewStore(h, clock),
+		Audit:    audit.New(h, clock),
 	}
-	if a.Theme, err = themes.Load(c.Themes.Dir); err != nil {
-		h.Close()
-		return nil, err
+	if a.Theme, err = themes.Load(c.Themes.Dir); err == nil {
+		err = wire(a)
 	}
-	page, err := fs.ReadFile(a.Theme.FS(), "static/suspended.html")
-	if err != nil {
-		h.Close()
-		return nil, fmt.Errorf("theme: %w", err)
-	}
-	auditLog := audit.New(h, clock)
-	a.Hosting = provisioning.New(h, clock, a.Bus, auditLog, provisioning.Options{Env: provisioning.Env{SuspensionPage: page}})
-	au := c.Auth
-	a.Identity, err = identity.New(h, clock, auditLog, a.Settings, identity.Options{
-		Argon2:      identity.Argon2Params{MemoryKiB: uint32(au.Argon2MemoryKiB), Iterations: uint32(au.Argon2Iterations), Parallelism: uint8(au.Argon2Parallelism)},
-		SessionIdle: au.SessionIdle, SessionLifetime: au.SessionLifetime, ResetTTL: au.PasswordResetTTL,
-		Throttle:       identity.ThrottleLimits{PerAccount: au.LoginLimitAccount, PerIP: au.LoginLimitIP},
-		CheckNewClient: a.Hosting.CheckNewClient,
-	})
-	bc := c.Billing
-	var vies *billing.VIESClient
-	if bc.VIESURL != "" {
-		vies = &billing.VIESClient{BaseURL: bc.VIESURL, Timeout: bc.VIESTimeout}
-	}
-	a.Billing = billing.New(h, clock, auditLog, a.Settings, billing.Options{DefaultCurrency: bc.Currency, RunWorkers: bc.RunWorkers,
-		RunChunk: bc.RunChunk, VIES: vies, VIESMaxAge: bc.VIESMaxAge, Node: node, Log: log, Bus: a.Bus})
-	if err == nil {
-		err = a.Billing.Bind(a.Bus)
-	}
-	steps := []automation.Step{identity.PruneStep{S: a.Identity}, provisioning.JobsStep{S: a.Hosting, Node: node, Log: log},
-		provisioning.HealthStep{S: a.Hosting}, billing.VIESStep{S: a.Billing}, billing.ReconcileStep{S: a.Billing, Inv: a.Hosting},
-		billing.InvoiceStep{S: a.Billing}, billing.OverdueStep{S: a.Billing}}
-	for _, st := range steps {
-		if err == nil {
-			err = a.Runner.Register(st)
-		}
+	if err == nil && (a.Identity == nil || a.Hosting == nil || a.Billing == nil) {
+		err = fmt.Errorf("wiring left identity, provisioning or billing unset")
 	}
 	if err != nil {
 		h.Close()
@@ -120,20 +95,13 @@ func openApp(ctx context.Context, c config.Config, modules []Module, logOut io.W
 	return a, nil
 }
 
-// MigrationSets lists the core's set, the panel's identity set, then each
-// module's, in wiring order.
+// MigrationSets lists the core's set, then the modules'.
 func (a *App) MigrationSets() []db.MigrationSet {
-	sets := []db.MigrationSet{schema.Set, identity.Migrations, provisioning.Migrations, billing.Migrations}
-	for _, m := range a.modules {
-		if m.Migrations != nil {
-			sets = append(sets, *m.Migrations)
-		}
-	}
-	return sets
+	return append([]db.MigrationSet{schema.Set}, a.Migrations...)
 }
 
 // prepare migrates (when migrate is true) or checks that nothing is
-// pending, then wires every module and freezes the bus.
+// pending, then freezes the bus's bindings.
 func (a *App) prepare(ctx context.Context, migrate bool) error {
 	if migrate {
 		if _, err := a.DB.Migrate(ctx, a.MigrationSets(), a.Log); err != nil {
@@ -148,14 +116,6 @@ func (a *App) prepare(ctx context.Context, migrate bool) error {
 			if !s.Applied {
 				return core.E(core.ErrPrecondition, "the database needs migration %s/%s: run 'faktura migrate' (or set database.migrate_on_start)", s.Set, s.File)
 			}
-		}
-	}
-	for _, m := range a.modules {
-		if m.Wire == nil {
-			continue
-		}
-		if err := m.Wire(a); err != nil {
-			return fmt.Errorf("wire %s: %w", m.Name, err)
 		}
 	}
 	a.Bus.Start()

@@ -31,7 +31,7 @@ func (e *env) migrateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			a, err := openApp(cmd.Context(), c, e.modules, e.stderr)
+			a, err := openApp(cmd.Context(), c, e.wire, e.stderr)
 			if err != nil {
 				return err
 			}

@@ -30,7 +30,7 @@ func (u usageError) Error() string { return u.err.Error() }
 func (u usageError) Unwrap() error { return u.err }
 
 type env struct {
-	modules    []Module
+	wire       Wire
 	configPath string
 	stdout     io.Writer
 	stderr     io.Writer
@@ -38,8 +38,8 @@ type env struct {
 }
 
 // Main runs the faktura command with args and returns the exit code.
-func Main(ctx context.Context, args []string, modules []Module, stdout, stderr io.Writer) int {
-	e := &env{modules: modules, stdout: stdout, stderr: stderr, environ: os.Environ()}
+func Main(ctx context.Context, args []string, wire Wire, stdout, stderr io.Writer) int {
+	e := &env{wire: wire, stdout: stdout, stderr: stderr, environ: os.Environ()}
 	root := &cobra.Command{
 		Use:           "faktura",
 		Short:         "Web-hosting control panel with built-in billing",
@@ -97,7 +97,7 @@ func (e *env) open(ctx context.Context, migrate func(config.Config) bool) (*App,
 	if err != nil {
 		return nil, err
 	}
-	a, err := openApp(ctx, c, e.modules, e.stderr)
+	a, err := openApp(ctx, c, e.wire, e.stderr)
 	if err != nil {
 		return nil, err
 	}

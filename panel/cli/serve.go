@@ -48,7 +48,7 @@ func serve(ctx context.Context, a *App) error {
 	m := a.Config.Mail
 	h := web.New(web.Deps{DB: a.DB, Bus: a.Bus, Log: a.Log, Identity: a.Identity, Hosting: a.Hosting, Billing: a.Billing, Theme: a.Theme,
 		Mail:    mail.NewSender(mail.Options{Host: m.Host, Port: m.Port, TLS: m.TLS, Username: m.Username, Password: m.Password, From: m.From}),
-		BaseURL: a.Config.Server.BaseURL, SessionLifetime: a.Config.Auth.SessionLifetime, ResetTTL: a.Config.Auth.PasswordResetTTL})
+		BaseURL: a.Config.Server.BaseURL, SessionLifetime: a.Config.Auth.SessionLifetime, ResetTTL: a.Config.Auth.PasswordResetTTL}, a.Areas...)
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()

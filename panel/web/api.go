@@ -17,19 +17,18 @@ import (
 
 	"faktura/panel/core"
 	"faktura/panel/core/audit"
-	"faktura/panel/core/tenancy"
 	"faktura/panel/identity"
 )
 
-// list is the shape of every API listing: rows and the cursor of the next
+// List is the shape of every API listing: rows and the cursor of the next
 // page (absent on the last).
-type list[T any] struct {
+type List[T any] struct {
 	Data       []T    `json:"data"`
 	NextCursor string `json:"next_cursor,omitempty"`
 }
 
-// apiPage reads ?limit= (1-200, default 50) and ?cursor=.
-func apiPage(c echo.Context) (core.Page, error) {
+// APIPage reads ?limit= (1-200, default 50) and ?cursor=.
+func APIPage(c echo.Context) (core.Page, error) {
 	var v core.ValidationError
 	p := core.Page{Limit: 50}
 	if s := c.QueryParam("limit"); s != "" {
@@ -50,16 +49,16 @@ func apiPage(c echo.Context) (core.Page, error) {
 	return p, v.Err()
 }
 
-func cursorAfter(n, limit int, lastID int64) string {
+func CursorAfter(n, limit int, lastID int64) string {
 	if n < limit {
 		return ""
 	}
 	return base64.RawURLEncoding.EncodeToString([]byte("id:" + strconv.FormatInt(lastID, 10)))
 }
 
-// bind decodes a JSON body strictly: unknown fields and trailing data are
+// Bind decodes a JSON body strictly: unknown fields and trailing data are
 // errors naming the problem.
-func bind(c echo.Context, dst any) error {
+func Bind(c echo.Context, dst any) error {
 	dec := json.NewDecoder(c.Request().Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
@@ -96,7 +95,7 @@ func (s *Server) apiAuth(next echo.HandlerFunc) echo.HandlerFunc {
 			return &echo.HTTPError{Code: http.StatusUnauthorized, Message: "send an API key as 'Authorization: Bearer fk_...'"}
 		}
 		ctx := c.Request().Context()
-		caller, key, err := s.deps.Identity.AuthenticateKey(ctx, strings.TrimSpace(token))
+		caller, key, err := s.Deps.Identity.AuthenticateKey(ctx, strings.TrimSpace(token))
 		if errors.Is(err, identity.ErrBadKey) {
 			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="faktura", error="invalid_token"`)
 			return &echo.HTTPError{Code: http.StatusUnauthorized, Message: err.Error()}
@@ -109,13 +108,13 @@ func (s *Server) apiAuth(next echo.HandlerFunc) echo.HandlerFunc {
 		if err := next(c); err != nil {
 			c.Error(err)
 		}
-		t, terr := s.deps.Identity.TenantByID(ctx, key.TenantID)
+		t, terr := s.Deps.Identity.TenantByID(ctx, key.TenantID)
 		if terr == nil {
-			terr = s.deps.Identity.Audit().Record(ctx, audit.Entry{Action: "apikey.use", ObjectType: "apikey", ObjectID: strconv.FormatInt(key.ID, 10),
+			terr = s.Deps.Identity.Audit().Record(ctx, audit.Entry{Action: "apikey.use", ObjectType: "apikey", ObjectID: strconv.FormatInt(key.ID, 10),
 				TenantID: t.ID, TenantPath: t.Path, After: map[string]any{"method": c.Request().Method, "route": c.Path(), "status": c.Response().Status}})
 		}
 		if terr != nil {
-			s.deps.Log.Error("audit API key use", "api_key_id", key.ID, "err", terr)
+			s.Deps.Log.Error("audit API key use", "api_key_id", key.ID, "err", terr)
 		}
 		return nil
 	}
@@ -152,8 +151,8 @@ func (s *Server) idempotency(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		c.Request().Body = io.NopCloser(bytes.NewReader(body))
 		sum := sha256.Sum256(append([]byte(c.Request().Method+" "+c.Request().URL.RequestURI()+"\n"), body...))
-		caller, ctx := callerOf(c), c.Request().Context()
-		prev, err := s.deps.Identity.ClaimIdempotencyKey(ctx, caller.APIKeyID, key, hex.EncodeToString(sum[:]))
+		caller, ctx := CallerOf(c), c.Request().Context()
+		prev, err := s.Deps.Identity.ClaimIdempotencyKey(ctx, caller.APIKeyID, key, hex.EncodeToString(sum[:]))
 		if err != nil {
 			return err
 		}
@@ -168,239 +167,21 @@ func (s *Server) idempotency(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		st := c.Response().Status
 		if st >= 500 {
-			err = s.deps.Identity.ReleaseIdempotencyKey(ctx, caller.APIKeyID, key)
+			err = s.Deps.Identity.ReleaseIdempotencyKey(ctx, caller.APIKeyID, key)
 		} else {
 			stored := rec.buf.String()
 			if secret, ok := c.Get(ctxRedact).(string); ok && secret != "" {
 				stored = strings.ReplaceAll(stored, secret, "(shown once)")
 			}
-			err = s.deps.Identity.FinishIdempotencyKey(ctx, caller.APIKeyID, key, st, c.Response().Header().Get(echo.HeaderContentType), stored)
+			err = s.Deps.Identity.FinishIdempotencyKey(ctx, caller.APIKeyID, key, st, c.Response().Header().Get(echo.HeaderContentType), stored)
 		}
 		if err != nil {
-			s.deps.Log.Error("store idempotent response", "api_key_id", caller.APIKeyID, "err", err)
+			s.Deps.Log.Error("store idempotent response", "api_key_id", caller.APIKeyID, "err", err)
 		}
 		return nil
 	}
 }
 
-type meView struct {
-	APIKeyID    int64           `json:"api_key_id"`
-	Role        identity.Role   `json:"role"`
-	Tenant      identity.Tenant `json:"tenant"`
-	Permissions []identity.Perm `json:"permissions"`
-}
-
-func (s *Server) apiMe(c echo.Context) error {
-	caller := callerOf(c)
-	t, err := s.deps.Identity.GetTenant(c.Request().Context(), caller, caller.Scope.TenantID)
-	if err != nil {
-		return err
-	}
-	v := meView{APIKeyID: caller.APIKeyID, Role: caller.Role, Tenant: t, Permissions: []identity.Perm{}}
-	for _, p := range identity.All() {
-		if caller.Can(p) {
-			v.Permissions = append(v.Permissions, p)
-		}
-	}
-	return c.JSON(http.StatusOK, v)
-}
-
-func (s *Server) apiTenants(c echo.Context) error {
-	pg, err := apiPage(c)
-	if err != nil {
-		return err
-	}
-	f := identity.TenantFilter{Query: c.QueryParam("q")}
-	switch k := tenancy.Kind(c.QueryParam("kind")); k {
-	case "", tenancy.KindOperator, tenancy.KindReseller, tenancy.KindClient:
-		f.Kind = k
-	default:
-		return core.Invalid("kind", "must be operator, reseller or client")
-	}
-	if v := c.QueryParam("parent_id"); v != "" {
-		if f.ParentID, err = strconv.ParseInt(v, 10, 64); err != nil {
-			return core.Invalid("parent_id", "must be a tenant id")
-		}
-	}
-	rows, err := s.deps.Identity.ListTenants(c.Request().Context(), callerOf(c), f, pg)
-	if err != nil {
-		return err
-	}
-	out := list[identity.Tenant]{Data: rows}
-	if len(rows) > 0 {
-		out.NextCursor = cursorAfter(len(rows), pg.Limit, rows[len(rows)-1].ID)
-	}
-	return c.JSON(http.StatusOK, out)
-}
-
-func (s *Server) apiTenantCreate(c echo.Context) error {
-	var in identity.CreateTenantInput
-	if err := bind(c, &in); err != nil {
-		return err
-	}
-	t, err := s.deps.Identity.CreateTenant(c.Request().Context(), callerOf(c), in)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, t)
-}
-
-func (s *Server) apiTenant(c echo.Context) error {
-	id, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	t, err := s.deps.Identity.GetTenant(c.Request().Context(), callerOf(c), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, t)
-}
-
-func (s *Server) apiTenantUpdate(c echo.Context) error {
-	id, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	var in identity.UpdateTenantInput
-	if err := bind(c, &in); err != nil {
-		return err
-	}
-	t, err := s.deps.Identity.UpdateTenant(c.Request().Context(), callerOf(c), id, in)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, t)
-}
-
-func (s *Server) apiUsers(c echo.Context) error {
-	pg, err := apiPage(c)
-	if err != nil {
-		return err
-	}
-	f := identity.UserFilter{Query: c.QueryParam("q")}
-	if v := c.QueryParam("tenant_id"); v != "" {
-		if f.TenantID, err = strconv.ParseInt(v, 10, 64); err != nil {
-			return core.Invalid("tenant_id", "must be a tenant id")
-		}
-	}
-	rows, err := s.deps.Identity.ListUsers(c.Request().Context(), callerOf(c), f, pg)
-	if err != nil {
-		return err
-	}
-	out := list[identity.User]{Data: rows}
-	if len(rows) > 0 {
-		out.NextCursor = cursorAfter(len(rows), pg.Limit, rows[len(rows)-1].ID)
-	}
-	return c.JSON(http.StatusOK, out)
-}
-
-func (s *Server) apiUserCreate(c echo.Context) error {
-	var in identity.CreateUserInput
-	if err := bind(c, &in); err != nil {
-		return err
-	}
-	u, err := s.deps.Identity.CreateUser(c.Request().Context(), callerOf(c), in)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, u)
-}
-
-func (s *Server) apiUser(c echo.Context) error {
-	id, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	u, err := s.deps.Identity.GetUser(c.Request().Context(), callerOf(c), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, u)
-}
-
-func (s *Server) apiUserUpdate(c echo.Context) error {
-	id, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	var in identity.UpdateUserInput
-	if err := bind(c, &in); err != nil {
-		return err
-	}
-	u, err := s.deps.Identity.UpdateUser(c.Request().Context(), callerOf(c), id, in)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, u)
-}
-
-func (s *Server) apiAudit(c echo.Context) error {
-	caller := callerOf(c)
-	if !caller.Can(identity.PermAuditRead) {
-		return core.E(core.ErrForbidden, "your role may not read the audit log")
-	}
-	pg, err := apiPage(c)
-	if err != nil {
-		return err
-	}
-	f, err := auditFilter(c)
-	if err != nil {
-		return err
-	}
-	rows, err := s.deps.Identity.Audit().List(c.Request().Context(), caller.Scope, f, pg)
-	if err != nil {
-		return err
-	}
-	out := list[audit.Record]{Data: rows}
-	if len(rows) > 0 {
-		out.NextCursor = cursorAfter(len(rows), pg.Limit, rows[len(rows)-1].ID)
-	}
-	return c.JSON(http.StatusOK, out)
-}
-
-func (s *Server) apiKeys(c echo.Context) error {
-	pg, err := apiPage(c)
-	if err != nil {
-		return err
-	}
-	rows, err := s.deps.Identity.ListAPIKeys(c.Request().Context(), callerOf(c), pg)
-	if err != nil {
-		return err
-	}
-	out := list[identity.APIKey]{Data: rows}
-	if len(rows) > 0 {
-		out.NextCursor = cursorAfter(len(rows), pg.Limit, rows[len(rows)-1].ID)
-	}
-	return c.JSON(http.StatusOK, out)
-}
-
-type newKey struct {
-	identity.APIKey
-	Token string `json:"token"`
-}
-
-func (s *Server) apiKeyCreate(c echo.Context) error {
-	var in identity.CreateKeyInput
-	if err := bind(c, &in); err != nil {
-		return err
-	}
-	k, token, err := s.deps.Identity.CreateAPIKey(c.Request().Context(), callerOf(c), in)
-	if err != nil {
-		return err
-	}
-	c.Set(ctxRedact, token)
-	return c.JSON(http.StatusCreated, newKey{k, token})
-}
-
-func (s *Server) apiKeyRevoke(c echo.Context) error {
-	id, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	k, err := s.deps.Identity.RevokeAPIKey(c.Request().Context(), callerOf(c), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, k)
-}
+// Redact keeps secret (a token shown once) out of the stored reply the
+// idempotency layer replays: a retry gets the reply with it blanked.
+func Redact(c echo.Context, secret string) { c.Set(ctxRedact, secret) }

@@ -1,4 +1,4 @@
-package web
+package web_test
 
 import (
 	"encoding/json"
@@ -132,7 +132,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		}
 	}
 	var routes []string
-	for _, k := range routeKeys(w.s) {
+	for _, k := range w.s.Routes() {
 		if strings.Contains(k, " /api/v1/") {
 			routes = append(routes, k)
 		}

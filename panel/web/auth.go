@@ -22,15 +22,15 @@ const (
 // secure reports whether cookies get the Secure flag: when the request
 // came over TLS or the public base URL is https.
 func (s *Server) secure(c echo.Context) bool {
-	return c.Request().TLS != nil || strings.HasPrefix(s.deps.BaseURL, "https://")
+	return c.Request().TLS != nil || strings.HasPrefix(s.Deps.BaseURL, "https://")
 }
 
 func (s *Server) setSession(c echo.Context, token string) {
 	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: s.secure(c),
-		SameSite: http.SameSiteLaxMode, MaxAge: int(s.deps.SessionLifetime.Seconds())})
+		SameSite: http.SameSiteLaxMode, MaxAge: int(s.Deps.SessionLifetime.Seconds())})
 }
 
-func (s *Server) clearSession(c echo.Context) {
+func (s *Server) ClearSession(c echo.Context) {
 	c.SetCookie(&http.Cookie{Name: sessionCookie, Path: "/", HttpOnly: true, Secure: s.secure(c), SameSite: http.SameSiteLaxMode, MaxAge: -1})
 }
 
@@ -39,7 +39,7 @@ func (s *Server) clearSession(c echo.Context) {
 func (s *Server) csrf() echo.MiddlewareFunc {
 	return middleware.CSRFWithConfig(middleware.CSRFConfig{
 		TokenLookup: "form:_csrf,header:X-CSRF-Token", CookieName: "_csrf", CookiePath: "/",
-		CookieHTTPOnly: true, CookieSameSite: http.SameSiteStrictMode, CookieSecure: strings.HasPrefix(s.deps.BaseURL, "https://"),
+		CookieHTTPOnly: true, CookieSameSite: http.SameSiteStrictMode, CookieSecure: strings.HasPrefix(s.Deps.BaseURL, "https://"),
 		ErrorHandler: func(err error, c echo.Context) error {
 			return &echo.HTTPError{Code: http.StatusForbidden, Message: "the form is missing its security token or it expired; reload the page and try again", Internal: err}
 		},
@@ -55,9 +55,9 @@ func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		ctx := c.Request().Context()
-		a, err := s.deps.Identity.Session(ctx, ck.Value)
+		a, err := s.Deps.Identity.Session(ctx, ck.Value)
 		if errors.Is(err, identity.ErrNoSession) {
-			s.clearSession(c)
+			s.ClearSession(c)
 			return next(c)
 		} else if err != nil {
 			return err
@@ -90,7 +90,7 @@ func (s *Server) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 			return c.Redirect(http.StatusSeeOther, "/login/2fa")
 		}
 		if !a.User.TOTPEnabled && !strings.HasPrefix(c.Request().URL.Path, "/profile/2fa") {
-			req, err := s.deps.Identity.RequiresTOTP(c.Request().Context(), a.Tenant.Kind, a.User.Role)
+			req, err := s.Deps.Identity.RequiresTOTP(c.Request().Context(), a.Tenant.Kind, a.User.Role)
 			if err != nil {
 				return err
 			}
@@ -102,15 +102,15 @@ func (s *Server) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// callerOf is the signed-in caller; requireUser and apiAuth guarantee it.
-func callerOf(c echo.Context) identity.Caller {
+// CallerOf is the signed-in caller; requireUser and apiAuth guarantee it.
+func CallerOf(c echo.Context) identity.Caller {
 	if p, ok := c.Get(ctxCaller).(*identity.Caller); ok {
 		return *p
 	}
 	return identity.Caller{}
 }
 
-func authOf(c echo.Context) *identity.Authenticated {
+func AuthOf(c echo.Context) *identity.Authenticated {
 	a, _ := c.Get(ctxAuth).(*identity.Authenticated)
 	return a
 }
@@ -121,4 +121,12 @@ func safeNext(next string) string {
 		return "/"
 	}
 	return next
+}
+
+// SessionToken is the session cookie's value ("" without one).
+func SessionToken(c echo.Context) string {
+	if ck, err := c.Cookie(sessionCookie); err == nil {
+		return ck.Value
+	}
+	return ""
 }

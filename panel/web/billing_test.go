@@ -1,4 +1,4 @@
-package web
+package web_test
 
 import (
 	"encoding/json"
@@ -10,6 +10,7 @@ import (
 
 	"faktura/panel/core/db"
 	"faktura/panel/core/db/dbtest"
+	"faktura/panel/web"
 )
 
 // apiJSON decodes a response body into a map.
@@ -25,7 +26,7 @@ func apiJSON(t *testing.T, r resp) map[string]any {
 // fieldsOf lists the field names of a 422 answer.
 func fieldsOf(t *testing.T, r resp) []string {
 	t.Helper()
-	var e ErrorBody
+	var e web.ErrorBody
 	if err := json.Unmarshal([]byte(r.body), &e); err != nil {
 		t.Fatalf("error body is not JSON: %s", r.body)
 	}
@@ -353,11 +354,4 @@ func TestBillingPages(t *testing.T) {
 			t.Errorf("operator's view of a reseller's contract: %d", r.status)
 		}
 	})
-}
-
-// TestMajorString: minor units as a form field shows them.
-func TestMajorString(t *testing.T) {
-	if got := majorString(-1990, "EUR"); got != "-19.90" {
-		t.Errorf("majorString = %q, want -19.90", got)
-	}
 }

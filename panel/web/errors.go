@@ -71,7 +71,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if status == http.StatusInternalServerError {
 		body.ErrorID = newErrorID()
 		body.Message = "internal error; quote error id " + body.ErrorID + " to support"
-		s.deps.Log.Error("request failed", "error_id", body.ErrorID, "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+		s.Deps.Log.Error("request failed", "error_id", body.ErrorID, "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 	}
 	c.JSON(status, ErrorBody{body})
 }
@@ -121,16 +121,16 @@ func (s *Server) errorPage(err error, c echo.Context) {
 	if errors.As(err, &he) {
 		status, code = he.Code, codeForStatus(he.Code)
 	}
-	p := s.newPage(c, "error."+code)
+	p := s.NewPage(c, "error."+code)
 	p.Data = p.T("error." + code + ".text")
 	if status == http.StatusInternalServerError {
 		id := newErrorID()
-		s.deps.Log.Error("request failed", "error_id", id, "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+		s.Deps.Log.Error("request failed", "error_id", id, "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 		p.Data = p.T("error.internal.text", "ID", id)
 	} else if status == http.StatusForbidden && he == nil {
 		p.Data = p.problem(err.Error())
 	}
-	if rerr := s.render(c, status, "error", p); rerr != nil {
-		s.deps.Log.Error("render error page", "err", rerr)
+	if rerr := s.Render(c, status, "error", p); rerr != nil {
+		s.Deps.Log.Error("render error page", "err", rerr)
 	}
 }

@@ -1,4 +1,4 @@
-package web
+package web_test
 
 import (
 	"bytes"
@@ -24,11 +24,18 @@ import (
 	"faktura/panel/core/settings"
 	"faktura/panel/core/tenancy"
 	"faktura/panel/identity"
+	"faktura/panel/web"
+	"faktura/panel/web/admin"
+	billingweb "faktura/panel/web/billing"
+	hostingweb "faktura/panel/web/hosting"
 	"faktura/provisioning"
 	_ "faktura/provisioning/nginx"
 	_ "faktura/provisioning/noop"
 	"faktura/themes"
 )
+
+// Areas are the panel's areas, as the composition root lists them.
+var Areas = []web.Area{admin.Area{}, hostingweb.Area{}, billingweb.Area{}}
 
 var testSets = []db.MigrationSet{schema.Set, identity.Migrations, provisioning.Migrations, billing.Migrations}
 
@@ -43,7 +50,7 @@ const testPassword = "correct horse battery"
 type world struct {
 	t     *testing.T
 	h     *db.Handle
-	s     *Server
+	s     *web.Server
 	srv   *httptest.Server
 	id    *identity.Service
 	clock *core.FrozenClock
@@ -93,8 +100,8 @@ func newWorld(t *testing.T, h *db.Handle, o worldOpts) *world {
 	}
 	var logs bytes.Buffer
 	bill := billing.New(h, clock, audit.New(h, clock), st, billing.Options{})
-	s := New(Deps{DB: h, Bus: bus, Log: slog.New(slog.NewJSONHandler(&logs, nil)), Identity: id, Hosting: hosting, Billing: bill, Theme: theme,
-		Mail: o.mail, BaseURL: "http://panel.test", SessionLifetime: 24 * time.Hour, ResetTTL: time.Hour})
+	s := web.New(web.Deps{DB: h, Bus: bus, Log: slog.New(slog.NewJSONHandler(&logs, nil)), Identity: id, Hosting: hosting, Billing: bill, Theme: theme,
+		Mail: o.mail, BaseURL: "http://panel.test", SessionLifetime: 24 * time.Hour, ResetTTL: time.Hour}, Areas...)
 	w := &world{t: t, h: h, s: s, id: id, clock: clock, logs: &logs, hosting: hosting, billing: bill}
 	w.srv = httptest.NewServer(s)
 	t.Cleanup(func() { w.srv.Close(); s.Wait() })

@@ -1,4 +1,4 @@
-package web
+package web_test
 
 import (
 	"net/http"
@@ -39,7 +39,7 @@ func TestEscaping(t *testing.T) {
 		uid = strconv.FormatInt(id, 10)
 	}
 	pages := 0
-	for _, route := range routeKeys(w.s) {
+	for _, route := range w.s.Routes() {
 		method, path, _ := strings.Cut(route, " ")
 		if method != http.MethodGet || strings.HasPrefix(path, "/api/") || strings.HasPrefix(path, "/static") || path == "/metrics" || path == "/healthz" || path == "/readyz" {
 			continue

@@ -1,147 +1,83 @@
 package web
 
 import (
+	"cmp"
 	"io/fs"
 	"net/http"
+	"slices"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+
+	"faktura/panel/core/tenancy"
+	"faktura/panel/identity"
 )
 
-// routes registers the pages, the API and the static files. Every route
-// with an :id joins the cross-tenant test by one line in its table.
-func (s *Server) routes() {
+// Area is a part of the panel (admin, hosting, billing, ...) in its own
+// package: it registers its pages, API handlers and navigation entries on
+// the Router. New takes the list of areas; adding one touches no other.
+type Area interface {
+	Routes(r *Router)
+}
+
+// Router is what an area registers on. Every group carries its
+// middleware: Public pages get security headers, a body limit, the
+// session and CSRF; Pages also require a signed-in user; API is /api/v1
+// with Bearer API keys and idempotency keys. Every route with an :id
+// joins the cross-tenant test. Root is the bare router, for routes that
+// authenticate themselves (provider webhooks under /webhooks/<gateway>).
+type Router struct {
+	*Server
+	Public *echo.Group
+	Pages  *echo.Group
+	API    *echo.Group
+	Root   *echo.Echo
+}
+
+// NavEntry is a navigation item an area adds: shown to callers holding
+// Perm (and of one of Kinds, when set), in Order.
+type NavEntry struct {
+	Order  int
+	Href   string
+	Label  string // message id
+	Perm   identity.Perm
+	Kinds  []tenancy.Kind
+	Active func(path, kindQuery string) bool
+}
+
+// Nav adds navigation entries.
+func (r *Router) Nav(items ...NavEntry) {
+	r.navs = append(r.navs, items...)
+	slices.SortStableFunc(r.navs, func(a, b NavEntry) int { return cmp.Compare(a.Order, b.Order) })
+}
+
+// routes registers the static files, the sign-in pages, the OpenAPI
+// document, then each area's routes.
+func (s *Server) routes(areas []Area) {
 	e := s.e
-	static, _ := fs.Sub(s.deps.Theme.FS(), "static")
+	static, _ := fs.Sub(s.Deps.Theme.FS(), "static")
 	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", http.FileServer(http.FS(static)))))
 
 	pub := e.Group("", s.secureHeaders, middleware.BodyLimit("1M"), s.loadSession, s.csrf())
-	pub.GET("/login", s.loginForm)
-	pub.POST("/login", s.login)
-	pub.GET("/login/2fa", s.mfaForm)
-	pub.POST("/login/2fa", s.mfa)
-	pub.POST("/logout", s.logout)
-	pub.GET("/password/forgot", s.forgotForm)
-	pub.POST("/password/forgot", s.forgot)
-	pub.GET("/password/reset", s.resetForm)
-	pub.POST("/password/reset", s.reset)
-
-	in := pub.Group("", s.requireUser)
-	in.GET("/", s.dashboard)
-	in.GET("/tenants", s.tenantList)
-	in.GET("/tenants/new", s.tenantNew)
-	in.POST("/tenants/new", s.tenantCreate)
-	tenant := s.byID("tenant", "/tenants/", s.tenantPage, []string{"name", "email", "country", "language", "status"}, s.saveTenant)
-	in.GET("/tenants/:id", tenant)
-	in.POST("/tenants/:id", tenant)
-	in.GET("/users", s.userList)
-	in.GET("/users/new", s.userNew)
-	in.POST("/users/new", s.userCreate)
-	user := s.byID("user", "/users/", s.userPage, []string{"name", "role", "language", "status"}, s.saveUser)
-	in.GET("/users/:id", user)
-	in.POST("/users/:id", user)
-	in.GET("/apikeys", s.keyList)
-	in.POST("/apikeys", s.keyCreate)
-	in.POST("/apikeys/:id/revoke", s.keyRevoke)
-	in.GET("/audit", s.auditList)
-	in.GET("/brand", s.brandForm)
-	in.POST("/brand", s.brandUpdate)
-	in.GET("/settings/security", s.securityForm)
-	in.POST("/settings/security", s.securityUpdate)
-	in.GET("/hosting", s.hostingList)
-	in.GET("/hosting/new", s.hostingNew)
-	in.POST("/hosting/new", s.hostingCreate)
-	in.GET("/hosting/:id", s.accountShow)
-	in.POST("/hosting/:id/:action", s.accountPost)
-	in.GET("/packages", s.packageList)
-	in.POST("/packages", s.packageCreate)
-	in.GET("/servers", s.serverList)
-	in.POST("/servers", s.serverCreate)
-	in.POST("/servers/:id/test", s.serverTest)
-	in.GET("/reseller-accounts", s.resellerAccountList)
-	in.POST("/reseller-accounts", s.resellerAccountPost)
-	in.POST("/reseller-accounts/:id", s.resellerAccountPost)
-	in.GET("/billing", s.billingHome)
-	in.GET("/billing/catalog", s.catalogList)
-	in.POST("/billing/catalog", s.productCreate)
-	in.GET("/billing/catalog/:id", s.productShow)
-	in.POST("/billing/catalog/:id", s.productUpdate)
-	in.GET("/billing/coupons", s.couponList)
-	in.POST("/billing/coupons", s.couponCreate)
-	in.GET("/billing/contracts", s.contractList)
-	in.POST("/billing/contracts", s.contractCreate)
-	in.GET("/billing/contracts/:id", s.showPage("billing_contract", s.contractPage))
-	in.POST("/billing/contracts/:id/:action", s.contractPost)
-	in.GET("/billing/invoices", s.invoiceList)
-	in.GET("/billing/invoices/new", s.invoiceNew)
-	in.POST("/billing/invoices/new", s.invoiceCreate)
-	in.GET("/billing/invoices/:id", s.showPage("billing_invoice", s.invoicePage))
-	in.POST("/billing/invoices/:id/:action", s.invoicePost)
-	in.GET("/billing/profile", s.ownBillingProfile)
-	in.GET("/tenants/:id/billing", s.showPage("billing_profile", s.billingProfilePage))
-	in.POST("/tenants/:id/billing", s.billingProfileSave)
-	in.GET("/profile", s.profile)
-	in.POST("/profile", s.profileUpdate)
-	in.POST("/profile/password", s.passwordChange)
-	in.GET("/profile/2fa", s.totpForm)
-	in.POST("/profile/2fa", s.totpConfirm)
-	in.POST("/profile/2fa/disable", s.totpDisable)
-	in.POST("/profile/signout-all", s.signOutAll)
-
+	r := &Router{Server: s, Public: pub, Pages: pub.Group("", s.requireUser),
+		API: e.Group("/api/v1", middleware.BodyLimit("1M"), s.apiAuth, s.idempotency), Root: e}
+	s.signInRoutes(r)
 	e.GET("/api/v1/openapi.json", s.openAPI)
-	api := e.Group("/api/v1", middleware.BodyLimit("1M"), s.apiAuth, s.idempotency)
-	api.GET("/me", s.apiMe)
-	api.GET("/tenants", s.apiTenants)
-	api.POST("/tenants", s.apiTenantCreate)
-	api.GET("/tenants/:id", s.apiTenant)
-	api.PATCH("/tenants/:id", s.apiTenantUpdate)
-	api.GET("/users", s.apiUsers)
-	api.POST("/users", s.apiUserCreate)
-	api.GET("/users/:id", s.apiUser)
-	api.PATCH("/users/:id", s.apiUserUpdate)
-	api.GET("/audit", s.apiAudit)
-	api.GET("/apikeys", s.apiKeys)
-	api.POST("/apikeys", s.apiKeyCreate)
-	api.DELETE("/apikeys/:id", s.apiKeyRevoke)
-	api.GET("/accounts", s.apiAccounts)
-	api.POST("/accounts", s.apiAccountCreate)
-	api.GET("/accounts/:id", s.apiAccount)
-	api.POST("/accounts/:id/domains", s.apiDomainCreate)
-	api.POST("/accounts/:id/:action", s.apiAccountAction)
-	api.GET("/domains/:id", s.apiDomain)
-	api.DELETE("/domains/:id", s.apiDomainDelete)
-	api.POST("/domains/:id/subdomains", s.apiSubdomainCreate)
-	api.GET("/packages", s.apiPackages)
-	api.POST("/packages", s.apiPackageCreate)
-	api.GET("/servers", s.apiServers)
-	api.POST("/servers", s.apiServerCreate)
-	api.PATCH("/servers/:id", s.apiServerUpdate)
-	api.POST("/servers/:id/test", s.apiServerTest)
-	api.GET("/reseller-accounts", s.apiResellerAccounts)
-	api.POST("/reseller-accounts", s.apiResellerAccountCreate)
-	api.PATCH("/reseller-accounts/:id", s.apiResellerAccountUpdate)
-	api.POST("/reseller-accounts/:id/:action", s.apiResellerAccountAction)
-	api.GET("/products", s.apiProducts)
-	api.POST("/products", s.apiProductCreate)
-	api.GET("/products/:id", s.apiProduct)
-	api.PUT("/products/:id", s.apiProductUpdate)
-	api.GET("/coupons", s.apiCoupons)
-	api.POST("/coupons", s.apiCouponCreate)
-	api.GET("/contracts", s.apiContracts)
-	api.POST("/contracts", s.apiContractCreate)
-	api.GET("/contracts/:id", s.apiContract)
-	api.POST("/contracts/:id/terminate", s.apiContractAction("terminate"))
-	api.POST("/contracts/:id/coupon", s.apiContractAction("coupon"))
-	api.GET("/invoices", s.apiInvoices)
-	api.POST("/invoices", s.apiInvoiceCreate)
-	api.GET("/invoices/:id", s.apiInvoice)
-	api.DELETE("/invoices/:id", s.apiInvoiceDelete)
-	api.POST("/invoices/:id/lines", s.apiInvoiceLine)
-	api.POST("/invoices/:id/finalize", s.apiInvoiceAction("finalize"))
-	api.POST("/invoices/:id/approve", s.apiInvoiceAction("approve"))
-	api.POST("/invoices/:id/credit-notes", s.apiCreditNote)
-	api.GET("/tenants/:id/billing-profile", s.apiBillingProfile)
-	api.PUT("/tenants/:id/billing-profile", s.apiBillingProfileSave)
+	for _, a := range areas {
+		a.Routes(r)
+	}
+}
+
+// nav lists the entries the caller's role may open, the profile last.
+func (s *Server) nav(c echo.Context, caller identity.Caller) []navItem {
+	path, query := c.Request().URL.Path, c.Request().URL.Query().Get("kind")
+	var items []navItem
+	for _, n := range s.navs {
+		if (n.Perm == "" || caller.Can(n.Perm)) && (len(n.Kinds) == 0 || slices.Contains(n.Kinds, caller.Scope.Kind)) {
+			items = append(items, navItem{Href: n.Href, Label: n.Label, Active: n.Active != nil && n.Active(path, query)})
+		}
+	}
+	return items
 }
 
 // secureHeaders sets the headers every page carries: no framing, no MIME

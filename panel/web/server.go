@@ -10,6 +10,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -46,16 +47,17 @@ type Deps struct {
 
 // Server is the panel's HTTP handler.
 type Server struct {
-	deps    Deps
+	Deps    Deps
 	e       *echo.Echo
 	ready   atomic.Bool
 	latency *prometheus.HistogramVec
 	bg      sync.WaitGroup
+	navs    []NavEntry
 }
 
-// New builds the handler with its routes and metrics.
-func New(d Deps) *Server {
-	s := &Server{deps: d, e: echo.New()}
+// New builds the handler with the areas' routes and the metrics.
+func New(d Deps, areas ...Area) *Server {
+	s := &Server{Deps: d, e: echo.New()}
 	s.e.HideBanner, s.e.HidePort = true, true
 	s.e.HTTPErrorHandler = s.handleError
 	// Client addresses (sign-in throttling, the audit log) come from the
@@ -84,7 +86,7 @@ func New(d Deps) *Server {
 	s.e.GET("/healthz", s.healthz)
 	s.e.GET("/readyz", s.readyz)
 	s.e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
-	s.routes()
+	s.routes(areas)
 	return s
 }
 
@@ -117,8 +119,8 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 func (s *Server) healthz(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	defer cancel()
-	if err := s.deps.DB.Ping(ctx); err != nil {
-		s.deps.Log.Error("health check: database", "err", err)
+	if err := s.Deps.DB.Ping(ctx); err != nil {
+		s.Deps.Log.Error("health check: database", "err", err)
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "unreachable"})
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok", "database": "ok"})
@@ -166,4 +168,19 @@ func (b *backlogCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, st := range []string{provisioning.JobPending, provisioning.JobFailed} {
 		ch <- prometheus.MustNewConstMetric(jobsDesc, prometheus.GaugeValue, float64(jobs[st]), st)
 	}
+}
+
+// Routes lists the registered routes as "METHOD path", sorted, without
+// echo's not-found catch-alls: the cross-tenant suite and the OpenAPI
+// check walk it.
+func (s *Server) Routes() []string {
+	var out []string
+	for _, r := range s.e.Routes() {
+		if r.Method == "echo_route_not_found" {
+			continue
+		}
+		out = append(out, r.Method+" "+r.Path)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }

@@ -1,4 +1,4 @@
-package web
+package web_test
 
 import (
 	"bytes"
@@ -23,6 +23,7 @@ import (
 	"faktura/panel/core/outbox"
 	"faktura/panel/core/settings"
 	"faktura/panel/identity"
+	"faktura/panel/web"
 	"faktura/themes"
 )
 
@@ -31,7 +32,7 @@ type pinged struct{ ID string }
 func (pinged) EventName() string      { return "test.pinged" }
 func (p pinged) AggregateKey() string { return "ping:" + p.ID }
 
-func newServer(t *testing.T, h *db.Handle) (*Server, *bytes.Buffer) {
+func newServer(t *testing.T, h *db.Handle, areas ...web.Area) (*web.Server, *bytes.Buffer) {
 	var logs bytes.Buffer
 	log := slog.New(slog.NewJSONHandler(&logs, nil))
 	theme, err := themes.Load("")
@@ -43,7 +44,16 @@ func newServer(t *testing.T, h *db.Handle) (*Server, *bytes.Buffer) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return New(Deps{DB: h, Bus: outbox.NewBus(h, clock), Log: log, Identity: id, Theme: theme, Mail: mail.NewSender(mail.Options{}), BaseURL: "http://panel.test"}), &logs
+	return web.New(web.Deps{DB: h, Bus: outbox.NewBus(h, clock), Log: log, Identity: id, Theme: theme, Mail: mail.NewSender(mail.Options{}), BaseURL: "http://panel.test"}, areas...), &logs
+}
+
+// errorArea serves /api/test-error/<i>, answering with the i-th error.
+type errorArea []error
+
+func (a errorArea) Routes(r *web.Router) {
+	for i, err := range a {
+		r.Root.GET(fmt.Sprintf("/api/test-error/%d", i), func(echo.Context) error { return err })
+	}
 }
 
 func get(s http.Handler, path string) (int, string) {
@@ -56,7 +66,7 @@ func get(s http.Handler, path string) (int, string) {
 func TestProbesAndMetrics(t *testing.T) {
 	dbtest.Each(t, testSets, func(t *testing.T, h *db.Handle) {
 		s, _ := newServer(t, h)
-		if _, err := s.deps.Bus.Publish(context.Background(), pinged{ID: "1"}, "test"); err != nil {
+		if _, err := s.Deps.Bus.Publish(context.Background(), pinged{ID: "1"}, "test"); err != nil {
 			t.Fatal(err)
 		}
 		cases := []struct {
@@ -105,7 +115,6 @@ func TestProbesAndMetrics(t *testing.T) {
 
 func TestErrorMapping(t *testing.T) {
 	h := dbtest.Open(t, dbtest.SQLite, testSets)
-	s, logs := newServer(t, h)
 	cases := []struct {
 		err    error
 		status int
@@ -119,11 +128,14 @@ func TestErrorMapping(t *testing.T) {
 		{errors.New("dial tcp: secret-host refused"), 500, "internal"},
 		{echo.NewHTTPError(http.StatusTooManyRequests, "slow down"), 429, "rate_limited"},
 	}
+	var errs errorArea
+	for _, tc := range cases {
+		errs = append(errs, tc.err)
+	}
+	s, logs := newServer(t, h, errs)
 	for i, tc := range cases {
-		path := fmt.Sprintf("/api/test-error/%d", i)
-		s.e.GET(path, func(echo.Context) error { return tc.err })
-		status, body := get(s, path)
-		var got ErrorBody
+		status, body := get(s, fmt.Sprintf("/api/test-error/%d", i))
+		var got web.ErrorBody
 		if err := json.Unmarshal([]byte(body), &got); err != nil {
 			t.Fatalf("%v: body %q is not the error shape: %v", tc.err, body, err)
 		}

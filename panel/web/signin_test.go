@@ -1,4 +1,4 @@
-package web
+package web_test
 
 import (
 	"net/http"
@@ -12,6 +12,9 @@ import (
 	"faktura/panel/core/db"
 	"faktura/panel/core/db/dbtest"
 )
+
+// sessionCookie is the session cookie's name.
+const sessionCookie = "faktura_session"
 
 func cookie(r resp, name string) *http.Cookie {
 	for _, c := range (&http.Response{Header: r.header}).Cookies() {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"faktura/billing/document"
 	"faktura/panel/core"
 	"faktura/panel/core/tenancy"
 	"faktura/panel/identity"
@@ -22,9 +23,9 @@ type navItem struct {
 	Active      bool
 }
 
-// page is the view model every page template renders: the layout's parts
-// (language, brand, navigation, CSRF token, messages) and the page's Data.
-type page struct {
+// Page is the view model every Page template renders: the layout's parts
+// (language, brand, navigation, CSRF token, messages) and the Page's Data.
+type Page struct {
 	theme     *themes.Theme
 	Lang      string
 	Title     string // message id
@@ -43,7 +44,7 @@ type page struct {
 }
 
 // T translates a message; kv are placeholder name/value pairs.
-func (p *page) T(id string, kv ...any) string {
+func (p *Page) T(id string, kv ...any) string {
 	var data map[string]any
 	if len(kv) > 1 {
 		data = map[string]any{}
@@ -57,7 +58,7 @@ func (p *page) T(id string, kv ...any) string {
 }
 
 // E is the translated problem with a form field, or "".
-func (p *page) E(field string) string {
+func (p *Page) E(field string) string {
 	msg, ok := p.Errs[field]
 	if !ok {
 		return ""
@@ -67,7 +68,7 @@ func (p *page) E(field string) string {
 
 // problem translates a domain problem text through the "problem." keys;
 // a text without a key is shown as it is.
-func (p *page) problem(msg string) string {
+func (p *Page) problem(msg string) string {
 	if t := p.T("problem." + msg); t != "problem."+msg {
 		return t
 	}
@@ -75,16 +76,16 @@ func (p *page) problem(msg string) string {
 }
 
 // Can reports whether the signed-in caller holds a permission.
-func (p *page) Can(perm string) bool { return p.caller != nil && p.caller.Can(identity.Perm(perm)) }
+func (p *Page) Can(perm string) bool { return p.caller != nil && p.caller.Can(identity.Perm(perm)) }
 
 // Time formats a UTC time for tables.
-func (p *page) Time(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
+func (p *Page) Time(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
 
-// newPage builds the view model for the request: the user's language (or
+// NewPage builds the view model for the request: the user's language (or
 // the browser's when signed out), the brand of the user's seller, and the
 // navigation the user's role allows.
-func (s *Server) newPage(c echo.Context, title string) *page {
-	p := &page{theme: s.deps.Theme, Title: title, Area: "public", Form: map[string]string{}, Errs: map[string]string{},
+func (s *Server) NewPage(c echo.Context, title string) *Page {
+	p := &Page{theme: s.Deps.Theme, Title: title, Area: "public", Form: map[string]string{}, Errs: map[string]string{},
 		Languages: core.Languages, Lang: themes.Match(c.Request().Header.Get("Accept-Language"))}
 	if tok, ok := c.Get("csrf").(string); ok {
 		p.CSRF = tok
@@ -104,7 +105,7 @@ func (s *Server) newPage(c echo.Context, title string) *page {
 }
 
 // takeFlash moves a one-shot message from its cookie onto the page.
-func (p *page) takeFlash(c echo.Context) {
+func (p *Page) takeFlash(c echo.Context) {
 	if f, err := c.Cookie(flashCookie); err == nil && f.Value != "" {
 		if msg := p.T("flash." + f.Value); msg != "flash."+f.Value {
 			p.Flash = msg
@@ -127,9 +128,9 @@ func (s *Server) brandOf(c echo.Context, t *identity.Tenant) brandView {
 	var src identity.Tenant
 	var err error
 	if t == nil {
-		src, err = s.deps.Identity.TenantByID(c.Request().Context(), tenancy.OperatorID)
+		src, err = s.Deps.Identity.TenantByID(c.Request().Context(), tenancy.OperatorID)
 	} else {
-		src, err = s.deps.Identity.BrandFor(c.Request().Context(), *t)
+		src, err = s.Deps.Identity.BrandFor(c.Request().Context(), *t)
 	}
 	if err != nil {
 		return brandView{Name: "Faktura"}
@@ -144,53 +145,18 @@ func (s *Server) brandOf(c echo.Context, t *identity.Tenant) brandView {
 	return b
 }
 
-// nav lists the areas the caller's role may open.
-func (s *Server) nav(c echo.Context, caller identity.Caller) []navItem {
-	path, query := c.Request().URL.Path, c.Request().URL.Query().Get("kind")
-	items := []navItem{{Href: "/", Label: "nav.dashboard", Active: path == "/"}}
-	add := func(href, label string, perm identity.Perm, active bool) {
-		if caller.Can(perm) {
-			items = append(items, navItem{Href: href, Label: label, Active: active})
-		}
-	}
-	if caller.Scope.Kind == tenancy.KindOperator {
-		add("/tenants?kind=reseller", "nav.resellers", identity.PermTenantsRead, strings.HasPrefix(path, "/tenants") && query == "reseller")
-	}
-	if caller.Scope.Kind != tenancy.KindClient {
-		add("/tenants?kind=client", "nav.clients", identity.PermTenantsRead, strings.HasPrefix(path, "/tenants") && query != "reseller")
-	}
-	add("/hosting", "nav.hosting", identity.PermHostingRead, strings.HasPrefix(path, "/hosting"))
-	if caller.Scope.Kind != tenancy.KindClient {
-		add("/packages", "nav.packages", identity.PermHostingRead, path == "/packages")
-	}
-	if caller.Scope.Kind == tenancy.KindOperator {
-		add("/reseller-accounts", "nav.reseller_accounts", identity.PermHostingRead, path == "/reseller-accounts")
-		add("/servers", "nav.servers", identity.PermHostingRead, path == "/servers")
-	}
-	add("/billing/invoices", "nav.billing", identity.PermBillingRead, strings.HasPrefix(path, "/billing") || strings.HasSuffix(path, "/billing"))
-	add("/users", "nav.users", identity.PermUsersRead, strings.HasPrefix(path, "/users"))
-	add("/apikeys", "nav.apikeys", identity.PermKeysRead, strings.HasPrefix(path, "/apikeys"))
-	add("/audit", "nav.audit", identity.PermAuditRead, path == "/audit")
-	add("/brand", "nav.brand", identity.PermBrand, path == "/brand")
-	if caller.Scope.Kind == tenancy.KindOperator {
-		add("/settings/security", "nav.security", identity.PermSecurity, path == "/settings/security")
-	}
-	items = append(items, navItem{Href: "/profile", Label: "nav.profile", Active: strings.HasPrefix(path, "/profile")})
-	return items
-}
-
-// render writes a page.
-func (s *Server) render(c echo.Context, status int, name string, p *page) error {
+// Render writes a page.
+func (s *Server) Render(c echo.Context, status int, name string, p *Page) error {
 	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
 	c.Response().Header().Set("Cache-Control", "no-store")
 	c.Response().WriteHeader(status)
-	return s.deps.Theme.Render(c.Response(), name, p)
+	return s.Deps.Theme.Render(c.Response(), name, p)
 }
 
-// formError re-renders a form page with the problems of err: field
+// FormError re-renders a form page with the problems of err: field
 // problems next to their fields, other known errors as a message. Errors
 // that are not the user's input go to the error handler.
-func (s *Server) formError(c echo.Context, name string, p *page, err error) error {
+func (s *Server) FormError(c echo.Context, name string, p *Page, err error) error {
 	var ve *core.ValidationError
 	switch {
 	case errors.As(err, &ve):
@@ -198,37 +164,42 @@ func (s *Server) formError(c echo.Context, name string, p *page, err error) erro
 			p.Errs[k] = v
 		}
 		p.Error = p.T("form.invalid")
-		return s.render(c, http.StatusUnprocessableEntity, name, p)
+		return s.Render(c, http.StatusUnprocessableEntity, name, p)
 	case errors.Is(err, identity.ErrBadCredentials):
 		p.Error = p.T("login.bad")
-		return s.render(c, http.StatusUnauthorized, name, p)
+		return s.Render(c, http.StatusUnauthorized, name, p)
 	case errors.Is(err, identity.ErrTooManyAttempts):
 		p.Error = p.T("login.throttled")
-		return s.render(c, http.StatusTooManyRequests, name, p)
+		return s.Render(c, http.StatusTooManyRequests, name, p)
 	case errors.Is(err, identity.ErrBadCode):
 		p.Error = p.T("login2fa.bad")
-		return s.render(c, http.StatusUnprocessableEntity, name, p)
+		return s.Render(c, http.StatusUnprocessableEntity, name, p)
 	case errors.Is(err, identity.ErrBadResetToken):
 		p.Error = p.T("reset.bad")
-		return s.render(c, http.StatusUnprocessableEntity, name, p)
+		return s.Render(c, http.StatusUnprocessableEntity, name, p)
 	case core.Kind(err) == core.ErrForbidden || core.Kind(err) == core.ErrPrecondition:
 		status, _ := StatusOf(err)
 		p.Error = p.problem(err.Error())
-		return s.render(c, status, name, p)
+		return s.Render(c, status, name, p)
 	}
 	return err
 }
 
 // form copies the named form values into the page, trimmed.
-func (p *page) fill(c echo.Context, names ...string) {
+func (p *Page) Fill(c echo.Context, names ...string) {
 	for _, n := range names {
 		p.Form[n] = strings.TrimSpace(c.FormValue(n))
 	}
 }
 
-// flash sets a one-shot message (a message id suffix) for the next page.
-func flash(c echo.Context, id string) {
+// Flash sets a one-shot message (a message id suffix) for the next page.
+func Flash(c echo.Context, id string) {
 	c.SetCookie(&http.Cookie{Name: flashCookie, Value: id, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode})
 }
 
 const flashCookie = "faktura_flash"
+
+// Money formats an amount in the page's language.
+func (p *Page) Money(minor int64, cur string) string {
+	return document.LocaleFor(p.Lang).Money(minor, cur)
+}

@@ -1,29 +1,23 @@
-package web
+package billing
 
 import (
 	"encoding/json"
-	"strconv"
-	"strings"
-
-	"github.com/labstack/echo/v4"
-
 	"faktura/billing"
-	"faktura/billing/document"
 	"faktura/panel/core"
 	"faktura/panel/core/money"
 	"faktura/panel/identity"
-)
+	"faktura/panel/web"
+	"strings"
 
-// The billing handlers shared by the pages and the API. Every one checks
-// the caller's permission here; billing keeps each query inside the
-// caller's scope and lets only the seller change what it sells.
+	"github.com/labstack/echo/v4"
+)
 
 // invoiceFilter reads the invoice list's filters from the query string.
 func invoiceFilter(c echo.Context) (billing.InvoiceFilter, error) {
 	f := billing.InvoiceFilter{Kind: c.QueryParam("kind"), Status: c.QueryParam("status"), Number: strings.TrimSpace(c.QueryParam("number")),
 		From: c.QueryParam("from"), To: c.QueryParam("to")}
 	var v core.ValidationError
-	f.CustomerID, f.SellerID, f.CreditsID = queryID(c, &v, "customer_id"), queryID(c, &v, "seller_id"), queryID(c, &v, "credits_id")
+	f.CustomerID, f.SellerID, f.CreditsID = web.QueryID(c, &v, "customer_id"), web.QueryID(c, &v, "seller_id"), web.QueryID(c, &v, "credits_id")
 	if err := v.Err(); err != nil {
 		return f, err
 	}
@@ -37,42 +31,28 @@ func contractFilter(c echo.Context) (billing.ContractFilter, error) {
 	if f.Status != "" && f.Status != billing.ContractActive && f.Status != billing.ContractTerminated {
 		v.Add("status", "must be active or terminated")
 	}
-	f.CustomerID = queryID(c, &v, "customer_id")
+	f.CustomerID = web.QueryID(c, &v, "customer_id")
 	return f, v.Err()
-}
-
-// queryID reads an optional id from the query string; anything but a
-// positive whole number is a problem with that parameter.
-func queryID(c echo.Context, v *core.ValidationError, name string) int64 {
-	s := strings.TrimSpace(c.QueryParam(name))
-	if s == "" {
-		return 0
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n <= 0 {
-		v.Add(name, "must be an id")
-	}
-	return n
 }
 
 // invoiceAction runs finalize, approve or delete on a document the
 // caller issues.
-func (s *Server) invoiceAction(c echo.Context, id int64, action string) (billing.Invoice, error) {
-	ctx, scope := c.Request().Context(), callerOf(c).Scope
-	b := s.deps.Billing
+func (s *area) invoiceAction(c echo.Context, id int64, action string) (billing.Invoice, error) {
+	ctx, scope := c.Request().Context(), web.CallerOf(c).Scope
+	b := s.Deps.Billing
 	switch action {
 	case "finalize":
-		if err := need(c, identity.PermInvoices); err != nil {
+		if err := web.Need(c, identity.PermInvoices); err != nil {
 			return billing.Invoice{}, err
 		}
 		return b.Finalize(ctx, scope, id)
 	case "approve":
-		if err := need(c, identity.PermApprove); err != nil {
+		if err := web.Need(c, identity.PermApprove); err != nil {
 			return billing.Invoice{}, err
 		}
 		return b.Approve(ctx, scope, id)
 	case "delete":
-		if err := need(c, identity.PermInvoices); err != nil {
+		if err := web.Need(c, identity.PermInvoices); err != nil {
 			return billing.Invoice{}, err
 		}
 		return billing.Invoice{}, b.DeleteDraft(ctx, scope, id)
@@ -81,16 +61,16 @@ func (s *Server) invoiceAction(c echo.Context, id int64, action string) (billing
 }
 
 // contractAction terminates a contract or applies a coupon code to it.
-func (s *Server) contractAction(c echo.Context, id int64, action, code string) (billing.Contract, error) {
-	if err := need(c, identity.PermContracts); err != nil {
+func (s *area) contractAction(c echo.Context, id int64, action, code string) (billing.Contract, error) {
+	if err := web.Need(c, identity.PermContracts); err != nil {
 		return billing.Contract{}, err
 	}
-	ctx, scope := c.Request().Context(), callerOf(c).Scope
+	ctx, scope := c.Request().Context(), web.CallerOf(c).Scope
 	switch action {
 	case "terminate":
-		return s.deps.Billing.TerminateContract(ctx, scope, id)
+		return s.Deps.Billing.TerminateContract(ctx, scope, id)
 	case "coupon":
-		return s.deps.Billing.ApplyCoupon(ctx, scope, id, code)
+		return s.Deps.Billing.ApplyCoupon(ctx, scope, id, code)
 	}
 	return billing.Contract{}, core.E(core.ErrNotFound, "no action %q; use terminate or coupon", action)
 }
@@ -98,11 +78,11 @@ func (s *Server) contractAction(c echo.Context, id int64, action, code string) (
 // profileFor loads a tenant's billing profile after checking the caller
 // may read it; the scope check comes first, so a foreign id is a 404
 // whatever the request holds.
-func (s *Server) profileFor(c echo.Context, tenantID int64) (billing.Profile, error) {
-	if err := need(c, identity.PermBillingRead); err != nil {
+func (s *area) profileFor(c echo.Context, tenantID int64) (billing.Profile, error) {
+	if err := web.Need(c, identity.PermBillingRead); err != nil {
 		return billing.Profile{}, err
 	}
-	return s.deps.Billing.Profile(c.Request().Context(), callerOf(c).Scope, tenantID)
+	return s.Deps.Billing.Profile(c.Request().Context(), web.CallerOf(c).Scope, tenantID)
 }
 
 // invoiceJSON is a document with its seller, buyer and tax summary as
@@ -122,11 +102,6 @@ func invoiceOut(inv billing.Invoice) invoiceJSON {
 		return json.RawMessage(s)
 	}
 	return invoiceJSON{Invoice: inv, Seller: raw(inv.Seller), Buyer: raw(inv.Buyer), Taxes: raw(inv.Taxes)}
-}
-
-// Money formats an amount in the page's language.
-func (p *page) Money(minor int64, cur string) string {
-	return document.LocaleFor(p.Lang).Money(minor, cur)
 }
 
 // majorString writes minor units as a plain decimal ("1234.50") for a

@@ -1,0 +1,176 @@
+package admin
+
+import (
+	"faktura/panel/core"
+	"faktura/panel/core/tenancy"
+	"faktura/panel/identity"
+	"faktura/panel/web"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+)
+
+type dashboardView struct {
+	Tenant                    identity.Tenant
+	Resellers, Clients, Users int64
+}
+
+func (s *area) dashboard(c echo.Context) error {
+	ctx, caller, a := c.Request().Context(), web.CallerOf(c), web.AuthOf(c)
+	v := dashboardView{Tenant: a.Tenant}
+	var err error
+	if caller.Can(identity.PermTenantsRead) {
+		if v.Resellers, err = s.Deps.Identity.CountTenants(ctx, caller, identity.TenantFilter{Kind: tenancy.KindReseller}); err != nil {
+			return err
+		}
+		if v.Clients, err = s.Deps.Identity.CountTenants(ctx, caller, identity.TenantFilter{Kind: tenancy.KindClient}); err != nil {
+			return err
+		}
+	}
+	if caller.Can(identity.PermUsersRead) {
+		if v.Users, err = s.Deps.Identity.CountUsers(ctx, caller, identity.UserFilter{}); err != nil {
+			return err
+		}
+	}
+	p := s.NewPage(c, "nav.dashboard")
+	p.Data = v
+	return s.Render(c, http.StatusOK, "dashboard", p)
+}
+
+func (s *area) tenantList(c echo.Context) error {
+	kind := tenancy.KindClient
+	if c.QueryParam("kind") == string(tenancy.KindReseller) {
+		kind = tenancy.KindReseller
+	}
+	p := s.NewPage(c, "nav."+string(kind)+"s")
+	p.Form["kind"], p.Form["q"] = string(kind), c.QueryParam("q")
+	pg := web.PageOf(c)
+	items, err := s.Deps.Identity.ListTenants(c.Request().Context(), web.CallerOf(c), identity.TenantFilter{Kind: kind, Query: p.Form["q"]}, pg)
+	if err != nil {
+		return err
+	}
+	v := web.ListView[identity.Tenant]{Items: items}
+	if len(items) > 0 {
+		v.Next = web.NextLink(c, len(items), pg.Limit, items[len(items)-1].ID)
+	}
+	p.Data = v
+	return s.Render(c, http.StatusOK, "tenants", p)
+}
+
+type tenantNewView struct{ Parents []identity.Tenant }
+
+// sellers lists who may sell to a new tenant of kind: the operator for a
+// reseller; the operator and its resellers for a client created by the
+// operator; the caller's own tenant otherwise.
+func (s *area) sellers(c echo.Context, kind tenancy.Kind) ([]identity.Tenant, error) {
+	ctx, caller := c.Request().Context(), web.CallerOf(c)
+	own, err := s.Deps.Identity.GetTenant(ctx, caller, caller.Scope.TenantID)
+	if err != nil {
+		return nil, err
+	}
+	out := []identity.Tenant{own}
+	if kind == tenancy.KindClient && caller.Scope.Kind == tenancy.KindOperator {
+		rs, err := s.Deps.Identity.ListTenants(ctx, caller, identity.TenantFilter{Kind: tenancy.KindReseller}, core.Page{Limit: 200})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rs...)
+	}
+	return out, nil
+}
+
+func (s *area) tenantNewPage(c echo.Context, kind tenancy.Kind) (*web.Page, error) {
+	if !web.CallerOf(c).Can(identity.PermTenantsWrite) {
+		return nil, core.E(core.ErrForbidden, "your role may not create tenants")
+	}
+	parents, err := s.sellers(c, kind)
+	if err != nil {
+		return nil, err
+	}
+	p := s.NewPage(c, "tenants.new_"+string(kind))
+	p.Form["kind"], p.Form["language"] = string(kind), p.Lang
+	p.Data = tenantNewView{Parents: parents}
+	return p, nil
+}
+
+func kindParam(v string) tenancy.Kind {
+	if v == string(tenancy.KindReseller) {
+		return tenancy.KindReseller
+	}
+	return tenancy.KindClient
+}
+
+func (s *area) tenantNew(c echo.Context) error {
+	p, err := s.tenantNewPage(c, kindParam(c.QueryParam("kind")))
+	if err != nil {
+		return err
+	}
+	p.Form["parent_id"] = c.QueryParam("parent_id")
+	return s.Render(c, http.StatusOK, "tenant_new", p)
+}
+
+func (s *area) tenantCreate(c echo.Context) error {
+	kind := kindParam(c.FormValue("kind"))
+	p, err := s.tenantNewPage(c, kind)
+	if err != nil {
+		return err
+	}
+	p.Fill(c, "parent_id", "name", "email", "country", "language", "owner_email", "owner_name")
+	in := identity.CreateTenantInput{Kind: kind, Name: c.FormValue("name"), Email: c.FormValue("email"),
+		Country: c.FormValue("country"), Language: c.FormValue("language")}
+	if v := c.FormValue("parent_id"); v != "" {
+		if in.ParentID, err = strconv.ParseInt(v, 10, 64); err != nil {
+			p.Errs["parent_id"] = "no such seller in your scope"
+			return s.Render(c, http.StatusUnprocessableEntity, "tenant_new", p)
+		}
+	}
+	if c.FormValue("owner_email") != "" || c.FormValue("owner_password") != "" {
+		in.Owner = &identity.OwnerInput{Email: c.FormValue("owner_email"), Name: c.FormValue("owner_name"), Password: c.FormValue("owner_password")}
+	}
+	t, err := s.Deps.Identity.CreateTenant(c.Request().Context(), web.CallerOf(c), in)
+	if err != nil {
+		return s.FormError(c, "tenant_new", p, err)
+	}
+	web.Flash(c, "created")
+	return c.Redirect(http.StatusSeeOther, "/tenants/"+strconv.FormatInt(t.ID, 10))
+}
+
+type tenantView struct {
+	Tenant   identity.Tenant
+	Editable bool
+	Users    []identity.User
+	Clients  []identity.Tenant
+	Statuses []string
+}
+
+func (s *area) tenantPage(c echo.Context, id int64) (*web.Page, error) {
+	ctx, caller := c.Request().Context(), web.CallerOf(c)
+	t, err := s.Deps.Identity.GetTenant(ctx, caller, id)
+	if err != nil {
+		return nil, err
+	}
+	v := tenantView{Tenant: t, Statuses: []string{identity.StatusActive, identity.StatusSuspended, identity.StatusClosed},
+		Editable: caller.Can(identity.PermTenantsWrite) && (t.ID != caller.Scope.TenantID || t.Kind == tenancy.KindOperator)}
+	if caller.Can(identity.PermUsersRead) {
+		if v.Users, err = s.Deps.Identity.ListUsers(ctx, caller, identity.UserFilter{TenantID: t.ID}, core.Page{Limit: 200}); err != nil {
+			return nil, err
+		}
+	}
+	if t.Kind == tenancy.KindReseller {
+		if v.Clients, err = s.Deps.Identity.ListTenants(ctx, caller, identity.TenantFilter{ParentID: t.ID}, core.Page{Limit: 200}); err != nil {
+			return nil, err
+		}
+	}
+	p := s.NewPage(c, "tenants.title")
+	p.Form = map[string]string{"name": t.Name, "email": t.Email, "country": t.Country, "language": t.Language, "status": t.Status}
+	p.Data = v
+	return p, nil
+}
+
+func (s *area) saveTenant(c echo.Context, id int64) error {
+	in := identity.UpdateTenantInput{Name: web.FormPtr(c, "name"), Email: web.FormPtr(c, "email"), Country: web.FormPtr(c, "country"),
+		Language: web.FormPtr(c, "language"), Status: web.FormPtr(c, "status")}
+	_, err := s.Deps.Identity.UpdateTenant(c.Request().Context(), web.CallerOf(c), id, in)
+	return err
+}

@@ -1,0 +1,80 @@
+package billing
+
+import (
+	"faktura/billing"
+	"faktura/billing/document"
+	"faktura/panel/identity"
+	"faktura/panel/web"
+	"faktura/themes"
+
+	"github.com/labstack/echo/v4"
+)
+
+// invoiceDoc is the invoice page: the stored document (for its forms),
+// its rendering, and what the caller may do with it.
+type invoiceDoc struct {
+	Inv      billing.Invoice
+	Doc      docView
+	IsSeller bool
+	CanWrite bool
+	Approve  bool
+	Credit   bool
+}
+
+// docView is the document partial's data: a document written out in its
+// language (the buyer's, whatever the reader's panel language) with the
+// labels in that language.
+type docView struct {
+	V     document.View
+	theme *themes.Theme
+}
+
+// L translates a document label.
+func (d docView) L(id string) string { return d.theme.T(d.V.Lang, id, nil) }
+
+// Empty is the text of a document without lines.
+func (d docView) Empty() string { return d.L("list.empty") }
+
+// Terms are the payment terms printed on an invoice.
+func (d docView) Terms() string {
+	switch {
+	case d.V.CreditNote || d.V.DueDate == "":
+		return ""
+	case d.V.PaymentDays <= 0:
+		return d.L("doc.payment_now")
+	}
+	return d.theme.T(d.V.Lang, "doc.payment_terms", map[string]any{"Days": d.V.PaymentDays})
+}
+
+// Party is a party's block, line by line, with its identifiers labelled.
+func (d docView) Party(p document.PartyView) []string {
+	out := append([]string{p.Name}, p.Address...)
+	if p.VATID != "" {
+		out = append(out, d.L("doc.vat_id")+" "+p.VATID)
+	}
+	if p.RegistrationID != "" {
+		out = append(out, d.L("doc.registration_id")+" "+p.RegistrationID)
+	}
+	if p.Email != "" {
+		out = append(out, p.Email)
+	}
+	return out
+}
+
+func (s *area) invoicePage(c echo.Context, id int64) (*web.Page, error) {
+	if err := web.Need(c, identity.PermBillingRead); err != nil {
+		return nil, err
+	}
+	caller := web.CallerOf(c)
+	doc, inv, err := document.Load(c.Request().Context(), s.Deps.Billing, caller.Scope, id)
+	if err != nil {
+		return nil, err
+	}
+	p := s.NewPage(c, "billing.invoice")
+	d := &invoiceDoc{Inv: inv, Doc: docView{V: doc.View(), theme: s.Deps.Theme}, IsSeller: inv.SellerID == caller.Scope.TenantID}
+	d.CanWrite = d.IsSeller && caller.Can(identity.PermInvoices)
+	d.Approve = d.IsSeller && caller.Can(identity.PermApprove) && inv.Status == billing.InvoiceStatusAwaitingApproval
+	d.Credit = d.CanWrite && inv.Kind == billing.DocInvoice && inv.Frozen() && inv.Status != billing.InvoiceStatusCancelled
+	p.Data = d
+	return p, nil
+}

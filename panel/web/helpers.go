@@ -1,0 +1,189 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"faktura/panel/core"
+	"faktura/panel/core/tenancy"
+	"faktura/panel/identity"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+// Need returns a forbidden error unless the caller holds p.
+func Need(c echo.Context, p identity.Perm) error { return CallerOf(c).Require(p) }
+
+// NeedOperator refuses callers outside the operator's tenant.
+func NeedOperator(c echo.Context, p identity.Perm) error {
+	if CallerOf(c).Scope.Kind != tenancy.KindOperator {
+		return core.E(core.ErrForbidden, "only the operator may %s", p)
+	}
+	return Need(c, p)
+}
+
+func InvalidJSON(field string) error { return core.Invalid(field, "must be a JSON object") }
+
+// ListView is a page of rows and the link to the next page.
+type ListView[T any] struct {
+	Items []T
+	Next  string
+}
+
+// NextLink is the URL of the page after rows, or "" when this was the last.
+func NextLink(c echo.Context, n, limit int, lastID int64) string {
+	if n < limit {
+		return ""
+	}
+	q := c.Request().URL.Query()
+	q.Set("before", strconv.FormatInt(lastID, 10))
+	return c.Request().URL.Path + "?" + q.Encode()
+}
+
+const PageSize = 50
+
+func PageOf(c echo.Context) core.Page {
+	before, _ := strconv.ParseInt(c.QueryParam("before"), 10, 64)
+	return core.Page{Before: before, Limit: PageSize}
+}
+
+// IDParam parses the :id path parameter; a malformed id is simply not
+// found.
+func IDParam(c echo.Context) (int64, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, core.E(core.ErrNotFound, "no such object")
+	}
+	return id, nil
+}
+
+// FormPtr is a form field for a PATCH-like input: nil when the form lacks it.
+func FormPtr(c echo.Context, name string) *string {
+	if _, ok := c.Request().PostForm[name]; !ok {
+		return nil
+	}
+	v := c.FormValue(name)
+	return &v
+}
+
+// ByID serves GET and POST of an object's page: load builds the page for
+// the :id in the caller's scope (not found outside it); on POST, the named
+// form fields go back into the page and save applies them, then the
+// browser returns to the page, or sees the form again with its problems.
+func (s *Server) ByID(name, base string, load func(echo.Context, int64) (*Page, error), fields []string,
+	save func(c echo.Context, id int64) error) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := IDParam(c)
+		if err != nil {
+			return err
+		}
+		p, err := load(c, id)
+		if err != nil {
+			return err
+		}
+		if c.Request().Method != http.MethodPost {
+			return s.Render(c, http.StatusOK, name, p)
+		}
+		p.Fill(c, fields...)
+		if err := save(c, id); err != nil {
+			return s.FormError(c, name, p, err)
+		}
+		Flash(c, "saved")
+		return c.Redirect(http.StatusSeeOther, base+strconv.FormatInt(id, 10))
+	}
+}
+
+// FormInt reads a form id; anything else is 0, which the input checks
+// report as missing.
+func FormInt(s string) int64 {
+	n, _ := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	return n
+}
+
+// ShowPage renders page name for the object named by :id, built by
+// build (which checks the caller may see it).
+func (s *Server) ShowPage(name string, build func(echo.Context, int64) (*Page, error)) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := IDParam(c)
+		if err != nil {
+			return err
+		}
+		p, err := build(c, id)
+		if err != nil {
+			return err
+		}
+		return s.Render(c, http.StatusOK, name, p)
+	}
+}
+
+// RowErrors renames the field problems of a list input ("lines.1.name")
+// to the form field the item came from, as field(1, "name") says.
+func RowErrors(err error, list string, field func(i int, name string) (string, bool)) error {
+	var ve *core.ValidationError
+	if !errors.As(err, &ve) {
+		return err
+	}
+	fields := map[string]string{}
+	for k, msg := range ve.Fields {
+		if rest, ok := strings.CutPrefix(k, list+"."); ok {
+			idx, name, _ := strings.Cut(rest, ".")
+			if i, err := strconv.Atoi(idx); err == nil && i >= 0 {
+				if f, ok := field(i, name); ok {
+					k = f
+				}
+			}
+		}
+		fields[k] = msg
+	}
+	return &core.ValidationError{Fields: fields}
+}
+
+// ByRow names a list item's field after its form row: "name_3".
+func ByRow(rows []int) func(int, string) (string, bool) {
+	return func(i int, name string) (string, bool) {
+		if i >= len(rows) {
+			return "", false
+		}
+		return name + "_" + strconv.Itoa(rows[i]), true
+	}
+}
+
+// QueryID reads an optional id from the query string; anything but a
+// positive whole number is a problem with that parameter.
+func QueryID(c echo.Context, v *core.ValidationError, name string) int64 {
+	s := strings.TrimSpace(c.QueryParam(name))
+	if s == "" {
+		return 0
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		v.Add(name, "must be an id")
+	}
+	return n
+}
+
+// Background runs f detached from the request, bounded in time; Wait
+// collects such work at shutdown.
+func (s *Server) Background(f func(ctx context.Context)) {
+	s.bg.Go(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		f(ctx)
+	})
+}
+
+func (s *Server) TenantNames(c echo.Context, ids []int64) map[int64]string {
+	out := map[int64]string{}
+	for _, id := range ids {
+		if _, ok := out[id]; ok {
+			continue
+		}
+		if t, err := s.Deps.Identity.TenantByID(c.Request().Context(), id); err == nil {
+			out[id] = t.Name
+		}
+	}
+	return out
+}

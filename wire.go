@@ -1,0 +1,79 @@
+package main
+
+// The composition root: config -> database -> bus (the CLI builds these
+// as the App's core) -> modules -> plugins -> web areas -> CLI. A module
+// is built from the core and the modules it depends on, binds its event
+// handlers on the bus, registers its daily steps and names its migrations;
+// plugins (provisioning drivers now, payment gateways and accounting
+// exports later) register themselves with their module's registry by
+// being imported here.
+
+import (
+	"fmt"
+	"io/fs"
+
+	"faktura/billing"
+	"faktura/panel/cli"
+	"faktura/panel/core/automation"
+	"faktura/panel/core/db"
+	"faktura/panel/identity"
+	"faktura/panel/web"
+	"faktura/panel/web/admin"
+	billingweb "faktura/panel/web/billing"
+	hostingweb "faktura/panel/web/hosting"
+	"faktura/provisioning"
+
+	// Provisioning drivers. A build with remote-panel drivers (cPanel/WHM,
+	// DirectAdmin, Plesk) adds their packages here.
+	_ "faktura/provisioning/nginx"
+	_ "faktura/provisioning/noop"
+)
+
+// wire builds the modules on a's core, in dependency order.
+func wire(a *cli.App) error {
+	suspended, err := fs.ReadFile(a.Theme.FS(), "static/suspended.html")
+	if err != nil {
+		return fmt.Errorf("theme: %w", err)
+	}
+	a.Hosting = provisioning.New(a.DB, a.Clock, a.Bus, a.Audit, provisioning.Options{Env: provisioning.Env{SuspensionPage: suspended}})
+
+	au := a.Config.Auth
+	a.Identity, err = identity.New(a.DB, a.Clock, a.Audit, a.Settings, identity.Options{
+		Argon2:      identity.Argon2Params{MemoryKiB: uint32(au.Argon2MemoryKiB), Iterations: uint32(au.Argon2Iterations), Parallelism: uint8(au.Argon2Parallelism)},
+		SessionIdle: au.SessionIdle, SessionLifetime: au.SessionLifetime, ResetTTL: au.PasswordResetTTL,
+		Throttle:       identity.ThrottleLimits{PerAccount: au.LoginLimitAccount, PerIP: au.LoginLimitIP},
+		CheckNewClient: a.Hosting.CheckNewClient,
+	})
+	if err != nil {
+		return err
+	}
+
+	bc := a.Config.Billing
+	var vies *billing.VIESClient
+	if bc.VIESURL != "" {
+		vies = &billing.VIESClient{BaseURL: bc.VIESURL, Timeout: bc.VIESTimeout}
+	}
+	a.Billing = billing.New(a.DB, a.Clock, a.Audit, a.Settings, billing.Options{DefaultCurrency: bc.Currency, RunWorkers: bc.RunWorkers,
+		RunChunk: bc.RunChunk, VIES: vies, VIESMaxAge: bc.VIESMaxAge, Node: a.Node, Log: a.Log, Bus: a.Bus})
+	if err := a.Billing.Bind(a.Bus); err != nil {
+		return err
+	}
+
+	a.Migrations = []db.MigrationSet{identity.Migrations, provisioning.Migrations, billing.Migrations}
+	a.Areas = []web.Area{admin.Area{}, hostingweb.Area{}, billingweb.Area{}}
+	steps := []automation.Step{
+		identity.PruneStep{S: a.Identity},
+		provisioning.JobsStep{S: a.Hosting, Node: a.Node, Log: a.Log},
+		provisioning.HealthStep{S: a.Hosting},
+		billing.VIESStep{S: a.Billing},
+		billing.ReconcileStep{S: a.Billing, Inv: a.Hosting},
+		billing.InvoiceStep{S: a.Billing},
+		billing.OverdueStep{S: a.Billing},
+	}
+	for _, st := range steps {
+		if err := a.Runner.Register(st); err != nil {
+			return err
+		}
+	}
+	return nil
+}
