@@ -3,15 +3,16 @@ package web
 import (
 	"context"
 	"errors"
-	"faktura/panel/core"
-	"faktura/panel/core/tenancy"
-	"faktura/panel/identity"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"faktura/panel/core"
+	"faktura/panel/core/tenancy"
+	"faktura/panel/identity"
 )
 
 // Need returns a forbidden error unless the caller holds p.

@@ -6,8 +6,10 @@
 package admin
 
 import (
+	"net/http"
 	"strings"
 
+	"faktura/panel/core/audit"
 	"faktura/panel/core/tenancy"
 	"faktura/panel/identity"
 	"faktura/panel/web"
@@ -53,20 +55,22 @@ func (Area) Routes(r *web.Router) {
 	in.POST("/profile/2fa/disable", s.totpDisable)
 	in.POST("/profile/signout-all", s.signOutAll)
 
+	// Identity checks the caller's permissions on these itself.
+	id := s.Deps.Identity
 	api := r.API
 	api.GET("/me", s.apiMe)
-	api.GET("/tenants", s.apiTenants)
-	api.POST("/tenants", s.apiTenantCreate)
-	api.GET("/tenants/:id", s.apiTenant)
-	api.PATCH("/tenants/:id", s.apiTenantUpdate)
-	api.GET("/users", s.apiUsers)
-	api.POST("/users", s.apiUserCreate)
-	api.GET("/users/:id", s.apiUser)
-	api.PATCH("/users/:id", s.apiUserUpdate)
-	api.GET("/audit", s.apiAudit)
-	api.GET("/apikeys", s.apiKeys)
+	api.GET("/tenants", web.Paged(nil, tenantFilter, id.ListTenants, func(t identity.Tenant) int64 { return t.ID }))
+	api.POST("/tenants", web.Create(nil, id.CreateTenant))
+	api.GET("/tenants/:id", web.Get(nil, id.GetTenant))
+	api.PATCH("/tenants/:id", web.Change(nil, http.StatusOK, id.UpdateTenant))
+	api.GET("/users", web.Paged(nil, userFilter, id.ListUsers, func(u identity.User) int64 { return u.ID }))
+	api.POST("/users", web.Create(nil, id.CreateUser))
+	api.GET("/users/:id", web.Get(nil, id.GetUser))
+	api.PATCH("/users/:id", web.Change(nil, http.StatusOK, id.UpdateUser))
+	api.GET("/audit", web.Paged(web.Perm(identity.PermAuditRead), auditFilter, s.listAudit, func(r audit.Record) int64 { return r.ID }))
+	api.GET("/apikeys", web.Paged(nil, noFilter, s.listKeys, func(k identity.APIKey) int64 { return k.ID }))
 	api.POST("/apikeys", s.apiKeyCreate)
-	api.DELETE("/apikeys/:id", s.apiKeyRevoke)
+	api.DELETE("/apikeys/:id", web.Get(nil, id.RevokeAPIKey))
 
 	is := func(p string) func(string, string) bool { return func(path, _ string) bool { return path == p } }
 	under := func(p string) func(string, string) bool {

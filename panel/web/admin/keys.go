@@ -1,11 +1,12 @@
 package admin
 
 import (
-	"faktura/panel/identity"
-	"faktura/panel/web"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+
+	"faktura/panel/identity"
+	"faktura/panel/web"
 )
 
 type keyRow struct {

@@ -3,13 +3,14 @@ package admin
 import (
 	"bytes"
 	"encoding/base64"
-	"faktura/panel/identity"
-	"faktura/panel/web"
 	"html/template"
 	"image/png"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+
+	"faktura/panel/identity"
+	"faktura/panel/web"
 )
 
 type profileView struct {

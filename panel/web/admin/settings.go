@@ -1,16 +1,17 @@
 package admin
 
 import (
-	"faktura/panel/core"
-	"faktura/panel/core/audit"
-	"faktura/panel/core/tenancy"
-	"faktura/panel/identity"
-	"faktura/panel/web"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"faktura/panel/core"
+	"faktura/panel/core/audit"
+	"faktura/panel/core/tenancy"
+	"faktura/panel/identity"
+	"faktura/panel/web"
 )
 
 // auditFilter reads the audit filters shared by the page and the API.

@@ -1,14 +1,15 @@
 package admin
 
 import (
-	"faktura/panel/core"
-	"faktura/panel/core/tenancy"
-	"faktura/panel/identity"
-	"faktura/panel/web"
 	"net/http"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
+
+	"faktura/panel/core"
+	"faktura/panel/core/tenancy"
+	"faktura/panel/identity"
+	"faktura/panel/web"
 )
 
 type dashboardView struct {

@@ -1,13 +1,14 @@
 package admin
 
 import (
-	"faktura/panel/core"
-	"faktura/panel/identity"
-	"faktura/panel/web"
 	"net/http"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
+
+	"faktura/panel/core"
+	"faktura/panel/identity"
+	"faktura/panel/web"
 )
 
 // userRow is a user with its tenant's name, for lists.

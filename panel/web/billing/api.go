@@ -1,58 +1,16 @@
 package billing
 
 import (
+	"context"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
 	"faktura/billing"
 	"faktura/panel/core"
 	"faktura/panel/identity"
 	"faktura/panel/web"
-	"net/http"
-
-	"github.com/labstack/echo/v4"
 )
-
-func (s *area) apiProducts(c echo.Context) error {
-	if err := web.Need(c, identity.PermBillingRead); err != nil {
-		return err
-	}
-	items, err := s.Deps.Billing.Products(c.Request().Context(), web.CallerOf(c).Scope)
-	if err != nil {
-		return err
-	}
-	if items == nil {
-		items = []billing.Product{}
-	}
-	return c.JSON(http.StatusOK, web.List[billing.Product]{Data: items})
-}
-
-func (s *area) apiProductCreate(c echo.Context) error {
-	if err := web.Need(c, identity.PermCatalog); err != nil {
-		return err
-	}
-	var in billing.ProductInput
-	if err := web.Bind(c, &in); err != nil {
-		return err
-	}
-	p, err := s.Deps.Billing.CreateProduct(c.Request().Context(), web.CallerOf(c).Scope, in)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, p)
-}
-
-func (s *area) apiProduct(c echo.Context) error {
-	if err := web.Need(c, identity.PermBillingRead); err != nil {
-		return err
-	}
-	id, err := web.IDParam(c)
-	if err != nil {
-		return err
-	}
-	p, err := s.Deps.Billing.Product(c.Request().Context(), web.CallerOf(c).Scope, id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, p)
-}
 
 // ownProduct loads a product of the caller's own catalog: another
 // catalog's product is not found (outside the scope) or forbidden (the
@@ -88,90 +46,6 @@ func (s *area) apiProductUpdate(c echo.Context) error {
 	return c.JSON(http.StatusOK, p)
 }
 
-func (s *area) apiCoupons(c echo.Context) error {
-	if err := web.Need(c, identity.PermCatalog); err != nil {
-		return err
-	}
-	items, err := s.Deps.Billing.Coupons(c.Request().Context(), web.CallerOf(c).Scope)
-	if err != nil {
-		return err
-	}
-	if items == nil {
-		items = []billing.Coupon{}
-	}
-	return c.JSON(http.StatusOK, web.List[billing.Coupon]{Data: items})
-}
-
-func (s *area) apiCouponCreate(c echo.Context) error {
-	if err := web.Need(c, identity.PermCatalog); err != nil {
-		return err
-	}
-	var in billing.CouponInput
-	if err := web.Bind(c, &in); err != nil {
-		return err
-	}
-	cp, err := s.Deps.Billing.CreateCoupon(c.Request().Context(), web.CallerOf(c).Scope, in)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, cp)
-}
-
-func (s *area) apiContracts(c echo.Context) error {
-	if err := web.Need(c, identity.PermBillingRead); err != nil {
-		return err
-	}
-	pg, err := web.APIPage(c)
-	if err != nil {
-		return err
-	}
-	f, err := contractFilter(c)
-	if err != nil {
-		return err
-	}
-	items, err := s.Deps.Billing.Contracts(c.Request().Context(), web.CallerOf(c).Scope, f, pg)
-	if err != nil {
-		return err
-	}
-	out := web.List[billing.Contract]{Data: items}
-	if items == nil {
-		out.Data = []billing.Contract{}
-	} else {
-		out.NextCursor = web.CursorAfter(len(items), pg.Limit, items[len(items)-1].ID)
-	}
-	return c.JSON(http.StatusOK, out)
-}
-
-func (s *area) apiContractCreate(c echo.Context) error {
-	if err := web.Need(c, identity.PermContracts); err != nil {
-		return err
-	}
-	var in billing.ContractInput
-	if err := web.Bind(c, &in); err != nil {
-		return err
-	}
-	ct, err := s.Deps.Billing.CreateContract(c.Request().Context(), web.CallerOf(c).Scope, in)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, ct)
-}
-
-func (s *area) apiContract(c echo.Context) error {
-	if err := web.Need(c, identity.PermBillingRead); err != nil {
-		return err
-	}
-	id, err := web.IDParam(c)
-	if err != nil {
-		return err
-	}
-	ct, err := s.Deps.Billing.Contract(c.Request().Context(), web.CallerOf(c).Scope, id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, ct)
-}
-
 // apiContractAction terminates a contract (no body) or applies a coupon
 // ({"code": ...}).
 func (s *area) apiContractAction(action string) echo.HandlerFunc {
@@ -200,62 +74,6 @@ func (s *area) apiContractAction(action string) echo.HandlerFunc {
 		}
 		return c.JSON(http.StatusOK, ct)
 	}
-}
-
-func (s *area) apiInvoices(c echo.Context) error {
-	if err := web.Need(c, identity.PermBillingRead); err != nil {
-		return err
-	}
-	pg, err := web.APIPage(c)
-	if err != nil {
-		return err
-	}
-	f, err := invoiceFilter(c)
-	if err != nil {
-		return err
-	}
-	items, err := s.Deps.Billing.Invoices(c.Request().Context(), web.CallerOf(c).Scope, f, pg)
-	if err != nil {
-		return err
-	}
-	out := web.List[invoiceJSON]{Data: make([]invoiceJSON, 0, len(items))}
-	for _, inv := range items {
-		out.Data = append(out.Data, invoiceOut(inv))
-	}
-	if len(items) > 0 {
-		out.NextCursor = web.CursorAfter(len(items), pg.Limit, items[len(items)-1].ID)
-	}
-	return c.JSON(http.StatusOK, out)
-}
-
-func (s *area) apiInvoiceCreate(c echo.Context) error {
-	if err := web.Need(c, identity.PermInvoices); err != nil {
-		return err
-	}
-	var in billing.InvoiceInput
-	if err := web.Bind(c, &in); err != nil {
-		return err
-	}
-	inv, err := s.Deps.Billing.CreateInvoice(c.Request().Context(), web.CallerOf(c).Scope, in)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, invoiceOut(inv))
-}
-
-func (s *area) apiInvoice(c echo.Context) error {
-	if err := web.Need(c, identity.PermBillingRead); err != nil {
-		return err
-	}
-	id, err := web.IDParam(c)
-	if err != nil {
-		return err
-	}
-	inv, err := s.Deps.Billing.Invoice(c.Request().Context(), web.CallerOf(c).Scope, id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, invoiceOut(inv))
 }
 
 // issuedInvoice loads a document for a change: one outside the caller's
@@ -336,18 +154,6 @@ func (s *area) apiCreditNote(c echo.Context) error {
 	return c.JSON(http.StatusCreated, invoiceOut(cn))
 }
 
-func (s *area) apiBillingProfile(c echo.Context) error {
-	id, err := web.IDParam(c)
-	if err != nil {
-		return err
-	}
-	p, err := s.profileFor(c, id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, p)
-}
-
 func (s *area) apiBillingProfileSave(c echo.Context) error {
 	id, err := web.IDParam(c)
 	if err != nil {
@@ -368,4 +174,37 @@ func (s *area) apiBillingProfileSave(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, p)
+}
+
+// The module calls the API answers with, in the caller's scope.
+
+func (s *area) products(ctx context.Context, c identity.Caller) ([]billing.Product, error) {
+	return s.Deps.Billing.Products(ctx, c.Scope)
+}
+
+func (s *area) coupons(ctx context.Context, c identity.Caller) ([]billing.Coupon, error) {
+	return s.Deps.Billing.Coupons(ctx, c.Scope)
+}
+
+func (s *area) invoice(ctx context.Context, c identity.Caller, id int64) (invoiceJSON, error) {
+	inv, err := s.Deps.Billing.Invoice(ctx, c.Scope, id)
+	return invoiceOut(inv), err
+}
+
+func (s *area) createInvoice(ctx context.Context, c identity.Caller, in billing.InvoiceInput) (invoiceJSON, error) {
+	inv, err := s.Deps.Billing.CreateInvoice(ctx, c.Scope, in)
+	return invoiceOut(inv), err
+}
+
+func (s *area) invoices(ctx context.Context, c identity.Caller, f billing.InvoiceFilter, p core.Page) ([]invoiceJSON, error) {
+	invs, err := s.Deps.Billing.Invoices(ctx, c.Scope, f, p)
+	out := make([]invoiceJSON, len(invs))
+	for i, inv := range invs {
+		out[i] = invoiceOut(inv)
+	}
+	return out, err
+}
+
+func (s *area) contracts(ctx context.Context, c identity.Caller, f billing.ContractFilter, p core.Page) ([]billing.Contract, error) {
+	return s.Deps.Billing.Contracts(ctx, c.Scope, f, p)
 }

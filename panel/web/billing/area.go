@@ -9,6 +9,7 @@ package billing
 import (
 	"strings"
 
+	"faktura/billing"
 	"faktura/panel/identity"
 	"faktura/panel/web"
 )
@@ -42,27 +43,28 @@ func (Area) Routes(r *web.Router) {
 	in.GET("/tenants/:id/billing", s.ShowPage("billing_profile", s.billingProfilePage))
 	in.POST("/tenants/:id/billing", s.billingProfileSave)
 
+	b := s.Deps.Billing
 	api := r.API
-	api.GET("/products", s.apiProducts)
-	api.POST("/products", s.apiProductCreate)
-	api.GET("/products/:id", s.apiProduct)
+	api.GET("/products", web.All(web.Perm(identity.PermBillingRead), s.products))
+	api.POST("/products", web.Create(web.Perm(identity.PermCatalog), web.Scoped(b.CreateProduct)))
+	api.GET("/products/:id", web.Get(web.Perm(identity.PermBillingRead), web.Scoped(b.Product)))
 	api.PUT("/products/:id", s.apiProductUpdate)
-	api.GET("/coupons", s.apiCoupons)
-	api.POST("/coupons", s.apiCouponCreate)
-	api.GET("/contracts", s.apiContracts)
-	api.POST("/contracts", s.apiContractCreate)
-	api.GET("/contracts/:id", s.apiContract)
+	api.GET("/coupons", web.All(web.Perm(identity.PermCatalog), s.coupons))
+	api.POST("/coupons", web.Create(web.Perm(identity.PermCatalog), web.Scoped(b.CreateCoupon)))
+	api.GET("/contracts", web.Paged(web.Perm(identity.PermBillingRead), contractFilter, s.contracts, func(c billing.Contract) int64 { return c.ID }))
+	api.POST("/contracts", web.Create(web.Perm(identity.PermContracts), web.Scoped(b.CreateContract)))
+	api.GET("/contracts/:id", web.Get(web.Perm(identity.PermBillingRead), web.Scoped(b.Contract)))
 	api.POST("/contracts/:id/terminate", s.apiContractAction("terminate"))
 	api.POST("/contracts/:id/coupon", s.apiContractAction("coupon"))
-	api.GET("/invoices", s.apiInvoices)
-	api.POST("/invoices", s.apiInvoiceCreate)
-	api.GET("/invoices/:id", s.apiInvoice)
+	api.GET("/invoices", web.Paged(web.Perm(identity.PermBillingRead), invoiceFilter, s.invoices, func(i invoiceJSON) int64 { return i.ID }))
+	api.POST("/invoices", web.Create(web.Perm(identity.PermInvoices), s.createInvoice))
+	api.GET("/invoices/:id", web.Get(web.Perm(identity.PermBillingRead), s.invoice))
 	api.DELETE("/invoices/:id", s.apiInvoiceDelete)
 	api.POST("/invoices/:id/lines", s.apiInvoiceLine)
 	api.POST("/invoices/:id/finalize", s.apiInvoiceAction("finalize"))
 	api.POST("/invoices/:id/approve", s.apiInvoiceAction("approve"))
 	api.POST("/invoices/:id/credit-notes", s.apiCreditNote)
-	api.GET("/tenants/:id/billing-profile", s.apiBillingProfile)
+	api.GET("/tenants/:id/billing-profile", web.Get(web.Perm(identity.PermBillingRead), web.Scoped(b.Profile)))
 	api.PUT("/tenants/:id/billing-profile", s.apiBillingProfileSave)
 
 	r.Nav(web.NavEntry{Order: 70, Href: "/billing/invoices", Label: "nav.billing", Perm: identity.PermBillingRead,

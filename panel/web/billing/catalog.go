@@ -2,15 +2,16 @@ package billing
 
 import (
 	"cmp"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
 	"faktura/billing"
 	"faktura/panel/core"
 	"faktura/panel/core/tenancy"
 	"faktura/panel/identity"
 	"faktura/panel/web"
-	"net/http"
-	"strconv"
-
-	"github.com/labstack/echo/v4"
 )
 
 func (s *area) billingHome(c echo.Context) error {

@@ -1,13 +1,13 @@
 package billing
 
 import (
+	"github.com/labstack/echo/v4"
+
 	"faktura/billing"
 	"faktura/billing/document"
 	"faktura/panel/identity"
 	"faktura/panel/web"
 	"faktura/themes"
-
-	"github.com/labstack/echo/v4"
 )
 
 // invoiceDoc is the invoice page: the stored document (for its forms),

@@ -2,14 +2,15 @@ package billing
 
 import (
 	"encoding/json"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
 	"faktura/billing"
 	"faktura/panel/core"
 	"faktura/panel/core/money"
 	"faktura/panel/identity"
 	"faktura/panel/web"
-	"strings"
-
-	"github.com/labstack/echo/v4"
 )
 
 // invoiceFilter reads the invoice list's filters from the query string.

@@ -2,15 +2,16 @@ package billing
 
 import (
 	"encoding/json"
-	"faktura/billing"
-	"faktura/panel/core"
-	"faktura/panel/identity"
-	"faktura/panel/web"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"faktura/billing"
+	"faktura/panel/core"
+	"faktura/panel/identity"
+	"faktura/panel/web"
 )
 
 // How many price rows the product form offers, and line rows the manual

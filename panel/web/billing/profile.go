@@ -1,14 +1,15 @@
 package billing
 
 import (
-	"faktura/billing"
-	"faktura/panel/core"
-	"faktura/panel/identity"
-	"faktura/panel/web"
 	"net/http"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
+
+	"faktura/billing"
+	"faktura/panel/core"
+	"faktura/panel/identity"
+	"faktura/panel/web"
 )
 
 type billingProfileView struct {

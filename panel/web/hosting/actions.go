@@ -1,14 +1,15 @@
 package hosting
 
 import (
-	"faktura/panel/core"
-	"faktura/panel/identity"
-	"faktura/panel/web"
-	"faktura/provisioning"
 	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"faktura/panel/core"
+	"faktura/panel/identity"
+	"faktura/panel/web"
+	"faktura/provisioning"
 )
 
 // accountAction runs a named action on an account: suspend (with reason),

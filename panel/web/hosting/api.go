@@ -1,40 +1,23 @@
 package hosting
 
 import (
+	"context"
 	"encoding/json"
-	"faktura/panel/identity"
-	"faktura/panel/web"
-	"faktura/provisioning"
 	"net/http"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
+
+	"faktura/panel/core"
+	"faktura/panel/identity"
+	"faktura/panel/web"
+	"faktura/provisioning"
 )
 
 // accountJSON is an account with its domains and subdomains.
 type accountJSON struct {
 	provisioning.Account
 	Domains []provisioning.Domain `json:"domains"`
-}
-
-func (s *area) apiAccounts(c echo.Context) error {
-	if err := web.Need(c, identity.PermHostingRead); err != nil {
-		return err
-	}
-	pg, err := web.APIPage(c)
-	if err != nil {
-		return err
-	}
-	f := provisioning.AccountFilter{Query: c.QueryParam("q"), State: provisioning.State(c.QueryParam("state")), TenantID: web.FormInt(c.QueryParam("tenant_id"))}
-	items, err := s.Deps.Hosting.Accounts(c.Request().Context(), web.CallerOf(c).Scope, f, pg)
-	if err != nil {
-		return err
-	}
-	out := web.List[provisioning.Account]{Data: items}
-	if len(items) > 0 {
-		out.NextCursor = web.CursorAfter(len(items), pg.Limit, items[len(items)-1].ID)
-	}
-	return c.JSON(http.StatusOK, out)
 }
 
 func (s *area) apiAccountCreate(c echo.Context) error {
@@ -147,21 +130,6 @@ func (s *area) apiSubdomainCreate(c echo.Context) error {
 	return c.JSON(http.StatusAccepted, d)
 }
 
-func (s *area) apiDomain(c echo.Context) error {
-	if err := web.Need(c, identity.PermHostingRead); err != nil {
-		return err
-	}
-	id, err := web.IDParam(c)
-	if err != nil {
-		return err
-	}
-	d, err := s.Deps.Hosting.GetDomain(c.Request().Context(), web.CallerOf(c).Scope, id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, d)
-}
-
 func (s *area) apiDomainDelete(c echo.Context) error {
 	id, err := web.IDParam(c)
 	if err != nil {
@@ -172,146 +140,6 @@ func (s *area) apiDomainDelete(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusAccepted, d)
-}
-
-func (s *area) apiServers(c echo.Context) error {
-	if err := web.NeedOperator(c, identity.PermHostingRead); err != nil {
-		return err
-	}
-	items, err := s.Deps.Hosting.Servers(c.Request().Context())
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, web.List[provisioning.Server]{Data: items})
-}
-
-func (s *area) apiServerCreate(c echo.Context) error {
-	if err := web.NeedOperator(c, identity.PermServers); err != nil {
-		return err
-	}
-	var in provisioning.ServerInput
-	if err := web.Bind(c, &in); err != nil {
-		return err
-	}
-	if len(in.Settings) > 0 && !json.Valid(in.Settings) {
-		return web.InvalidJSON("settings")
-	}
-	srv, err := s.Deps.Hosting.CreateServer(c.Request().Context(), in)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, srv)
-}
-
-func (s *area) apiServerUpdate(c echo.Context) error {
-	if err := web.NeedOperator(c, identity.PermServers); err != nil {
-		return err
-	}
-	id, err := web.IDParam(c)
-	if err != nil {
-		return err
-	}
-	var in provisioning.UpdateServerInput
-	if err := web.Bind(c, &in); err != nil {
-		return err
-	}
-	srv, err := s.Deps.Hosting.UpdateServer(c.Request().Context(), id, in)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, srv)
-}
-
-func (s *area) apiServerTest(c echo.Context) error {
-	if err := web.NeedOperator(c, identity.PermServers); err != nil {
-		return err
-	}
-	id, err := web.IDParam(c)
-	if err != nil {
-		return err
-	}
-	srv, err := s.Deps.Hosting.TestServer(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, srv)
-}
-
-func (s *area) apiPackages(c echo.Context) error {
-	if err := web.Need(c, identity.PermHostingRead); err != nil {
-		return err
-	}
-	items, err := s.Deps.Hosting.Packages(c.Request().Context(), web.CallerOf(c).Scope)
-	if err != nil {
-		return err
-	}
-	if items == nil {
-		items = []provisioning.Package{}
-	}
-	return c.JSON(http.StatusOK, web.List[provisioning.Package]{Data: items})
-}
-
-func (s *area) apiPackageCreate(c echo.Context) error {
-	if err := web.Need(c, identity.PermHostingWrite); err != nil {
-		return err
-	}
-	var in provisioning.PackageInput
-	if err := web.Bind(c, &in); err != nil {
-		return err
-	}
-	p, err := s.Deps.Hosting.CreatePackage(c.Request().Context(), web.CallerOf(c).Scope, in)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, p)
-}
-
-func (s *area) apiResellerAccounts(c echo.Context) error {
-	if err := web.Need(c, identity.PermHostingRead); err != nil {
-		return err
-	}
-	items, err := s.Deps.Hosting.ListResellers(c.Request().Context(), web.CallerOf(c).Scope)
-	if err != nil {
-		return err
-	}
-	if items == nil {
-		items = []provisioning.ResellerAccount{}
-	}
-	return c.JSON(http.StatusOK, web.List[provisioning.ResellerAccount]{Data: items})
-}
-
-func (s *area) apiResellerAccountCreate(c echo.Context) error {
-	if err := web.NeedOperator(c, identity.PermResellerLimit); err != nil {
-		return err
-	}
-	var in provisioning.ResellerInput
-	if err := web.Bind(c, &in); err != nil {
-		return err
-	}
-	r, err := s.Deps.Hosting.CreateReseller(c.Request().Context(), web.CallerOf(c).Scope, in)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, r)
-}
-
-func (s *area) apiResellerAccountUpdate(c echo.Context) error {
-	if err := web.NeedOperator(c, identity.PermResellerLimit); err != nil {
-		return err
-	}
-	id, err := web.IDParam(c)
-	if err != nil {
-		return err
-	}
-	var in provisioning.ResellerInput
-	if err := web.Bind(c, &in); err != nil {
-		return err
-	}
-	r, err := s.Deps.Hosting.UpdateReseller(c.Request().Context(), web.CallerOf(c).Scope, id, in)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, r)
 }
 
 func (s *area) apiResellerAccountAction(c echo.Context) error {
@@ -332,4 +160,42 @@ func (s *area) apiResellerAccountAction(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, r)
+}
+
+// The module calls the API answers with.
+
+func accountFilter(c echo.Context) (provisioning.AccountFilter, error) {
+	return provisioning.AccountFilter{Query: c.QueryParam("q"), State: provisioning.State(c.QueryParam("state")),
+		TenantID: web.FormInt(c.QueryParam("tenant_id"))}, nil
+}
+
+func (s *area) accounts(ctx context.Context, c identity.Caller, f provisioning.AccountFilter, p core.Page) ([]provisioning.Account, error) {
+	return s.Deps.Hosting.Accounts(ctx, c.Scope, f, p)
+}
+
+func (s *area) servers(ctx context.Context, _ identity.Caller) ([]provisioning.Server, error) {
+	return s.Deps.Hosting.Servers(ctx)
+}
+
+func (s *area) createServer(ctx context.Context, _ identity.Caller, in provisioning.ServerInput) (provisioning.Server, error) {
+	if len(in.Settings) > 0 && !json.Valid(in.Settings) {
+		return provisioning.Server{}, web.InvalidJSON("settings")
+	}
+	return s.Deps.Hosting.CreateServer(ctx, in)
+}
+
+func (s *area) updateServer(ctx context.Context, _ identity.Caller, id int64, in provisioning.UpdateServerInput) (provisioning.Server, error) {
+	return s.Deps.Hosting.UpdateServer(ctx, id, in)
+}
+
+func (s *area) testServer(ctx context.Context, _ identity.Caller, id int64) (provisioning.Server, error) {
+	return s.Deps.Hosting.TestServer(ctx, id)
+}
+
+func (s *area) packages(ctx context.Context, c identity.Caller) ([]provisioning.Package, error) {
+	return s.Deps.Hosting.Packages(ctx, c.Scope)
+}
+
+func (s *area) resellers(ctx context.Context, c identity.Caller) ([]provisioning.ResellerAccount, error) {
+	return s.Deps.Hosting.ListResellers(ctx, c.Scope)
 }

@@ -6,11 +6,13 @@
 package hosting
 
 import (
+	"net/http"
 	"strings"
 
 	"faktura/panel/core/tenancy"
 	"faktura/panel/identity"
 	"faktura/panel/web"
+	"faktura/provisioning"
 )
 
 // Area registers the hosting area.
@@ -36,24 +38,26 @@ func (Area) Routes(r *web.Router) {
 	in.POST("/reseller-accounts", s.resellerAccountPost)
 	in.POST("/reseller-accounts/:id", s.resellerAccountPost)
 
+	h := s.Deps.Hosting
+	read, write := web.Perm(identity.PermHostingRead), web.Perm(identity.PermHostingWrite)
 	api := r.API
-	api.GET("/accounts", s.apiAccounts)
+	api.GET("/accounts", web.Paged(read, accountFilter, s.accounts, func(a provisioning.Account) int64 { return a.ID }))
 	api.POST("/accounts", s.apiAccountCreate)
 	api.GET("/accounts/:id", s.apiAccount)
 	api.POST("/accounts/:id/domains", s.apiDomainCreate)
 	api.POST("/accounts/:id/:action", s.apiAccountAction)
-	api.GET("/domains/:id", s.apiDomain)
+	api.GET("/domains/:id", web.Get(read, web.Scoped(h.GetDomain)))
 	api.DELETE("/domains/:id", s.apiDomainDelete)
 	api.POST("/domains/:id/subdomains", s.apiSubdomainCreate)
-	api.GET("/packages", s.apiPackages)
-	api.POST("/packages", s.apiPackageCreate)
-	api.GET("/servers", s.apiServers)
-	api.POST("/servers", s.apiServerCreate)
-	api.PATCH("/servers/:id", s.apiServerUpdate)
-	api.POST("/servers/:id/test", s.apiServerTest)
-	api.GET("/reseller-accounts", s.apiResellerAccounts)
-	api.POST("/reseller-accounts", s.apiResellerAccountCreate)
-	api.PATCH("/reseller-accounts/:id", s.apiResellerAccountUpdate)
+	api.GET("/packages", web.All(read, s.packages))
+	api.POST("/packages", web.Create(write, web.Scoped(h.CreatePackage)))
+	api.GET("/servers", web.All(web.OperatorPerm(identity.PermHostingRead), s.servers))
+	api.POST("/servers", web.Create(web.OperatorPerm(identity.PermServers), s.createServer))
+	api.PATCH("/servers/:id", web.Change(web.OperatorPerm(identity.PermServers), http.StatusOK, s.updateServer))
+	api.POST("/servers/:id/test", web.Get(web.OperatorPerm(identity.PermServers), s.testServer))
+	api.GET("/reseller-accounts", web.All(read, s.resellers))
+	api.POST("/reseller-accounts", web.Create(web.OperatorPerm(identity.PermResellerLimit), web.Scoped(h.CreateReseller)))
+	api.PATCH("/reseller-accounts/:id", web.Change(web.OperatorPerm(identity.PermResellerLimit), http.StatusOK, web.ScopedID(h.UpdateReseller)))
 	api.POST("/reseller-accounts/:id/:action", s.apiResellerAccountAction)
 
 	op := []tenancy.Kind{tenancy.KindOperator}

@@ -2,15 +2,16 @@ package hosting
 
 import (
 	"encoding/json"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
 	"faktura/panel/core"
 	"faktura/panel/core/tenancy"
 	"faktura/panel/identity"
 	"faktura/panel/web"
 	"faktura/provisioning"
-	"net/http"
-	"strconv"
-
-	"github.com/labstack/echo/v4"
 )
 
 type hostingListView struct {
