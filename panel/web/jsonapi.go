@@ -143,7 +143,9 @@ type Guard func(c echo.Context) error
 func Perm(p identity.Perm) Guard { return func(c echo.Context) error { return Need(c, p) } }
 
 // OperatorPerm lets the operator's users holding p through.
-func OperatorPerm(p identity.Perm) Guard { return func(c echo.Context) error { return NeedOperator(c, p) } }
+func OperatorPerm(p identity.Perm) Guard {
+	return func(c echo.Context) error { return NeedOperator(c, p) }
+}
 
 func check(c echo.Context, g Guard) error {
 	if g == nil {
