@@ -43,7 +43,7 @@ func TestDocumentHTMLGolden(t *testing.T) {
 				if c.Invoice.Kind == "credit_note" && (strings.Contains(html, `id="due-date"`) || strings.Contains(html, `id="terms"`)) {
 					t.Error("a credit note shows a due date or payment terms")
 				}
-				path := filepath.Join("testdata", "document", c.Name+"."+lang+".html")
+				path := filepath.Join("testdata", "document", c.Name+"."+lang+".html.golden")
 				if *update {
 					if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
 						t.Fatal(err)
