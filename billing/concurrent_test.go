@@ -205,8 +205,7 @@ func mustDayTB(t testing.TB, s string) billing.Date {
 // is written goes on the same invoice when its customer is billed per
 // customer, instead of a second invoice the same day.
 func TestUnplannedContractJoinsItsUnit(t *testing.T) {
-	dbtest.Each(t, sets, func(t *testing.T, h *db.Handle) {
-		f := newFixture(t, h, nov2)
+	eachFixture(t, func(t *testing.T, f *fixture) {
 		c := f.tenant(tenancy.KindClient, operator, "Kunde")
 		f.profile(c, billing.ProfileInput{LegalName: "Kunde GmbH", Country: "DE", InvoiceGrouping: billing.GroupCustomer})
 		f.liveAccount(c, operator, "basic", "erst")
@@ -313,12 +312,11 @@ func TestConcurrentRunsGalera(t *testing.T) {
 // counts the units as failed and returns (the next run retries them),
 // rather than waiting for buckets it can never take.
 func TestClaimFailureEndsTheRun(t *testing.T) {
-	dbtest.Each(t, sets, func(t *testing.T, h *db.Handle) {
-		f := newFixture(t, h, nov2)
+	eachFixture(t, func(t *testing.T, f *fixture) {
 		seedMany(f, 3)
 		f.s.SetHook(func(stage string) error {
 			if stage == "run.planned" {
-				return h.W.Exec("DROP TABLE billing_run_claims").Error
+				return f.h.W.Exec("DROP TABLE billing_run_claims").Error
 			}
 			return nil
 		})

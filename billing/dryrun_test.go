@@ -8,8 +8,6 @@ import (
 
 	"faktura/billing"
 	"faktura/panel/core/automation"
-	"faktura/panel/core/db"
-	"faktura/panel/core/db/dbtest"
 )
 
 // TestDryRunListsWhatTheRunCreates: a dry run of the daily steps lists
@@ -18,11 +16,10 @@ import (
 // numbers come from the same series, in the order the run's workers
 // finish, so only the set of numbers is compared.
 func TestDryRunListsWhatTheRunCreates(t *testing.T) {
-	dbtest.Each(t, sets, func(t *testing.T, h *db.Handle) {
-		f := newFixture(t, h, nov2)
+	eachFixture(t, func(t *testing.T, f *fixture) {
 		seedMixed(f)
 		ctx := context.Background()
-		r := automation.NewRunner(h, f.clock, "test", quiet())
+		r := automation.NewRunner(f.h, f.clock, "test", quiet())
 		for _, st := range []automation.Step{billing.ReconcileStep{S: f.s, Inv: f.inventory()}, billing.InvoiceStep{S: f.s}, billing.OverdueStep{S: f.s}} {
 			if err := r.Register(st); err != nil {
 				t.Fatal(err)
@@ -34,7 +31,7 @@ func TestDryRunListsWhatTheRunCreates(t *testing.T) {
 			var out []int64
 			for _, tb := range tables {
 				var n int64
-				h.W.Table(tb).Count(&n)
+				f.h.W.Table(tb).Count(&n)
 				out = append(out, n)
 			}
 			return out

@@ -9,7 +9,6 @@ import (
 	"faktura/billing"
 	"faktura/panel/core/audit"
 	"faktura/panel/core/db"
-	"faktura/panel/core/db/dbtest"
 	"faktura/panel/core/outbox"
 )
 
@@ -44,12 +43,11 @@ func facts(t *testing.T, r outbox.Record) billing.DocumentFacts {
 // marking overdue each publish exactly one event in the transaction that
 // makes the change, with the document's facts, ordered per invoice.
 func TestBillingEvents(t *testing.T) {
-	dbtest.Each(t, sets, func(t *testing.T, h *db.Handle) {
-		f := newFixture(t, h, nov2)
+	eachFixture(t, func(t *testing.T, f *fixture) {
 		f.account(f.de, operator, "basic", "kunde")
 		f.run("2026-11-02")
 		inv := f.invoices(f.de, billing.InvoiceFilter{})[0]
-		evs := published(t, h, "billing.invoice_finalized")
+		evs := published(t, f.h, "billing.invoice_finalized")
 		if len(evs) != 1 || evs[0].Aggregate != "invoice:"+itoa(int(inv.ID)) {
 			t.Fatalf("after the run: %d finalized events %+v, want 1 for invoice %d", len(evs), evs, inv.ID)
 		}
@@ -62,7 +60,7 @@ func TestBillingEvents(t *testing.T) {
 		}
 		// The same day again finalizes nothing and publishes nothing.
 		f.run("2026-11-02")
-		if n := len(published(t, h, "billing.invoice_finalized")); n != 1 {
+		if n := len(published(t, f.h, "billing.invoice_finalized")); n != 1 {
 			t.Errorf("a re-run published: %d events", n)
 		}
 
@@ -72,7 +70,7 @@ func TestBillingEvents(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n := len(published(t, h, "billing.invoice_finalized")); n != 1 {
+		if n := len(published(t, f.h, "billing.invoice_finalized")); n != 1 {
 			t.Errorf("a draft published: %d events", n)
 		}
 		if err := f.s.DeleteDraft(f.ctx(), operator, draft.ID); err != nil {
@@ -87,13 +85,13 @@ func TestBillingEvents(t *testing.T) {
 		if manual, err = f.s.Finalize(f.ctx(), operator, manual.ID); err != nil || manual.Status != billing.InvoiceStatusAwaitingApproval {
 			t.Fatalf("finalize = %s, %v", manual.Status, err)
 		}
-		if n := len(published(t, h, "billing.invoice_finalized")); n != 1 {
+		if n := len(published(t, f.h, "billing.invoice_finalized")); n != 1 {
 			t.Errorf("a held invoice published: %d events", n)
 		}
 		if manual, err = f.s.Approve(f.ctx(), operator, manual.ID); err != nil {
 			t.Fatal(err)
 		}
-		evs = published(t, h, "billing.invoice_finalized")
+		evs = published(t, f.h, "billing.invoice_finalized")
 		if len(evs) != 2 || facts(t, evs[1]).InvoiceID != manual.ID || evs[1].Actor != "user:7" {
 			t.Errorf("after a manual finalize: %+v", evs)
 		}
@@ -103,7 +101,7 @@ func TestBillingEvents(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cevs := published(t, h, "billing.credit_note_finalized")
+		cevs := published(t, f.h, "billing.credit_note_finalized")
 		if len(cevs) != 1 || cevs[0].Aggregate != "invoice:"+itoa(int(inv.ID)) {
 			t.Fatalf("credit note events: %+v", cevs)
 		}
@@ -122,7 +120,7 @@ func TestBillingEvents(t *testing.T) {
 		if n, err := f.s.MarkOverdue(context.Background(), day); err != nil || n != 0 {
 			t.Fatalf("MarkOverdue again = %d, %v; want 0", n, err)
 		}
-		oevs := published(t, h, "billing.invoice_overdue")
+		oevs := published(t, f.h, "billing.invoice_overdue")
 		var oev billing.InvoiceOverdue
 		if len(oevs) == 1 {
 			json.Unmarshal(oevs[0].Payload, &oev)
@@ -131,7 +129,7 @@ func TestBillingEvents(t *testing.T) {
 			t.Fatalf("overdue events: %+v (%+v)", oevs, oev)
 		}
 		var audited int64
-		h.W.Table("audit_log").Where("action = ? AND object_id = ?", "billing.invoice.overdue", itoa(int(manual.ID))).Count(&audited)
+		f.h.W.Table("audit_log").Where("action = ? AND object_id = ?", "billing.invoice.overdue", itoa(int(manual.ID))).Count(&audited)
 		if audited != 1 {
 			t.Errorf("overdue audit entries = %d, want 1", audited)
 		}
@@ -146,9 +144,8 @@ func TestBillingEvents(t *testing.T) {
 // TestBillingEventsIssuedSeparately: where the run numbers in a second
 // transaction (Galera), each invoice still publishes once, when numbered.
 func TestBillingEventsIssuedSeparately(t *testing.T) {
-	dbtest.Each(t, sets, func(t *testing.T, h *db.Handle) {
-		f := newFixture(t, h, nov2)
-		f.s = billing.New(h, f.clock, audit.New(h, f.clock), f.st, billing.Options{RunChunk: 2, Log: quiet(), Bus: f.bus, IssueSeparately: true})
+	eachFixture(t, func(t *testing.T, f *fixture) {
+		f.s = billing.New(f.h, f.clock, audit.New(f.h, f.clock), f.st, billing.Options{RunChunk: 2, Log: quiet(), Bus: f.bus, IssueSeparately: true})
 		for i := range 5 {
 			f.account(f.client("Kunde "+itoa(i), "DE"), operator, "basic", "k"+itoa(i))
 		}
@@ -156,7 +153,7 @@ func TestBillingEventsIssuedSeparately(t *testing.T) {
 		if sum.Finalized != 5 {
 			t.Fatalf("finalized %d, want 5", sum.Finalized)
 		}
-		if n := len(published(t, h, "billing.invoice_finalized")); n != 5 {
+		if n := len(published(t, f.h, "billing.invoice_finalized")); n != 5 {
 			t.Errorf("events = %d, want 5", n)
 		}
 		f.checkInvariants()
@@ -166,14 +163,13 @@ func TestBillingEventsIssuedSeparately(t *testing.T) {
 // TestBillingEventRedelivery: a consumer that records its effect through
 // the outbox applies it once, however often the event comes again.
 func TestBillingEventRedelivery(t *testing.T) {
-	dbtest.Each(t, sets, func(t *testing.T, h *db.Handle) {
-		f := newFixture(t, h, nov2)
-		if err := h.W.Exec("CREATE TABLE mails (invoice_id BIGINT NOT NULL)").Error; err != nil {
+	eachFixture(t, func(t *testing.T, f *fixture) {
+		if err := f.h.W.Exec("CREATE TABLE mails (invoice_id BIGINT NOT NULL)").Error; err != nil {
 			t.Fatal(err)
 		}
-		bus := outbox.NewBus(h, f.clock)
+		bus := outbox.NewBus(f.h, f.clock)
 		outbox.MustOn(bus, "test.mail", 10, func(ctx context.Context, _ outbox.Meta, ev billing.InvoiceFinalized) error {
-			return h.Conn(ctx).Exec("INSERT INTO mails (invoice_id) VALUES (?)", ev.InvoiceID).Error
+			return f.h.Conn(ctx).Exec("INSERT INTO mails (invoice_id) VALUES (?)", ev.InvoiceID).Error
 		})
 		bus.Start()
 		disp := outbox.NewDispatcher(bus, "consumer", outbox.Options{}, quiet())
@@ -192,10 +188,10 @@ func TestBillingEventRedelivery(t *testing.T) {
 		}
 		deliver()
 		// Every event again, as after a lost acknowledgement.
-		h.W.Exec("UPDATE outbox_events SET status = 'pending', next_attempt_at = ?", nov2.Add(-time.Hour))
+		f.h.W.Exec("UPDATE outbox_events SET status = 'pending', next_attempt_at = ?", nov2.Add(-time.Hour))
 		deliver()
 		var n int64
-		h.W.Table("mails").Count(&n)
+		f.h.W.Table("mails").Count(&n)
 		if n != 1 {
 			t.Errorf("mails = %d, want 1", n)
 		}

@@ -16,6 +16,7 @@ import (
 	"faktura/panel/core"
 	"faktura/panel/core/audit"
 	"faktura/panel/core/db"
+	"faktura/panel/core/db/dbtest"
 	"faktura/panel/core/outbox"
 	"faktura/panel/core/schema"
 	"faktura/panel/core/settings"
@@ -454,4 +455,11 @@ func countRows(h *db.Handle, tables ...string) map[string]int64 {
 		out[tb] = n
 	}
 	return out
+}
+
+// eachFixture runs fn on a fresh fixture on each database (SQLite, and
+// MariaDB where configured), on Nov 2, 2026.
+func eachFixture(t *testing.T, fn func(t *testing.T, f *fixture)) {
+	t.Helper()
+	dbtest.Each(t, sets, func(t *testing.T, h *db.Handle) { fn(t, newFixture(t, h, nov2)) })
 }

@@ -9,15 +9,12 @@ import (
 	"faktura/billing"
 	"faktura/panel/core"
 	"faktura/panel/core/audit"
-	"faktura/panel/core/db"
-	"faktura/panel/core/db/dbtest"
 	"faktura/panel/core/settings"
 	"faktura/provisioning"
 )
 
 func TestFinalizedInvoiceIsFrozen(t *testing.T) {
-	dbtest.Each(t, sets, func(t *testing.T, h *db.Handle) {
-		f := newFixture(t, h, nov2)
+	eachFixture(t, func(t *testing.T, f *fixture) {
 		f.account(f.de, operator, "basic", "kunde")
 		f.run("2026-11-02")
 		inv := f.invoices(f.de, billing.InvoiceFilter{})[0]
@@ -43,11 +40,11 @@ func TestFinalizedInvoiceIsFrozen(t *testing.T) {
 			"UPDATE invoice_lines SET net_minor = 1 WHERE invoice_id = ?",
 			"DELETE FROM invoice_lines WHERE invoice_id = ?",
 		} {
-			if err := h.W.Exec(sql, inv.ID).Error; err == nil || !strings.Contains(err.Error(), "invoice is finalized") {
+			if err := f.h.W.Exec(sql, inv.ID).Error; err == nil || !strings.Contains(err.Error(), "invoice is finalized") {
 				t.Errorf("%s: err = %v, want the trigger's refusal", sql, err)
 			}
 		}
-		err := h.W.Exec(`INSERT INTO invoice_lines (invoice_id, position, kind, description, quantity, unit_price, net_minor, tax_category, tax_rate, created_at)
+		err := f.h.W.Exec(`INSERT INTO invoice_lines (invoice_id, position, kind, description, quantity, unit_price, net_minor, tax_category, tax_rate, created_at)
 			VALUES (?, 9, 'manual', 'sneaked', '1', '1', 100, 'S', '19', ?)`, inv.ID, f.clock.Now().Add(1e9)).Error
 		if err == nil || !strings.Contains(err.Error(), "invoice is finalized") {
 			t.Errorf("a line added later: err = %v, want the trigger's refusal", err)
@@ -57,7 +54,7 @@ func TestFinalizedInvoiceIsFrozen(t *testing.T) {
 			t.Fatalf("finalized invoice changed: %+v", after)
 		}
 		// Payment state may still move (the trigger allows status).
-		if err := h.W.Exec("UPDATE invoices SET status = 'overdue' WHERE id = ?", inv.ID).Error; err != nil {
+		if err := f.h.W.Exec("UPDATE invoices SET status = 'overdue' WHERE id = ?", inv.ID).Error; err != nil {
 			t.Errorf("status change refused: %v", err)
 		}
 
@@ -100,8 +97,7 @@ func TestFinalizedInvoiceIsFrozen(t *testing.T) {
 }
 
 func TestApprovalRulesAndFourEyes(t *testing.T) {
-	dbtest.Each(t, sets, func(t *testing.T, h *db.Handle) {
-		f := newFixture(t, h, nov2)
+	eachFixture(t, func(t *testing.T, f *fixture) {
 		f.set(billing.FourEyes.Name, settings.LevelSeller, "1", "true")
 		small, big := f.client("Small", "DE"), f.client("Big", "DE")
 		f.set(billing.ApprovalThreshold.Name, settings.LevelCustomer, itoa(int(big.TenantID)), "2000")
@@ -169,8 +165,7 @@ func TestPackageChangeProration(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			dbtest.Each(t, sets, func(t *testing.T, h *db.Handle) {
-				f := newFixture(t, h, nov2)
+			eachFixture(t, func(t *testing.T, f *fixture) {
 				f.set(billing.ProrationUpgrade.Name, settings.LevelPanel, "", tc.upgrade)
 				f.set(billing.ProrationDowngrade.Name, settings.LevelPanel, "", tc.down)
 				from := map[string]string{"big": "basic", "basic": "big"}[tc.to]
@@ -219,8 +214,7 @@ func TestPackageChangeProration(t *testing.T) {
 }
 
 func TestTerminationCredit(t *testing.T) {
-	dbtest.Each(t, sets, func(t *testing.T, h *db.Handle) {
-		f := newFixture(t, h, nov2)
+	eachFixture(t, func(t *testing.T, f *fixture) {
 		f.set(billing.TerminationCredit.Name, settings.LevelPanel, "", "true")
 		acc := f.account(f.de, operator, "basic", "kunde")
 		f.run("2026-11-02")

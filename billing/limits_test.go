@@ -7,8 +7,6 @@ import (
 
 	"faktura/billing"
 	"faktura/panel/core"
-	"faktura/panel/core/db"
-	"faktura/panel/core/db/dbtest"
 )
 
 // TestMoneyLimits: amounts beyond the documented maxima (money.MaxAmount,
@@ -16,8 +14,7 @@ import (
 // write nothing, wherever they come in, and their neighbours just inside
 // the limits are accepted with exact totals. Nothing ever wraps.
 func TestMoneyLimits(t *testing.T) {
-	dbtest.Each(t, sets, func(t *testing.T, h *db.Handle) {
-		f := newFixture(t, h, nov2)
+	eachFixture(t, func(t *testing.T, f *fixture) {
 		ctx := f.ctx()
 		us := f.client("US Corp", "US") // 0 % VAT: the total equals the net
 		line := func(price string, qty ...string) billing.LineInput {
@@ -57,9 +54,9 @@ func TestMoneyLimits(t *testing.T) {
 			}},
 		}
 		tables := []string{"products", "prices", "coupons", "invoices", "invoice_lines", "number_series", "audit_log"}
-		before := countRows(h, tables...)
+		before := countRows(f.h, tables...)
 		wantFieldErrors(t, bad)
-		for k, n := range countRows(h, tables...) {
+		for k, n := range countRows(f.h, tables...) {
 			if before[k] != n {
 				t.Errorf("%s: %d rows before, %d after bad input", k, before[k], n)
 			}

@@ -7,7 +7,6 @@ import (
 	"faktura/billing"
 	"faktura/panel/core/audit"
 	"faktura/panel/core/db"
-	"faktura/panel/core/db/dbtest"
 	"faktura/panel/core/settings"
 )
 
@@ -19,13 +18,12 @@ import (
 // retried unit, close nothing, and count its report once; the new
 // account's period is billed once, then and after the next runs.
 func TestReconcileInterleaving(t *testing.T) {
-	dbtest.Each(t, sets, func(t *testing.T, h *db.Handle) {
-		f := newFixture(t, h, nov2)
+	eachFixture(t, func(t *testing.T, f *fixture) {
 		ctx := context.Background()
 		eins := f.client("Kunde Eins", "DE")
 		f.liveAccount(eins, operator, "basic", "eins")
 		zwei := f.client("Kunde Zwei", "DE")
-		other := billing.New(h, f.clock, audit.New(h, f.clock), settings.NewStore(h, f.clock), billing.Options{RunChunk: 7, Log: quiet()})
+		other := billing.New(f.h, f.clock, audit.New(f.h, f.clock), settings.NewStore(f.h, f.clock), billing.Options{RunChunk: 7, Log: quiet()})
 
 		runs := 0
 		f.s.SetHook(func(stage string) error {
@@ -37,7 +35,7 @@ func TestReconcileInterleaving(t *testing.T) {
 			}
 			return nil
 		})
-		h.OnRetry(func(int, error) {
+		f.h.OnRetry(func(int, error) {
 			f.liveAccount(zwei, operator, "big", "zwei")
 			sum, err := other.InvoiceRun(ctx, mustDay(t, "2026-11-02"))
 			if err != nil || sum.Invoices != 2 {
@@ -45,7 +43,7 @@ func TestReconcileInterleaving(t *testing.T) {
 			}
 		})
 		rep, err := f.s.Reconcile(ctx, f.inventory(), true)
-		h.OnRetry(nil)
+		f.h.OnRetry(nil)
 		f.s.SetHook(nil)
 		if err != nil {
 			t.Fatal(err)
@@ -78,8 +76,7 @@ func TestReconcileInterleaving(t *testing.T) {
 // setup fee), and the database itself refuses a second bill of a
 // subject's period.
 func TestSubjectPeriodOnce(t *testing.T) {
-	dbtest.Each(t, sets, func(t *testing.T, h *db.Handle) {
-		f := newFixture(t, h, nov2)
+	eachFixture(t, func(t *testing.T, f *fixture) {
 		ctx := context.Background()
 		c := f.client("Kunde", "DE")
 		f.liveAccount(c, operator, "basic", "kunde")
@@ -109,13 +106,13 @@ func TestSubjectPeriodOnce(t *testing.T) {
 			t.Fatalf("%d periods billed, want November and December once each", n)
 		}
 		// The key the database enforces: the same subject and period again.
-		err = h.W.Create(&billing.BilledPeriod{SubjectKey: "1:account:1", PeriodStart: "2026-11-02", PeriodEnd: "2026-12-02",
+		err = f.h.W.Create(&billing.BilledPeriod{SubjectKey: "1:account:1", PeriodStart: "2026-11-02", PeriodEnd: "2026-12-02",
 			ContractID: again.ID, CreatedAt: nov2}).Error
 		if !db.IsUniqueViolation(err) {
 			t.Fatalf("a second bill of account 1's November period: %v, want a unique violation", err)
 		}
 		var invoices int64
-		h.W.Table("invoices").Where("kind = ?", billing.DocInvoice).Count(&invoices)
+		f.h.W.Table("invoices").Where("kind = ?", billing.DocInvoice).Count(&invoices)
 		if invoices != 2 {
 			t.Fatalf("%d invoices, want 2", invoices)
 		}
@@ -126,8 +123,7 @@ func TestSubjectPeriodOnce(t *testing.T) {
 // billed, so a contract opened again for the resource on that period's
 // first day bills it again (once).
 func TestFullCreditFreesPeriod(t *testing.T) {
-	dbtest.Each(t, sets, func(t *testing.T, h *db.Handle) {
-		f := newFixture(t, h, nov2)
+	eachFixture(t, func(t *testing.T, f *fixture) {
 		ctx := context.Background()
 		f.set(billing.TerminationCredit.Name, settings.LevelPanel, "", "true")
 		c := f.client("Kunde", "DE")
@@ -138,7 +134,7 @@ func TestFullCreditFreesPeriod(t *testing.T) {
 			t.Fatal(err)
 		}
 		var credits int64
-		h.W.Table("invoices").Where("kind = ?", billing.DocCreditNote).Count(&credits)
+		f.h.W.Table("invoices").Where("kind = ?", billing.DocCreditNote).Count(&credits)
 		if credits != 1 {
 			t.Fatalf("%d credit notes, want the full one of the termination on the period's first day", credits)
 		}
@@ -150,7 +146,7 @@ func TestFullCreditFreesPeriod(t *testing.T) {
 			t.Fatalf("run after the full credit = %+v; want November billed again", sum)
 		}
 		var live int64
-		h.W.Table("billed_periods").Count(&live)
+		f.h.W.Table("billed_periods").Count(&live)
 		if live != 1 {
 			t.Fatalf("%d billed periods recorded, want 1 (the credited one was released)", live)
 		}
@@ -161,8 +157,7 @@ func TestFullCreditFreesPeriod(t *testing.T) {
 // holds its periods; deleting it releases them, so the next run bills
 // them again, once.
 func TestDeletedDraftFreesPeriod(t *testing.T) {
-	dbtest.Each(t, sets, func(t *testing.T, h *db.Handle) {
-		f := newFixture(t, h, nov2)
+	eachFixture(t, func(t *testing.T, f *fixture) {
 		f.set(billing.AutoFinalize.Name, settings.LevelPanel, "", "false")
 		c := f.client("Kunde", "DE")
 		f.liveAccount(c, operator, "big", "kunde")
@@ -174,7 +169,7 @@ func TestDeletedDraftFreesPeriod(t *testing.T) {
 			t.Fatal(err)
 		}
 		var held int64
-		h.W.Table("billed_periods").Count(&held)
+		f.h.W.Table("billed_periods").Count(&held)
 		if held != 0 {
 			t.Fatalf("%d billed periods after the draft was deleted, want 0", held)
 		}

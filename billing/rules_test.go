@@ -7,16 +7,13 @@ import (
 	"time"
 
 	"faktura/billing"
-	"faktura/panel/core/db"
-	"faktura/panel/core/db/dbtest"
 	"faktura/provisioning"
 )
 
 func i64(n int64) *int64 { return &n }
 
 func TestBadInputWritesNothing(t *testing.T) {
-	dbtest.Each(t, sets, func(t *testing.T, h *db.Handle) {
-		f := newFixture(t, h, nov2)
+	eachFixture(t, func(t *testing.T, f *fixture) {
 		ctx := f.ctx()
 		basic := f.products["basic"]
 		cases := []badCase{
@@ -125,9 +122,9 @@ func TestBadInputWritesNothing(t *testing.T) {
 		}
 		tables := []string{"products", "prices", "coupons", "contracts", "invoices", "invoice_lines", "number_series", "audit_log"}
 		count := func() map[string]int64 {
-			out := countRows(h, tables...)
+			out := countRows(f.h, tables...)
 			var p billing.Profile
-			h.W.Where("tenant_id = ?", f.de.TenantID).Take(&p)
+			f.h.W.Where("tenant_id = ?", f.de.TenantID).Take(&p)
 			out["profile:"+p.Country+p.VATID+p.Currency+p.Timezone] = 1
 			return out
 		}
@@ -146,8 +143,7 @@ func TestBadInputWritesNothing(t *testing.T) {
 }
 
 func TestReconcile(t *testing.T) {
-	dbtest.Each(t, sets, func(t *testing.T, h *db.Handle) {
-		f := newFixture(t, h, nov2)
+	eachFixture(t, func(t *testing.T, f *fixture) {
 		acc := f.account(f.de, operator, "basic", "kunde")
 		// A resource whose event was lost, one the catalog does not price,
 		// and a contract whose resource is gone.
@@ -196,8 +192,7 @@ type fakeInventory []provisioning.Item
 func (fi fakeInventory) Inventory(context.Context) ([]provisioning.Item, error) { return fi, nil }
 
 func TestVIES(t *testing.T) {
-	dbtest.Each(t, sets, func(t *testing.T, h *db.Handle) {
-		f := newFixture(t, h, nov2)
+	eachFixture(t, func(t *testing.T, f *fixture) {
 		it := f.client("Cliente", "IT")
 		p := f.profile(it, billing.ProfileInput{LegalName: "Cliente SRL", Country: "IT", VATID: "IT 00743110157"})
 		if p.VATStatus != billing.VATValid || p.VATValidAt == nil {

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"faktura/billing"
-	"faktura/panel/core/db"
 	"faktura/panel/core/db/dbtest"
 	"faktura/panel/core/settings"
 	"faktura/panel/core/tenancy"
@@ -18,8 +17,7 @@ import (
 var nov2 = time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 
 func TestEventsOpenContracts(t *testing.T) {
-	dbtest.Each(t, sets, func(t *testing.T, h *db.Handle) {
-		f := newFixture(t, h, nov2)
+	eachFixture(t, func(t *testing.T, f *fixture) {
 		acc := f.account(f.de, operator, "basic", "kunde")
 		f.publish(provisioning.DomainAdded{AccountRef: acc, DomainID: 101, Name: "kunde.de"},
 			provisioning.DomainAdded{AccountRef: acc, DomainID: 102, Name: "kunde.com"},
@@ -30,7 +28,7 @@ func TestEventsOpenContracts(t *testing.T) {
 		// open contracts make them no-ops.
 		f.publish(provisioning.AccountCreated{AccountRef: acc, Package: "basic"}, provisioning.DomainAdded{AccountRef: acc, DomainID: 102, Name: "kunde.com"})
 		// Every event delivered a second time.
-		h.W.Exec("UPDATE outbox_events SET status = 'pending', next_attempt_at = ?", nov2.Add(-time.Hour))
+		f.h.W.Exec("UPDATE outbox_events SET status = 'pending', next_attempt_at = ?", nov2.Add(-time.Hour))
 		f.deliver()
 
 		type row struct {
@@ -72,8 +70,7 @@ func TestEventsOpenContracts(t *testing.T) {
 }
 
 func TestInvoiceRun(t *testing.T) {
-	dbtest.Each(t, sets, func(t *testing.T, h *db.Handle) {
-		f := newFixture(t, h, nov2)
+	eachFixture(t, func(t *testing.T, f *fixture) {
 		acc := f.account(f.de, operator, "basic", "kunde")
 		f.publish(provisioning.DomainAdded{AccountRef: acc, DomainID: 101, Name: "kunde.de"},
 			provisioning.DomainAdded{AccountRef: acc, DomainID: 102, Name: "kunde.com"})
@@ -167,10 +164,9 @@ func TestInvoiceRun(t *testing.T) {
 }
 
 func TestInvoiceRunRejectsBuyerWithoutCountry(t *testing.T) {
-	dbtest.Each(t, sets, func(t *testing.T, h *db.Handle) {
-		f := newFixture(t, h, nov2)
+	eachFixture(t, func(t *testing.T, f *fixture) {
 		nocountry := f.tenant("client", operator, "No Country")
-		h.W.Exec("UPDATE tenants SET country = '' WHERE id = ?", nocountry.TenantID)
+		f.h.W.Exec("UPDATE tenants SET country = '' WHERE id = ?", nocountry.TenantID)
 		f.account(nocountry, operator, "basic", "nocountry")
 		f.account(f.de, operator, "basic", "kunde")
 		sum, err := f.s.InvoiceRun(context.Background(), mustDay(t, "2026-11-02"))

@@ -9,15 +9,13 @@ import (
 	"strings"
 	"testing"
 
-	"faktura/panel/core/db"
 	"faktura/panel/core/db/dbtest"
 )
 
 // TestIdempotencyKey: the same key and body give the same response once
 // more, another body is a conflict, and only one object exists.
 func TestIdempotencyKey(t *testing.T) {
-	dbtest.Each(t, testSets, func(t *testing.T, h *db.Handle) {
-		w := newWorld(t, h, worldOpts{})
+	eachWorld(t, func(t *testing.T, w *world) {
 		body := map[string]any{"kind": "client", "name": "Idem GmbH", "email": "idem@x.test"}
 		first := w.api(w.keyA, "POST", "/api/v1/tenants", body, "Idempotency-Key", "k-1")
 		second := w.api(w.keyA, "POST", "/api/v1/tenants", body, "Idempotency-Key", "k-1")
@@ -57,8 +55,7 @@ func TestIdempotencyKey(t *testing.T) {
 // paging parameters are field errors, unknown and revoked keys are 401,
 // and every use of a key is in the audit log.
 func TestAPIPagingAndKeys(t *testing.T) {
-	dbtest.Each(t, testSets, func(t *testing.T, h *db.Handle) {
-		w := newWorld(t, h, worldOpts{})
+	eachWorld(t, func(t *testing.T, w *world) {
 		var seen []float64
 		cursor := ""
 		for pages := 0; ; pages++ {

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"faktura/panel/core/db"
-	"faktura/panel/core/db/dbtest"
 	"faktura/panel/web"
 )
 
@@ -55,8 +53,7 @@ func wantFields(t *testing.T, what string, r resp, fields ...string) {
 // to credit note, the filters and the billing profile through the API,
 // as reseller A and as its client, with the bad inputs beside the good.
 func TestBillingAPI(t *testing.T) {
-	dbtest.Each(t, testSets, func(t *testing.T, h *db.Handle) {
-		w := newWorld(t, h, worldOpts{})
+	eachWorld(t, func(t *testing.T, w *world) {
 		a, cli := w.keyA, w.keyCliA
 		products := w.count("products", "1=1")
 
@@ -227,8 +224,7 @@ func TestBillingAPI(t *testing.T) {
 // rows, a manual invoice from the form to a credit note, the HTML invoice
 // in the buyer's language with its legal note, and what a client sees.
 func TestBillingPages(t *testing.T) {
-	dbtest.Each(t, testSets, func(t *testing.T, h *db.Handle) {
-		w := newWorld(t, h, worldOpts{})
+	eachWorld(t, func(t *testing.T, w *world) {
 		seller := w.signIn("owner@a.test")
 
 		// A price problem in the second row shows beside that row.

@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"faktura/panel/core/db"
-	"faktura/panel/core/db/dbtest"
 )
 
 // reach says how a route relates to tenants, which decides how the
@@ -172,8 +171,7 @@ const secret = "Bravo Secret"
 // client at its own reseller's): each answers 404 or 403, no response
 // shows B's data, and nothing of B changes.
 func TestCrossTenant(t *testing.T) {
-	dbtest.Each(t, testSets, func(t *testing.T, h *db.Handle) {
-		w := newWorld(t, h, worldOpts{})
+	eachWorld(t, func(t *testing.T, w *world) {
 		routes := w.s.Routes()
 		for _, r := range routes {
 			if _, ok := crossTenant[r]; !ok {
@@ -269,7 +267,7 @@ func TestCrossTenant(t *testing.T) {
 		}
 		t.Logf("cross-tenant suite: %d routes classified; %d endpoints covered (%d take an object id, %d create in a named tenant, %d list a scope), %d act only on the caller's own account, %d public; %d requests",
 			len(routes), covered, covered-counts[creating]-counts[listing], counts[creating], counts[listing], counts[own], counts[public], requests)
-		fmt.Printf("cross-tenant endpoints covered: %d (%s)\n", covered, dbName(h))
+		fmt.Printf("cross-tenant endpoints covered: %d (%s)\n", covered, dbName(w.h))
 	})
 }
 

@@ -18,6 +18,7 @@ import (
 	"faktura/panel/core"
 	"faktura/panel/core/audit"
 	"faktura/panel/core/db"
+	"faktura/panel/core/db/dbtest"
 	"faktura/panel/core/mail"
 	"faktura/panel/core/outbox"
 	"faktura/panel/core/schema"
@@ -363,4 +364,10 @@ func (w *world) count(table, where string, args ...any) int64 {
 		w.t.Fatal(err)
 	}
 	return n
+}
+
+// eachWorld runs fn on a fresh world on each database.
+func eachWorld(t *testing.T, fn func(t *testing.T, w *world)) {
+	t.Helper()
+	dbtest.Each(t, testSets, func(t *testing.T, h *db.Handle) { fn(t, newWorld(t, h, worldOpts{})) })
 }

@@ -188,3 +188,32 @@ func (s *Server) TenantNames(c echo.Context, ids []int64) map[int64]string {
 	}
 	return out
 }
+
+// Show renders the page load builds: the GET of a page (and of its form).
+func (s *Server) Show(name string, load func(echo.Context) (*Page, error)) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		p, err := load(c)
+		if err != nil {
+			return err
+		}
+		return s.Render(c, http.StatusOK, name, p)
+	}
+}
+
+// Submit handles the POST of the form on page name: load builds the page
+// again, save fills the form into it and applies it; on success the
+// browser goes to back with the flash message, otherwise it sees the form
+// again with its problems.
+func (s *Server) Submit(name, back, flash string, load func(echo.Context) (*Page, error), save func(c echo.Context, p *Page) error) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		p, err := load(c)
+		if err != nil {
+			return err
+		}
+		if err := save(c, p); err != nil {
+			return s.FormError(c, name, p, err)
+		}
+		Flash(c, flash)
+		return c.Redirect(http.StatusSeeOther, back)
+	}
+}

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"faktura/panel/core/db"
-	"faktura/panel/core/db/dbtest"
 	"faktura/provisioning/noop"
 )
 
@@ -18,8 +16,7 @@ import (
 // account and adds a subdomain where the package allows; actions move the
 // target state.
 func TestHostingAPI(t *testing.T) {
-	dbtest.Each(t, testSets, func(t *testing.T, h *db.Handle) {
-		w := newWorld(t, h, worldOpts{})
+	eachWorld(t, func(t *testing.T, w *world) {
 		pkg := w.pkg.ID
 		bad := []struct {
 			name, path, field string
@@ -142,8 +139,7 @@ func TestHostingAPI(t *testing.T) {
 // it pending and then active, adds a domain, suspends it and sees the
 // reason; a bad domain shows a field error; a package name is escaped.
 func TestHostingPages(t *testing.T) {
-	dbtest.Each(t, testSets, func(t *testing.T, h *db.Handle) {
-		w := newWorld(t, h, worldOpts{})
+	eachWorld(t, func(t *testing.T, w *world) {
 		admin := w.signIn("admin@op.test")
 		r := admin.post("/packages", url.Values{"code": {"xss"}, "name": {"<script>alert(1)</script>"}, "disk_mb": {"10"}})
 		if r.status != http.StatusSeeOther {

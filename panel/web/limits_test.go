@@ -5,17 +5,13 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-
-	"faktura/panel/core/db"
-	"faktura/panel/core/db/dbtest"
 )
 
 // TestMoneyLimitsAPIAndPages: the overflow cases of the money limits and
 // their neighbours, through the JSON API and the manual invoice form:
 // field errors naming the line and the limit, and nothing written.
 func TestMoneyLimitsAPIAndPages(t *testing.T) {
-	dbtest.Each(t, testSets, func(t *testing.T, h *db.Handle) {
-		w := newWorld(t, h, worldOpts{})
+	eachWorld(t, func(t *testing.T, w *world) {
 		seller := w.signIn("owner@a.test")
 		counts := func() [4]int64 {
 			return [4]int64{w.count("invoices", "1=1"), w.count("invoice_lines", "1=1"), w.count("products", "1=1"), w.count("coupons", "1=1")}

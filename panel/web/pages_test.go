@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"faktura/panel/core/db"
 	"faktura/panel/core/db/dbtest"
 )
 
@@ -66,8 +65,7 @@ func TestEscaping(t *testing.T) {
 // TestBadInput: forms and the API answer bad input with field errors and
 // write nothing.
 func TestBadInput(t *testing.T) {
-	dbtest.Each(t, testSets, func(t *testing.T, h *db.Handle) {
-		w := newWorld(t, h, worldOpts{})
+	eachWorld(t, func(t *testing.T, w *world) {
 		admin := w.signIn("admin@op.test")
 		long := strings.Repeat("x", 201)
 		users, tenants := w.count("users", "1=1"), w.count("tenants", "1=1")

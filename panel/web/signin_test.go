@@ -9,7 +9,6 @@ import (
 
 	"github.com/pquerna/otp/totp"
 
-	"faktura/panel/core/db"
 	"faktura/panel/core/db/dbtest"
 )
 
@@ -29,8 +28,7 @@ func cookie(r resp, name string) *http.Cookie {
 // account for the rest of the minute; the sixth attempt is refused even
 // with the right password, and unknown accounts answer exactly alike.
 func TestSignInThrottle(t *testing.T) {
-	dbtest.Each(t, testSets, func(t *testing.T, h *db.Handle) {
-		w := newWorld(t, h, worldOpts{})
+	eachWorld(t, func(t *testing.T, w *world) {
 		b := w.browser()
 		for i := range 5 {
 			r := b.post("/login", url.Values{"email": {"owner@a.test"}, "password": {"wrong password " + string(rune('a'+i))}})
@@ -116,8 +114,7 @@ func TestSessionsAndCSRF(t *testing.T) {
 // refuses the same code twice, accepts a recovery code once, and enforces
 // the operator's per-role requirement.
 func TestTwoFactor(t *testing.T) {
-	dbtest.Each(t, testSets, func(t *testing.T, h *db.Handle) {
-		w := newWorld(t, h, worldOpts{})
+	eachWorld(t, func(t *testing.T, w *world) {
 		b := w.signIn("owner@clienta.test")
 		r := b.get("/profile/2fa")
 		secret := between(r.body, `id="totp-secret">`, "<")

@@ -49,14 +49,6 @@ func (s *area) keysPage(c echo.Context) (*web.Page, error) {
 	return p, nil
 }
 
-func (s *area) keyList(c echo.Context) error {
-	p, err := s.keysPage(c)
-	if err != nil {
-		return err
-	}
-	return s.Render(c, http.StatusOK, "apikeys", p)
-}
-
 func (s *area) keyCreate(c echo.Context) error {
 	in := identity.CreateKeyInput{Name: c.FormValue("name"), Role: identity.Role(c.FormValue("role"))}
 	_, token, err := s.Deps.Identity.CreateAPIKey(c.Request().Context(), web.CallerOf(c), in)

@@ -34,25 +34,10 @@ func (s *area) profilePage(c echo.Context) (*web.Page, error) {
 	return p, nil
 }
 
-func (s *area) profile(c echo.Context) error {
-	p, err := s.profilePage(c)
-	if err != nil {
-		return err
-	}
-	return s.Render(c, http.StatusOK, "profile", p)
-}
-
-func (s *area) profileUpdate(c echo.Context) error {
-	p, err := s.profilePage(c)
-	if err != nil {
-		return err
-	}
+func (s *area) saveProfile(c echo.Context, p *web.Page) error {
 	p.Fill(c, "name", "language")
-	if _, err := s.Deps.Identity.UpdateProfile(c.Request().Context(), web.AuthOf(c).User.ID, identity.ProfileInput{Name: p.Form["name"], Language: p.Form["language"]}); err != nil {
-		return s.FormError(c, "profile", p, err)
-	}
-	web.Flash(c, "saved")
-	return c.Redirect(http.StatusSeeOther, "/profile")
+	_, err := s.Deps.Identity.UpdateProfile(c.Request().Context(), web.AuthOf(c).User.ID, identity.ProfileInput{Name: p.Form["name"], Language: p.Form["language"]})
+	return err
 }
 
 func (s *area) passwordChange(c echo.Context) error {

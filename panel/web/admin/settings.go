@@ -80,26 +80,11 @@ func (s *area) brandPage(c echo.Context) (*web.Page, error) {
 	return p, nil
 }
 
-func (s *area) brandForm(c echo.Context) error {
-	p, err := s.brandPage(c)
-	if err != nil {
-		return err
-	}
-	return s.Render(c, http.StatusOK, "brand", p)
-}
-
-func (s *area) brandUpdate(c echo.Context) error {
-	p, err := s.brandPage(c)
-	if err != nil {
-		return err
-	}
+func (s *area) saveBrand(c echo.Context, p *web.Page) error {
 	p.Fill(c, "brand_name", "brand_logo_url", "brand_primary", "brand_accent")
 	in := identity.BrandInput{Name: p.Form["brand_name"], LogoURL: p.Form["brand_logo_url"], Primary: p.Form["brand_primary"], Accent: p.Form["brand_accent"]}
-	if _, err := s.Deps.Identity.UpdateBrand(c.Request().Context(), web.CallerOf(c), in); err != nil {
-		return s.FormError(c, "brand", p, err)
-	}
-	web.Flash(c, "saved")
-	return c.Redirect(http.StatusSeeOther, "/brand")
+	_, err := s.Deps.Identity.UpdateBrand(c.Request().Context(), web.CallerOf(c), in)
+	return err
 }
 
 func (s *area) securityForm(c echo.Context) error {

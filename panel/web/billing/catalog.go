@@ -151,14 +151,6 @@ func (s *area) productPage(c echo.Context) (*web.Page, error) {
 	return p, nil
 }
 
-func (s *area) productShow(c echo.Context) error {
-	p, err := s.productPage(c)
-	if err != nil {
-		return err
-	}
-	return s.Render(c, http.StatusOK, "billing_catalog", p)
-}
-
 func (s *area) productUpdate(c echo.Context) error {
 	id, err := web.IDParam(c)
 	if err != nil {
@@ -206,39 +198,24 @@ func (s *area) couponsPage(c echo.Context) (*web.Page, error) {
 	}
 	p := s.NewPage(c, "billing.coupons")
 	p.Data = v
+	p.Form["kind"], p.Form["currency"] = billing.CouponPercent, "EUR"
 	return p, nil
 }
 
-func (s *area) couponList(c echo.Context) error {
-	p, err := s.couponsPage(c)
-	if err != nil {
-		return err
-	}
-	p.Form["kind"], p.Form["currency"] = billing.CouponPercent, "EUR"
-	return s.Render(c, http.StatusOK, "billing_coupons", p)
-}
-
-func (s *area) couponCreate(c echo.Context) error {
-	p, err := s.couponsPage(c)
-	if err != nil {
-		return err
-	}
+func (s *area) saveCoupon(c echo.Context, p *web.Page) error {
 	p.Fill(c, "code", "name", "kind", "percent", "amount", "currency", "cycles", "valid_from", "valid_to")
 	in := billing.CouponInput{Code: p.Form["code"], Name: p.Form["name"], Kind: p.Form["kind"], Percent: p.Form["percent"], Currency: p.Form["currency"],
 		Cycles: int(web.FormInt(p.Form["cycles"])), Automatic: c.FormValue("automatic") == "on", ValidFrom: p.Form["valid_from"], ValidTo: p.Form["valid_to"]}
 	if in.Kind == billing.CouponFixed {
 		amount, problem := billing.ParseAmount(p.Form["amount"], p.Form["currency"])
 		if problem != "" {
-			return s.FormError(c, "billing_coupons", p, core.Invalid("amount_minor", "%s", problem))
+			return core.Invalid("amount_minor", "%s", problem)
 		}
 		in.AmountMinor = amount
 	}
 	for _, id := range c.Request().PostForm["product_ids"] {
 		in.ProductIDs = append(in.ProductIDs, web.FormInt(id))
 	}
-	if _, err := s.Deps.Billing.CreateCoupon(c.Request().Context(), web.CallerOf(c).Scope, in); err != nil {
-		return s.FormError(c, "billing_coupons", p, err)
-	}
-	web.Flash(c, "created")
-	return c.Redirect(http.StatusSeeOther, "/billing/coupons")
+	_, err := s.Deps.Billing.CreateCoupon(c.Request().Context(), web.CallerOf(c).Scope, in)
+	return err
 }

@@ -69,16 +69,8 @@ func (s *area) contractsPage(c echo.Context) (*web.Page, error) {
 		}
 	}
 	p.Data = v
-	return p, nil
-}
-
-func (s *area) contractList(c echo.Context) error {
-	p, err := s.contractsPage(c)
-	if err != nil {
-		return err
-	}
 	p.Form["currency"], p.Form["cycle"] = "EUR", string(billing.CycleMonthly)
-	return s.Render(c, http.StatusOK, "billing_contracts", p)
+	return p, nil
 }
 
 func (s *area) contractCreate(c echo.Context) error {

@@ -83,16 +83,8 @@ func (s *area) invoiceNewPage(c echo.Context) (*web.Page, error) {
 	}
 	p := s.NewPage(c, "billing.invoice_new")
 	p.Data = invoiceNewView{Customers: cust, Rows: lineRows}
-	return p, nil
-}
-
-func (s *area) invoiceNew(c echo.Context) error {
-	p, err := s.invoiceNewPage(c)
-	if err != nil {
-		return err
-	}
 	p.Form["currency"], p.Form["customer_id"] = "EUR", c.QueryParam("customer_id")
-	return s.Render(c, http.StatusOK, "billing_invoice_new", p)
+	return p, nil
 }
 
 func (s *area) invoiceCreate(c echo.Context) error {

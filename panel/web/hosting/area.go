@@ -25,16 +25,16 @@ func (Area) Routes(r *web.Router) {
 	s := &area{r.Server}
 	in := r.Pages
 	in.GET("/hosting", s.hostingList)
-	in.GET("/hosting/new", s.hostingNew)
+	in.GET("/hosting/new", s.Show("hosting_new", s.hostingNewPage))
 	in.POST("/hosting/new", s.hostingCreate)
 	in.GET("/hosting/:id", s.accountShow)
 	in.POST("/hosting/:id/:action", s.accountPost)
-	in.GET("/packages", s.packageList)
-	in.POST("/packages", s.packageCreate)
-	in.GET("/servers", s.serverList)
-	in.POST("/servers", s.serverCreate)
+	in.GET("/packages", s.Show("packages", s.packagesPage))
+	in.POST("/packages", s.Submit("packages", "/packages", "created", s.packagesPage, s.savePackage))
+	in.GET("/servers", s.Show("servers", s.serversPage))
+	in.POST("/servers", s.Submit("servers", "/servers", "created", s.serversPage, s.saveServer))
 	in.POST("/servers/:id/test", s.serverTest)
-	in.GET("/reseller-accounts", s.resellerAccountList)
+	in.GET("/reseller-accounts", s.Show("reseller_accounts", s.resellerAccountsPage))
 	in.POST("/reseller-accounts", s.resellerAccountPost)
 	in.POST("/reseller-accounts/:id", s.resellerAccountPost)
 

@@ -72,16 +72,8 @@ func (s *area) hostingNewPage(c echo.Context) (*web.Page, error) {
 	}
 	p := s.NewPage(c, "hosting.new")
 	p.Data = v
-	return p, nil
-}
-
-func (s *area) hostingNew(c echo.Context) error {
-	p, err := s.hostingNewPage(c)
-	if err != nil {
-		return err
-	}
 	p.Form["tenant_id"] = c.QueryParam("tenant_id")
-	return s.Render(c, http.StatusOK, "hosting_new", p)
+	return p, nil
 }
 
 func (s *area) hostingCreate(c echo.Context) error {
@@ -213,19 +205,7 @@ func (s *area) serversPage(c echo.Context) (*web.Page, error) {
 	return p, nil
 }
 
-func (s *area) serverList(c echo.Context) error {
-	p, err := s.serversPage(c)
-	if err != nil {
-		return err
-	}
-	return s.Render(c, http.StatusOK, "servers", p)
-}
-
-func (s *area) serverCreate(c echo.Context) error {
-	p, err := s.serversPage(c)
-	if err != nil {
-		return err
-	}
+func (s *area) saveServer(c echo.Context, p *web.Page) error {
 	if err := web.NeedOperator(c, identity.PermServers); err != nil {
 		return err
 	}
@@ -233,13 +213,10 @@ func (s *area) serverCreate(c echo.Context) error {
 	capacity, _ := strconv.Atoi(p.Form["capacity"])
 	in := provisioning.ServerInput{Name: p.Form["name"], Driver: p.Form["driver"], Settings: json.RawMessage(p.Form["settings"]), Capacity: capacity}
 	if !json.Valid(in.Settings) {
-		return s.FormError(c, "servers", p, web.InvalidJSON("settings"))
+		return web.InvalidJSON("settings")
 	}
-	if _, err := s.Deps.Hosting.CreateServer(c.Request().Context(), in); err != nil {
-		return s.FormError(c, "servers", p, err)
-	}
-	web.Flash(c, "created")
-	return c.Redirect(http.StatusSeeOther, "/servers")
+	_, err := s.Deps.Hosting.CreateServer(c.Request().Context(), in)
+	return err
 }
 
 func (s *area) serverTest(c echo.Context) error {
@@ -270,19 +247,7 @@ func (s *area) packagesPage(c echo.Context) (*web.Page, error) {
 	return p, nil
 }
 
-func (s *area) packageList(c echo.Context) error {
-	p, err := s.packagesPage(c)
-	if err != nil {
-		return err
-	}
-	return s.Render(c, http.StatusOK, "packages", p)
-}
-
-func (s *area) packageCreate(c echo.Context) error {
-	p, err := s.packagesPage(c)
-	if err != nil {
-		return err
-	}
+func (s *area) savePackage(c echo.Context, p *web.Page) error {
 	if err := web.Need(c, identity.PermHostingWrite); err != nil {
 		return err
 	}
@@ -290,11 +255,8 @@ func (s *area) packageCreate(c echo.Context) error {
 	in := provisioning.PackageInput{Code: p.Form["code"], Name: p.Form["name"], DiskMB: web.FormInt(p.Form["disk_mb"]),
 		TrafficMB: web.FormInt(p.Form["traffic_mb"]), MaxDomains: int(web.FormInt(p.Form["max_domains"])),
 		MaxSubdomains: int(web.FormInt(p.Form["max_subdomains"])), ClientSubdomains: c.FormValue("client_subdomains") == "on"}
-	if _, err := s.Deps.Hosting.CreatePackage(c.Request().Context(), web.CallerOf(c).Scope, in); err != nil {
-		return s.FormError(c, "packages", p, err)
-	}
-	web.Flash(c, "created")
-	return c.Redirect(http.StatusSeeOther, "/packages")
+	_, err := s.Deps.Hosting.CreatePackage(c.Request().Context(), web.CallerOf(c).Scope, in)
+	return err
 }
 
 type resellerAccountsView struct {
@@ -321,14 +283,6 @@ func (s *area) resellerAccountsPage(c echo.Context) (*web.Page, error) {
 	p := s.NewPage(c, "nav.reseller_accounts")
 	p.Data = v
 	return p, nil
-}
-
-func (s *area) resellerAccountList(c echo.Context) error {
-	p, err := s.resellerAccountsPage(c)
-	if err != nil {
-		return err
-	}
-	return s.Render(c, http.StatusOK, "reseller_accounts", p)
 }
 
 // resellerAccountPost opens a reseller account (no id) or changes one:
