@@ -59,11 +59,7 @@ func (s *Service) CreditNote(ctx context.Context, scope tenancy.Scope, invoiceID
 		return Invoice{}, err
 	}
 	var cn Invoice
-	err := s.tx(ctx, func(ctx context.Context) error {
-		orig, err := s.sellerInvoice(ctx, scope, invoiceID)
-		if err != nil {
-			return err
-		}
+	_, err := s.changeInvoice(ctx, scope, invoiceID, func(ctx context.Context, orig *Invoice) error {
 		credited, err := s.creditedPerLine(ctx, orig.ID)
 		if err != nil {
 			return err
@@ -93,7 +89,7 @@ func (s *Service) CreditNote(ctx context.Context, scope tenancy.Scope, invoiceID
 			credited[l.ID] += it.AmountMinor
 			items = append(items, creditItem{line: l, amount: it.AmountMinor})
 		}
-		cn, err = s.issueCredit(ctx, orig, items, in.Reason, actorLabel(ctx))
+		cn, err = s.issueCredit(ctx, *orig, items, in.Reason, actorLabel(ctx))
 		return err
 	})
 	return cn, err

@@ -12,7 +12,6 @@ import (
 	"embed"
 	"encoding/json"
 	"errors"
-	"faktura/panel/core"
 	"fmt"
 	"html/template"
 	"io"
@@ -24,6 +23,8 @@ import (
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
+
+	"faktura/panel/core"
 )
 
 //go:embed templates static locales

@@ -2,7 +2,6 @@ package themes
 
 import (
 	"encoding/json"
-	"faktura/panel/core"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -10,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"faktura/panel/core"
 )
 
 func catalogue(t *testing.T, lang string) map[string]string {

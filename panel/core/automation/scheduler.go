@@ -2,8 +2,9 @@ package automation
 
 import (
 	"context"
-	"faktura/panel/core"
 	"time"
+
+	"faktura/panel/core"
 )
 
 // Scheduler starts the daily run once a day at a local hour. After a

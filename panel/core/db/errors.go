@@ -2,10 +2,10 @@ package db
 
 import (
 	"errors"
-	"gorm.io/gorm"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/ncruces/go-sqlite3"
+	"gorm.io/gorm"
 )
 
 // IsUniqueViolation reports whether err is a unique or primary-key
