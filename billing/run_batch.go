@@ -11,10 +11,6 @@ import (
 	"faktura/panel/core/settings"
 )
 
-// A batch is what one chunk of the invoice run knows while it builds its
-// drafts: the settings snapshot, the parties, the contracts and the
-// contract updates to write.
-
 // decideAll sets each draft's status and returns the series of those to
 // finalize, counting the held ones and the drafts.
 func (b *batch) decideAll(ctx context.Context, ds []*draft, sum *RunSummary) ([]seriesKey, error) {
