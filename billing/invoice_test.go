@@ -15,85 +15,98 @@ import (
 
 func TestFinalizedInvoiceIsFrozen(t *testing.T) {
 	eachFixture(t, func(t *testing.T, f *fixture) {
-		f.account(f.de, operator, "basic", "kunde")
-		f.run("2026-11-02")
-		inv := f.invoices(f.de, billing.InvoiceFilter{})[0]
-		ctx := f.ctx()
-
-		// Through the service: every change path refuses with ErrFrozen.
-		if _, err := f.s.AddLine(ctx, operator, inv.ID, billing.LineInput{Description: "extra", Quantity: "1", UnitPrice: "5"}); !errors.Is(err, billing.ErrFrozen) {
-			t.Errorf("AddLine on a finalized invoice: %v, want ErrFrozen", err)
-		}
-		if err := f.s.DeleteDraft(ctx, operator, inv.ID); !errors.Is(err, billing.ErrFrozen) {
-			t.Errorf("DeleteDraft on a finalized invoice: %v, want ErrFrozen", err)
-		}
-		if _, err := f.s.Finalize(ctx, operator, inv.ID); !errors.Is(err, billing.ErrFrozen) {
-			t.Errorf("Finalize again: %v, want ErrFrozen", err)
-		}
-		// Straight SQL: the database refuses too.
-		for _, sql := range []string{
-			"UPDATE invoices SET total_minor = 1 WHERE id = ?",
-			"UPDATE invoices SET number = 'X-1' WHERE id = ?",
-			"UPDATE invoices SET buyer = '{}' WHERE id = ?",
-			"UPDATE invoices SET due_date = '2030-01-01' WHERE id = ?",
-			"DELETE FROM invoices WHERE id = ?",
-			"UPDATE invoice_lines SET net_minor = 1 WHERE invoice_id = ?",
-			"DELETE FROM invoice_lines WHERE invoice_id = ?",
-		} {
-			if err := f.h.W.Exec(sql, inv.ID).Error; err == nil || !strings.Contains(err.Error(), "invoice is finalized") {
-				t.Errorf("%s: err = %v, want the trigger's refusal", sql, err)
-			}
-		}
-		err := f.h.W.Exec(`INSERT INTO invoice_lines (invoice_id, position, kind, description, quantity, unit_price, net_minor, tax_category, tax_rate, created_at)
-			VALUES (?, 9, 'manual', 'sneaked', '1', '1', 100, 'S', '19', ?)`, inv.ID, f.clock.Now().Add(1e9)).Error
-		if err == nil || !strings.Contains(err.Error(), "invoice is finalized") {
-			t.Errorf("a line added later: err = %v, want the trigger's refusal", err)
-		}
-		after := f.invoices(f.de, billing.InvoiceFilter{})[0]
-		if after.TotalMinor != inv.TotalMinor || *after.Number != *inv.Number || len(after.Lines) != len(inv.Lines) {
-			t.Fatalf("finalized invoice changed: %+v", after)
-		}
-		// Payment state may still move (the trigger allows status).
-		if err := f.h.W.Exec("UPDATE invoices SET status = 'overdue' WHERE id = ?", inv.ID).Error; err != nil {
-			t.Errorf("status change refused: %v", err)
-		}
-
-		// A partial credit note: its own series, a reference, the same tax.
-		hosting := inv.Lines[1]
-		cn, err := f.s.CreditNote(ctx, operator, inv.ID, billing.CreditNoteInput{Reason: "goodwill", Lines: []billing.CreditItem{{LineID: hosting.ID, AmountMinor: 400}}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if *cn.Number != "CN-2026-000001" || cn.Kind != billing.DocCreditNote || *cn.CreditsID != inv.ID || cn.NetMinor != 400 || cn.TaxMinor != 76 || cn.Buyer != inv.Buyer {
-			t.Errorf("credit note = %s kind %s credits %v net %d tax %d", *cn.Number, cn.Kind, cn.CreditsID, cn.NetMinor, cn.TaxMinor)
-		}
-		// Over-crediting a line is refused and writes nothing.
-		_, err = f.s.CreditNote(ctx, operator, inv.ID, billing.CreditNoteInput{Reason: "too much", Lines: []billing.CreditItem{{LineID: hosting.ID, AmountMinor: 601}}})
-		var v *core.ValidationError
-		if !errors.As(err, &v) || v.Fields["lines.0.amount_minor"] == "" {
-			t.Errorf("over-credit: %v, want a field error", err)
-		}
-		// The rest in full cancels the invoice.
-		if _, err := f.s.CreditNote(ctx, operator, inv.ID, billing.CreditNoteInput{Reason: "cancelled order", Full: true}); err != nil {
-			t.Fatal(err)
-		}
-		final := f.invoices(f.de, billing.InvoiceFilter{Kind: billing.DocInvoice})[0]
-		if final.Status != billing.InvoiceStatusCancelled || final.CreditedMinor != final.TotalMinor {
-			t.Errorf("after a full credit: %s, credited %d of %d", final.Status, final.CreditedMinor, final.TotalMinor)
-		}
-		cns := f.invoices(f.de, billing.InvoiceFilter{Kind: billing.DocCreditNote})
-		if len(cns) != 2 || *cns[1].Number != "CN-2026-000002" || cns[0].TotalMinor+cns[1].TotalMinor != final.TotalMinor {
-			t.Errorf("credit notes = %d, want two summing to the invoice", len(cns))
-		}
-		if _, err := f.s.CreditNote(ctx, operator, inv.ID, billing.CreditNoteInput{Reason: "again", Full: true}); err == nil {
-			t.Error("a cancelled invoice took another credit note")
-		}
-		// The client may not credit its own invoice: it is not the seller.
-		if _, err := f.s.CreditNote(ctx, f.de, inv.ID, billing.CreditNoteInput{Reason: "x", Full: true}); !errors.Is(err, core.ErrForbidden) {
-			t.Errorf("client credit note: %v, want forbidden", err)
-		}
-		f.checkInvariants()
+		inv := frozenRefusesChanges(t, f)
+		frozenTakesCreditNotes(t, f, inv)
 	})
+}
+
+// frozenRefusesChanges: the service and the database refuse every change
+// to a finalized invoice but its payment status; it returns the invoice.
+func frozenRefusesChanges(t *testing.T, f *fixture) billing.Invoice {
+	f.account(f.de, operator, "basic", "kunde")
+	f.run("2026-11-02")
+	inv := f.invoices(f.de, billing.InvoiceFilter{})[0]
+	ctx := f.ctx()
+
+	// Through the service: every change path refuses with ErrFrozen.
+	if _, err := f.s.AddLine(ctx, operator, inv.ID, billing.LineInput{Description: "extra", Quantity: "1", UnitPrice: "5"}); !errors.Is(err, billing.ErrFrozen) {
+		t.Errorf("AddLine on a finalized invoice: %v, want ErrFrozen", err)
+	}
+	if err := f.s.DeleteDraft(ctx, operator, inv.ID); !errors.Is(err, billing.ErrFrozen) {
+		t.Errorf("DeleteDraft on a finalized invoice: %v, want ErrFrozen", err)
+	}
+	if _, err := f.s.Finalize(ctx, operator, inv.ID); !errors.Is(err, billing.ErrFrozen) {
+		t.Errorf("Finalize again: %v, want ErrFrozen", err)
+	}
+	// Straight SQL: the database refuses too.
+	for _, sql := range []string{
+		"UPDATE invoices SET total_minor = 1 WHERE id = ?",
+		"UPDATE invoices SET number = 'X-1' WHERE id = ?",
+		"UPDATE invoices SET buyer = '{}' WHERE id = ?",
+		"UPDATE invoices SET due_date = '2030-01-01' WHERE id = ?",
+		"DELETE FROM invoices WHERE id = ?",
+		"UPDATE invoice_lines SET net_minor = 1 WHERE invoice_id = ?",
+		"DELETE FROM invoice_lines WHERE invoice_id = ?",
+	} {
+		if err := f.h.W.Exec(sql, inv.ID).Error; err == nil || !strings.Contains(err.Error(), "invoice is finalized") {
+			t.Errorf("%s: err = %v, want the trigger's refusal", sql, err)
+		}
+	}
+	err := f.h.W.Exec(`INSERT INTO invoice_lines (invoice_id, position, kind, description, quantity, unit_price, net_minor, tax_category, tax_rate, created_at)
+		VALUES (?, 9, 'manual', 'sneaked', '1', '1', 100, 'S', '19', ?)`, inv.ID, f.clock.Now().Add(1e9)).Error
+	if err == nil || !strings.Contains(err.Error(), "invoice is finalized") {
+		t.Errorf("a line added later: err = %v, want the trigger's refusal", err)
+	}
+	after := f.invoices(f.de, billing.InvoiceFilter{})[0]
+	if after.TotalMinor != inv.TotalMinor || *after.Number != *inv.Number || len(after.Lines) != len(inv.Lines) {
+		t.Fatalf("finalized invoice changed: %+v", after)
+	}
+	// Payment state may still move (the trigger allows status).
+	if err := f.h.W.Exec("UPDATE invoices SET status = 'overdue' WHERE id = ?", inv.ID).Error; err != nil {
+		t.Errorf("status change refused: %v", err)
+	}
+	return inv
+}
+
+// frozenTakesCreditNotes: corrections go through credit notes, partial
+// and full, only by the seller.
+func frozenTakesCreditNotes(t *testing.T, f *fixture, inv billing.Invoice) {
+	ctx := f.ctx()
+	// A partial credit note: its own series, a reference, the same tax.
+	hosting := inv.Lines[1]
+	cn, err := f.s.CreditNote(ctx, operator, inv.ID, billing.CreditNoteInput{Reason: "goodwill", Lines: []billing.CreditItem{{LineID: hosting.ID, AmountMinor: 400}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *cn.Number != "CN-2026-000001" || cn.Kind != billing.DocCreditNote || *cn.CreditsID != inv.ID || cn.NetMinor != 400 || cn.TaxMinor != 76 || cn.Buyer != inv.Buyer {
+		t.Errorf("credit note = %s kind %s credits %v net %d tax %d", *cn.Number, cn.Kind, cn.CreditsID, cn.NetMinor, cn.TaxMinor)
+	}
+	// Over-crediting a line is refused and writes nothing.
+	_, err = f.s.CreditNote(ctx, operator, inv.ID, billing.CreditNoteInput{Reason: "too much", Lines: []billing.CreditItem{{LineID: hosting.ID, AmountMinor: 601}}})
+	var v *core.ValidationError
+	if !errors.As(err, &v) || v.Fields["lines.0.amount_minor"] == "" {
+		t.Errorf("over-credit: %v, want a field error", err)
+	}
+	// The rest in full cancels the invoice.
+	if _, err := f.s.CreditNote(ctx, operator, inv.ID, billing.CreditNoteInput{Reason: "cancelled order", Full: true}); err != nil {
+		t.Fatal(err)
+	}
+	final := f.invoices(f.de, billing.InvoiceFilter{Kind: billing.DocInvoice})[0]
+	if final.Status != billing.InvoiceStatusCancelled || final.CreditedMinor != final.TotalMinor {
+		t.Errorf("after a full credit: %s, credited %d of %d", final.Status, final.CreditedMinor, final.TotalMinor)
+	}
+	cns := f.invoices(f.de, billing.InvoiceFilter{Kind: billing.DocCreditNote})
+	if len(cns) != 2 || *cns[1].Number != "CN-2026-000002" || cns[0].TotalMinor+cns[1].TotalMinor != final.TotalMinor {
+		t.Errorf("credit notes = %d, want two summing to the invoice", len(cns))
+	}
+	if _, err := f.s.CreditNote(ctx, operator, inv.ID, billing.CreditNoteInput{Reason: "again", Full: true}); err == nil {
+		t.Error("a cancelled invoice took another credit note")
+	}
+	// The client may not credit its own invoice: it is not the seller.
+	if _, err := f.s.CreditNote(ctx, f.de, inv.ID, billing.CreditNoteInput{Reason: "x", Full: true}); !errors.Is(err, core.ErrForbidden) {
+		t.Errorf("client credit note: %v, want forbidden", err)
+	}
+	f.checkInvariants()
 }
 
 func TestApprovalRulesAndFourEyes(t *testing.T) {

@@ -14,112 +14,7 @@ func i64(n int64) *int64 { return &n }
 
 func TestBadInputWritesNothing(t *testing.T) {
 	eachFixture(t, func(t *testing.T, f *fixture) {
-		ctx := f.ctx()
-		basic := f.products["basic"]
-		cases := []badCase{
-			{"negative price", "prices.0.amount", func() error {
-				_, err := f.s.CreateProduct(ctx, operator, billing.ProductInput{Code: "neg", Name: "Neg", Kind: billing.KindOneOff,
-					Prices: []billing.PriceInput{{Currency: "EUR", Cycle: billing.CycleOnce, AmountMinor: i64(-100)}}})
-				return err
-			}},
-			{"too many decimals", "prices.0.amount", func() error {
-				_, err := f.s.CreateProduct(ctx, operator, billing.ProductInput{Code: "dec", Name: "Dec", Kind: billing.KindOneOff,
-					Prices: []billing.PriceInput{{Currency: "EUR", Cycle: billing.CycleOnce, Amount: "9.999"}}})
-				return err
-			}},
-			{"unknown currency", "prices.0.currency", func() error {
-				_, err := f.s.CreateProduct(ctx, operator, billing.ProductInput{Code: "xxx", Name: "X", Kind: billing.KindHosting, MatchCode: "x",
-					Prices: []billing.PriceInput{price("EUX", billing.CycleMonthly, 100, 0)}})
-				return err
-			}},
-			{"unknown cycle", "prices.0.cycle", func() error {
-				_, err := f.s.CreateProduct(ctx, operator, billing.ProductInput{Code: "wk", Name: "W", Kind: billing.KindHosting, MatchCode: "x",
-					Prices: []billing.PriceInput{price("EUR", "weekly", 100, 0)}})
-				return err
-			}},
-			{"cycle the product does not offer", "cycle", func() error {
-				_, err := f.s.CreateContract(ctx, operator, billing.ContractInput{CustomerID: f.de.TenantID, ProductID: basic.ID, Cycle: billing.CycleQuarterly, Currency: "EUR"})
-				return err
-			}},
-			{"currency the product is not priced in", "cycle", func() error {
-				_, err := f.s.CreateContract(ctx, operator, billing.ContractInput{CustomerID: f.de.TenantID, ProductID: basic.ID, Cycle: billing.CycleMonthly, Currency: "DKK"})
-				return err
-			}},
-			{"contract in an unknown currency", "currency", func() error {
-				_, err := f.s.CreateContract(ctx, operator, billing.ContractInput{CustomerID: f.de.TenantID, ProductID: basic.ID, Cycle: billing.CycleMonthly, Currency: "ZZZ"})
-				return err
-			}},
-			{"malformed VAT id", "vat_id", func() error {
-				_, err := f.s.SaveProfile(ctx, operator, f.de.TenantID, billing.ProfileInput{LegalName: "Kunde GmbH", Country: "DE", VATID: "DE12345"})
-				return err
-			}},
-			{"VAT id failing its check digit", "vat_id", func() error {
-				_, err := f.s.SaveProfile(ctx, operator, f.de.TenantID, billing.ProfileInput{LegalName: "Kunde GmbH", Country: "DE", VATID: "DE136695977"})
-				return err
-			}},
-			{"missing buyer country", "country", func() error {
-				_, err := f.s.SaveProfile(ctx, operator, f.de.TenantID, billing.ProfileInput{LegalName: "Kunde GmbH"})
-				return err
-			}},
-			{"unknown country", "country", func() error {
-				_, err := f.s.SaveProfile(ctx, operator, f.de.TenantID, billing.ProfileInput{LegalName: "Kunde GmbH", Country: "XX"})
-				return err
-			}},
-			{"exemption without a reason", "tax_exempt_reason", func() error {
-				_, err := f.s.SaveProfile(ctx, operator, f.de.TenantID, billing.ProfileInput{LegalName: "Kunde GmbH", Country: "DE", TaxExempt: true})
-				return err
-			}},
-			{"profile currency", "currency", func() error {
-				_, err := f.s.SaveProfile(ctx, operator, f.de.TenantID, billing.ProfileInput{LegalName: "Kunde GmbH", Country: "DE", Currency: "EURO"})
-				return err
-			}},
-			{"unknown time zone", "timezone", func() error {
-				_, err := f.s.SaveProfile(ctx, operator, f.de.TenantID, billing.ProfileInput{LegalName: "Kunde GmbH", Country: "DE", Timezone: "Europe/Atlantis"})
-				return err
-			}},
-			{"coupon over 100 percent", "percent", func() error {
-				_, err := f.s.CreateCoupon(ctx, operator, billing.CouponInput{Code: "BIG", Kind: billing.CouponPercent, Percent: "150"})
-				return err
-			}},
-			{"coupon on another seller's product", "product_ids", func() error {
-				_, err := f.s.CreateCoupon(ctx, operator, billing.CouponInput{Code: "R", Kind: billing.CouponPercent, Percent: "10", ProductIDs: []int64{f.products["r-basic"].ID}})
-				return err
-			}},
-			{"manual line with a negative price", "lines.0.unit_price", func() error {
-				_, err := f.s.CreateInvoice(ctx, operator, billing.InvoiceInput{CustomerID: f.de.TenantID, Currency: "EUR",
-					Lines: []billing.LineInput{{Description: "refund", UnitPrice: "-5"}}})
-				return err
-			}},
-			{"invoice for another seller's customer", "customer_id", func() error {
-				_, err := f.s.CreateInvoice(ctx, operator, billing.InvoiceInput{CustomerID: f.rclient.TenantID, Currency: "EUR",
-					Lines: []billing.LineInput{{Description: "x", UnitPrice: "5"}}})
-				return err
-			}},
-			{"contract start that is not a date", "start", func() error {
-				_, err := f.s.CreateContract(ctx, operator, billing.ContractInput{CustomerID: f.de.TenantID, ProductID: basic.ID, Cycle: billing.CycleMonthly,
-					Currency: "EUR", Start: "2026-02-30"})
-				return err
-			}},
-			{"manual line with no quantity", "lines.0.quantity", func() error {
-				_, err := f.s.CreateInvoice(ctx, operator, billing.InvoiceInput{CustomerID: f.de.TenantID, Currency: "EUR",
-					Lines: []billing.LineInput{{Description: "x", Quantity: "0", UnitPrice: "5"}}})
-				return err
-			}},
-			{"coupon ending before it starts", "valid_to", func() error {
-				_, err := f.s.CreateCoupon(ctx, operator, billing.CouponInput{Code: "WINTER", Kind: billing.CouponFixed, AmountMinor: 500, Currency: "EUR",
-					ValidFrom: "2026-12-01", ValidTo: "2026-11-01"})
-				return err
-			}},
-			{"credit note without a reason", "reason", func() error {
-				_, err := f.s.CreditNote(ctx, operator, 1, billing.CreditNoteInput{Full: true})
-				return err
-			}},
-			{"duplicate product code", "code", func() error {
-				_, err := f.s.CreateProduct(ctx, operator, billing.ProductInput{Code: "basic", Name: "Again", Kind: billing.KindHosting, MatchCode: "basic",
-					Prices: []billing.PriceInput{price("EUR", billing.CycleMonthly, 100, 0)}})
-				return err
-			}},
-		}
+		cases := append(append(badCatalogCases(f), badProfileCases(f)...), badDocumentCases(f)...)
 		tables := []string{"products", "prices", "coupons", "contracts", "invoices", "invoice_lines", "number_series", "audit_log"}
 		count := func() map[string]int64 {
 			out := countRows(f.h, tables...)
@@ -140,6 +35,130 @@ func TestBadInputWritesNothing(t *testing.T) {
 			t.Errorf("profile changed: %v -> %v", before, after)
 		}
 	})
+}
+
+// badCatalogCases: bad products and contracts.
+func badCatalogCases(f *fixture) []badCase {
+	ctx, basic := f.ctx(), f.products["basic"]
+	return []badCase{
+		{"negative price", "prices.0.amount", func() error {
+			_, err := f.s.CreateProduct(ctx, operator, billing.ProductInput{Code: "neg", Name: "Neg", Kind: billing.KindOneOff,
+				Prices: []billing.PriceInput{{Currency: "EUR", Cycle: billing.CycleOnce, AmountMinor: i64(-100)}}})
+			return err
+		}},
+		{"too many decimals", "prices.0.amount", func() error {
+			_, err := f.s.CreateProduct(ctx, operator, billing.ProductInput{Code: "dec", Name: "Dec", Kind: billing.KindOneOff,
+				Prices: []billing.PriceInput{{Currency: "EUR", Cycle: billing.CycleOnce, Amount: "9.999"}}})
+			return err
+		}},
+		{"unknown currency", "prices.0.currency", func() error {
+			_, err := f.s.CreateProduct(ctx, operator, billing.ProductInput{Code: "xxx", Name: "X", Kind: billing.KindHosting, MatchCode: "x",
+				Prices: []billing.PriceInput{price("EUX", billing.CycleMonthly, 100, 0)}})
+			return err
+		}},
+		{"unknown cycle", "prices.0.cycle", func() error {
+			_, err := f.s.CreateProduct(ctx, operator, billing.ProductInput{Code: "wk", Name: "W", Kind: billing.KindHosting, MatchCode: "x",
+				Prices: []billing.PriceInput{price("EUR", "weekly", 100, 0)}})
+			return err
+		}},
+		{"cycle the product does not offer", "cycle", func() error {
+			_, err := f.s.CreateContract(ctx, operator, billing.ContractInput{CustomerID: f.de.TenantID, ProductID: basic.ID, Cycle: billing.CycleQuarterly, Currency: "EUR"})
+			return err
+		}},
+		{"currency the product is not priced in", "cycle", func() error {
+			_, err := f.s.CreateContract(ctx, operator, billing.ContractInput{CustomerID: f.de.TenantID, ProductID: basic.ID, Cycle: billing.CycleMonthly, Currency: "DKK"})
+			return err
+		}},
+		{"contract in an unknown currency", "currency", func() error {
+			_, err := f.s.CreateContract(ctx, operator, billing.ContractInput{CustomerID: f.de.TenantID, ProductID: basic.ID, Cycle: billing.CycleMonthly, Currency: "ZZZ"})
+			return err
+		}},
+	}
+}
+
+// badProfileCases: bad billing profiles.
+func badProfileCases(f *fixture) []badCase {
+	ctx := f.ctx()
+	return []badCase{
+		{"malformed VAT id", "vat_id", func() error {
+			_, err := f.s.SaveProfile(ctx, operator, f.de.TenantID, billing.ProfileInput{LegalName: "Kunde GmbH", Country: "DE", VATID: "DE12345"})
+			return err
+		}},
+		{"VAT id failing its check digit", "vat_id", func() error {
+			_, err := f.s.SaveProfile(ctx, operator, f.de.TenantID, billing.ProfileInput{LegalName: "Kunde GmbH", Country: "DE", VATID: "DE136695977"})
+			return err
+		}},
+		{"missing buyer country", "country", func() error {
+			_, err := f.s.SaveProfile(ctx, operator, f.de.TenantID, billing.ProfileInput{LegalName: "Kunde GmbH"})
+			return err
+		}},
+		{"unknown country", "country", func() error {
+			_, err := f.s.SaveProfile(ctx, operator, f.de.TenantID, billing.ProfileInput{LegalName: "Kunde GmbH", Country: "XX"})
+			return err
+		}},
+		{"exemption without a reason", "tax_exempt_reason", func() error {
+			_, err := f.s.SaveProfile(ctx, operator, f.de.TenantID, billing.ProfileInput{LegalName: "Kunde GmbH", Country: "DE", TaxExempt: true})
+			return err
+		}},
+		{"profile currency", "currency", func() error {
+			_, err := f.s.SaveProfile(ctx, operator, f.de.TenantID, billing.ProfileInput{LegalName: "Kunde GmbH", Country: "DE", Currency: "EURO"})
+			return err
+		}},
+		{"unknown time zone", "timezone", func() error {
+			_, err := f.s.SaveProfile(ctx, operator, f.de.TenantID, billing.ProfileInput{LegalName: "Kunde GmbH", Country: "DE", Timezone: "Europe/Atlantis"})
+			return err
+		}},
+	}
+}
+
+// badDocumentCases: bad coupons, invoices and credit notes, and a second
+// product under a taken code.
+func badDocumentCases(f *fixture) []badCase {
+	ctx, basic := f.ctx(), f.products["basic"]
+	return []badCase{
+		{"coupon over 100 percent", "percent", func() error {
+			_, err := f.s.CreateCoupon(ctx, operator, billing.CouponInput{Code: "BIG", Kind: billing.CouponPercent, Percent: "150"})
+			return err
+		}},
+		{"coupon on another seller's product", "product_ids", func() error {
+			_, err := f.s.CreateCoupon(ctx, operator, billing.CouponInput{Code: "R", Kind: billing.CouponPercent, Percent: "10", ProductIDs: []int64{f.products["r-basic"].ID}})
+			return err
+		}},
+		{"manual line with a negative price", "lines.0.unit_price", func() error {
+			_, err := f.s.CreateInvoice(ctx, operator, billing.InvoiceInput{CustomerID: f.de.TenantID, Currency: "EUR",
+				Lines: []billing.LineInput{{Description: "refund", UnitPrice: "-5"}}})
+			return err
+		}},
+		{"invoice for another seller's customer", "customer_id", func() error {
+			_, err := f.s.CreateInvoice(ctx, operator, billing.InvoiceInput{CustomerID: f.rclient.TenantID, Currency: "EUR",
+				Lines: []billing.LineInput{{Description: "x", UnitPrice: "5"}}})
+			return err
+		}},
+		{"contract start that is not a date", "start", func() error {
+			_, err := f.s.CreateContract(ctx, operator, billing.ContractInput{CustomerID: f.de.TenantID, ProductID: basic.ID, Cycle: billing.CycleMonthly,
+				Currency: "EUR", Start: "2026-02-30"})
+			return err
+		}},
+		{"manual line with no quantity", "lines.0.quantity", func() error {
+			_, err := f.s.CreateInvoice(ctx, operator, billing.InvoiceInput{CustomerID: f.de.TenantID, Currency: "EUR",
+				Lines: []billing.LineInput{{Description: "x", Quantity: "0", UnitPrice: "5"}}})
+			return err
+		}},
+		{"coupon ending before it starts", "valid_to", func() error {
+			_, err := f.s.CreateCoupon(ctx, operator, billing.CouponInput{Code: "WINTER", Kind: billing.CouponFixed, AmountMinor: 500, Currency: "EUR",
+				ValidFrom: "2026-12-01", ValidTo: "2026-11-01"})
+			return err
+		}},
+		{"credit note without a reason", "reason", func() error {
+			_, err := f.s.CreditNote(ctx, operator, 1, billing.CreditNoteInput{Full: true})
+			return err
+		}},
+		{"duplicate product code", "code", func() error {
+			_, err := f.s.CreateProduct(ctx, operator, billing.ProductInput{Code: "basic", Name: "Again", Kind: billing.KindHosting, MatchCode: "basic",
+				Prices: []billing.PriceInput{price("EUR", billing.CycleMonthly, 100, 0)}})
+			return err
+		}},
+	}
 }
 
 func TestReconcile(t *testing.T) {

@@ -71,96 +71,108 @@ func TestEventsOpenContracts(t *testing.T) {
 
 func TestInvoiceRun(t *testing.T) {
 	eachFixture(t, func(t *testing.T, f *fixture) {
-		acc := f.account(f.de, operator, "basic", "kunde")
-		f.publish(provisioning.DomainAdded{AccountRef: acc, DomainID: 101, Name: "kunde.de"},
-			provisioning.DomainAdded{AccountRef: acc, DomainID: 102, Name: "kunde.com"})
-		f.account(f.rclient, f.reseller, "basic", "rclient")
-		f.publish(provisioning.ResellerCreated{ResellerRef: provisioning.ResellerRef{ResellerID: f.reseller.TenantID, AccountID: 9, Package: "rpro"}})
-
-		sum := f.run("2026-11-02")
-		if sum.Invoices != 4 || sum.Finalized != 4 || sum.Contracts != 5 || sum.Periods != 5 {
-			t.Fatalf("first run = %+v, want 4 invoices for 5 contracts", sum)
-		}
-		de := f.invoices(f.de, billing.InvoiceFilter{})
-		if len(de) != 1 {
-			t.Fatalf("Kunde has %d invoices, want 1", len(de))
-		}
-		inv := de[0]
-		if *inv.Number != "INV-2026-000003" || inv.Status != billing.InvoiceStatusFinalized || inv.IssueDate != "2026-11-02" ||
-			inv.DueDate != "2026-11-02" || inv.PeriodStart != "2026-11-02" || inv.PeriodEnd != "2026-12-02" {
-			t.Errorf("Kunde's invoice = %s %s issued %s due %s period %s..%s", *inv.Number, inv.Status, inv.IssueDate, inv.DueDate, inv.PeriodStart, inv.PeriodEnd)
-		}
-		// Setup 5.00 + hosting 10.00 + extra domain 2.00, German VAT 19%.
-		if inv.NetMinor != 1700 || inv.TaxMinor != 323 || inv.TotalMinor != 2023 || len(inv.Lines) != 3 {
-			t.Errorf("Kunde's invoice: net %d tax %d total %d, %d lines; want 1700, 323, 2023, 3 lines", inv.NetMinor, inv.TaxMinor, inv.TotalMinor, len(inv.Lines))
-		}
-		if !strings.Contains(inv.Seller, "Hosting Operator GmbH") || !strings.Contains(inv.Buyer, "Kunde GmbH") {
-			t.Errorf("snapshots: seller %s buyer %s", inv.Seller, inv.Buyer)
-		}
-		// R sells to its French client in its own series, with French VAT.
-		rc := f.invoices(f.rclient, billing.InvoiceFilter{})
-		if len(rc) != 1 || *rc[0].Number != "R-2026-000001" || rc[0].NetMinor != 1500 || rc[0].TaxMinor != 300 {
-			t.Errorf("R's client invoices = %+v", rc)
-		}
-		// The operator bills R wholesale, per subproject, reverse charge
-		// (R's VAT id is VIES-valid).
-		wr := f.invoices(f.reseller, billing.InvoiceFilter{SellerID: 1})
-		if len(wr) != 2 {
-			t.Fatalf("R has %d invoices from the operator, want 2 (account, reseller package)", len(wr))
-		}
-		for _, w := range wr {
-			if w.TaxMinor != 0 || !strings.Contains(w.Taxes, `"category":"AE"`) || !strings.Contains(w.Taxes, "Reverse charge") ||
-				!strings.Contains(w.Buyer, "FR40303265045") || !strings.Contains(w.Seller, "DE136695976") {
-				t.Errorf("wholesale invoice %s: tax %d taxes %s", *w.Number, w.TaxMinor, w.Taxes)
-			}
-		}
-		if got := []int64{wr[0].NetMinor, wr[1].NetMinor}; got[0] != 1500 || got[1] != 5000 {
-			t.Errorf("wholesale nets = %v, want 15.00 (hosting and its setup at wholesale prices) and 50.00", got)
-		}
-
-		// The number filter matches literally: "_" is not a wildcard.
-		if got := f.invoices(operator, billing.InvoiceFilter{Number: "000003"}); len(got) != 1 || got[0].ID != inv.ID {
-			t.Errorf("number filter 000003 = %d invoices, want Kunde's", len(got))
-		}
-		if got := f.invoices(operator, billing.InvoiceFilter{Number: "2026-00000_"}); len(got) != 0 {
-			t.Errorf("number filter with '_' matched %d invoices, want none", len(got))
-		}
-		// The same day again: nothing new.
-		if again := f.run("2026-11-02"); again.Invoices != 0 || again.Contracts != 0 {
-			t.Fatalf("re-run = %+v, want nothing", again)
-		}
-		// Nov 17: Dec 2 is 15 days away, outside the 14-day lead time.
-		if early := f.run("2026-11-17"); early.Invoices != 0 {
-			t.Fatalf("Nov 17 = %+v, want nothing", early)
-		}
-		// Lead time through the chain: the hosting contract of Kunde waits
-		// for 3 days, the panel says 14, R's client customer-level 30.
-		hosting := f.contracts(f.de)[2]
-		f.set(billing.LeadDays.Name, settings.LevelContract, itoa(int(hosting.ID)), "3")
-		f.set(billing.LeadDays.Name, settings.LevelCustomer, itoa(int(f.rclient.TenantID)), "30")
-		f.set(billing.Grouping.Name, settings.LevelCustomer, itoa(int(f.reseller.TenantID)), billing.GroupCustomer)
-		sum = f.run("2026-11-18")
-		if sum.Invoices != 3 || sum.Contracts != 4 {
-			t.Fatalf("Nov 18 = %+v, want 3 invoices: Kunde's domain, R's client, R consolidated", sum)
-		}
-		if rc := f.invoices(f.rclient, billing.InvoiceFilter{}); len(rc) != 2 || rc[1].PeriodStart != "2026-12-02" {
-			t.Errorf("R's client second invoice = %+v", rc)
-		}
-		wr = f.invoices(f.reseller, billing.InvoiceFilter{SellerID: 1})
-		last := wr[len(wr)-1]
-		if len(wr) != 3 || last.Subproject != "" || len(last.Lines) != 2 || last.NetMinor != 6000 || last.Lines[0].Section == "" {
-			t.Errorf("R's consolidated invoice = %+v", last)
-		}
-		if sum := f.run("2026-11-29"); sum.Invoices != 1 || sum.Contracts != 1 {
-			t.Fatalf("Nov 29 = %+v, want Kunde's hosting (3-day lead)", sum)
-		}
-		// Missed runs are caught up: every period up to each contract's
-		// horizon. Feb 1: Kunde's two contracts and R's two wholesale ones
-		// get Jan 2 and Feb 2, R's client (30-day lead) Mar 2 too.
-		if sum := f.run("2027-02-01"); sum.Periods != 11 || sum.Contracts != 5 {
-			t.Fatalf("catch-up = %+v, want 11 periods over 5 contracts", sum)
-		}
+		runFirstDay(t, f)
+		runLaterDays(t, f)
 	})
+}
+
+// runFirstDay: the first run bills every open contract once, per
+// subproject and seller, and the number filter matches literally.
+func runFirstDay(t *testing.T, f *fixture) {
+	acc := f.account(f.de, operator, "basic", "kunde")
+	f.publish(provisioning.DomainAdded{AccountRef: acc, DomainID: 101, Name: "kunde.de"},
+		provisioning.DomainAdded{AccountRef: acc, DomainID: 102, Name: "kunde.com"})
+	f.account(f.rclient, f.reseller, "basic", "rclient")
+	f.publish(provisioning.ResellerCreated{ResellerRef: provisioning.ResellerRef{ResellerID: f.reseller.TenantID, AccountID: 9, Package: "rpro"}})
+
+	sum := f.run("2026-11-02")
+	if sum.Invoices != 4 || sum.Finalized != 4 || sum.Contracts != 5 || sum.Periods != 5 {
+		t.Fatalf("first run = %+v, want 4 invoices for 5 contracts", sum)
+	}
+	de := f.invoices(f.de, billing.InvoiceFilter{})
+	if len(de) != 1 {
+		t.Fatalf("Kunde has %d invoices, want 1", len(de))
+	}
+	inv := de[0]
+	if *inv.Number != "INV-2026-000003" || inv.Status != billing.InvoiceStatusFinalized || inv.IssueDate != "2026-11-02" ||
+		inv.DueDate != "2026-11-02" || inv.PeriodStart != "2026-11-02" || inv.PeriodEnd != "2026-12-02" {
+		t.Errorf("Kunde's invoice = %s %s issued %s due %s period %s..%s", *inv.Number, inv.Status, inv.IssueDate, inv.DueDate, inv.PeriodStart, inv.PeriodEnd)
+	}
+	// Setup 5.00 + hosting 10.00 + extra domain 2.00, German VAT 19%.
+	if inv.NetMinor != 1700 || inv.TaxMinor != 323 || inv.TotalMinor != 2023 || len(inv.Lines) != 3 {
+		t.Errorf("Kunde's invoice: net %d tax %d total %d, %d lines; want 1700, 323, 2023, 3 lines", inv.NetMinor, inv.TaxMinor, inv.TotalMinor, len(inv.Lines))
+	}
+	if !strings.Contains(inv.Seller, "Hosting Operator GmbH") || !strings.Contains(inv.Buyer, "Kunde GmbH") {
+		t.Errorf("snapshots: seller %s buyer %s", inv.Seller, inv.Buyer)
+	}
+	// R sells to its French client in its own series, with French VAT.
+	rc := f.invoices(f.rclient, billing.InvoiceFilter{})
+	if len(rc) != 1 || *rc[0].Number != "R-2026-000001" || rc[0].NetMinor != 1500 || rc[0].TaxMinor != 300 {
+		t.Errorf("R's client invoices = %+v", rc)
+	}
+	// The operator bills R wholesale, per subproject, reverse charge
+	// (R's VAT id is VIES-valid).
+	wr := f.invoices(f.reseller, billing.InvoiceFilter{SellerID: 1})
+	if len(wr) != 2 {
+		t.Fatalf("R has %d invoices from the operator, want 2 (account, reseller package)", len(wr))
+	}
+	for _, w := range wr {
+		if w.TaxMinor != 0 || !strings.Contains(w.Taxes, `"category":"AE"`) || !strings.Contains(w.Taxes, "Reverse charge") ||
+			!strings.Contains(w.Buyer, "FR40303265045") || !strings.Contains(w.Seller, "DE136695976") {
+			t.Errorf("wholesale invoice %s: tax %d taxes %s", *w.Number, w.TaxMinor, w.Taxes)
+		}
+	}
+	if got := []int64{wr[0].NetMinor, wr[1].NetMinor}; got[0] != 1500 || got[1] != 5000 {
+		t.Errorf("wholesale nets = %v, want 15.00 (hosting and its setup at wholesale prices) and 50.00", got)
+	}
+
+	// The number filter matches literally: "_" is not a wildcard.
+	if got := f.invoices(operator, billing.InvoiceFilter{Number: "000003"}); len(got) != 1 || got[0].ID != inv.ID {
+		t.Errorf("number filter 000003 = %d invoices, want Kunde's", len(got))
+	}
+	if got := f.invoices(operator, billing.InvoiceFilter{Number: "2026-00000_"}); len(got) != 0 {
+		t.Errorf("number filter with '_' matched %d invoices, want none", len(got))
+	}
+}
+
+// runLaterDays: re-runs, lead times through the settings chain, a
+// consolidated invoice, and missed runs caught up.
+func runLaterDays(t *testing.T, f *fixture) {
+	// The same day again: nothing new.
+	if again := f.run("2026-11-02"); again.Invoices != 0 || again.Contracts != 0 {
+		t.Fatalf("re-run = %+v, want nothing", again)
+	}
+	// Nov 17: Dec 2 is 15 days away, outside the 14-day lead time.
+	if early := f.run("2026-11-17"); early.Invoices != 0 {
+		t.Fatalf("Nov 17 = %+v, want nothing", early)
+	}
+	// Lead time through the chain: the hosting contract of Kunde waits
+	// for 3 days, the panel says 14, R's client customer-level 30.
+	hosting := f.contracts(f.de)[2]
+	f.set(billing.LeadDays.Name, settings.LevelContract, itoa(int(hosting.ID)), "3")
+	f.set(billing.LeadDays.Name, settings.LevelCustomer, itoa(int(f.rclient.TenantID)), "30")
+	f.set(billing.Grouping.Name, settings.LevelCustomer, itoa(int(f.reseller.TenantID)), billing.GroupCustomer)
+	sum := f.run("2026-11-18")
+	if sum.Invoices != 3 || sum.Contracts != 4 {
+		t.Fatalf("Nov 18 = %+v, want 3 invoices: Kunde's domain, R's client, R consolidated", sum)
+	}
+	if rc := f.invoices(f.rclient, billing.InvoiceFilter{}); len(rc) != 2 || rc[1].PeriodStart != "2026-12-02" {
+		t.Errorf("R's client second invoice = %+v", rc)
+	}
+	wr := f.invoices(f.reseller, billing.InvoiceFilter{SellerID: 1})
+	last := wr[len(wr)-1]
+	if len(wr) != 3 || last.Subproject != "" || len(last.Lines) != 2 || last.NetMinor != 6000 || last.Lines[0].Section == "" {
+		t.Errorf("R's consolidated invoice = %+v", last)
+	}
+	if sum := f.run("2026-11-29"); sum.Invoices != 1 || sum.Contracts != 1 {
+		t.Fatalf("Nov 29 = %+v, want Kunde's hosting (3-day lead)", sum)
+	}
+	// Missed runs are caught up: every period up to each contract's
+	// horizon. Feb 1: Kunde's two contracts and R's two wholesale ones
+	// get Jan 2 and Feb 2, R's client (30-day lead) Mar 2 too.
+	if sum := f.run("2027-02-01"); sum.Periods != 11 || sum.Contracts != 5 {
+		t.Fatalf("catch-up = %+v, want 11 periods over 5 contracts", sum)
+	}
 }
 
 func TestInvoiceRunRejectsBuyerWithoutCountry(t *testing.T) {

@@ -89,77 +89,9 @@ func TestResellerSuspension(t *testing.T) {
 func TestBadInput(t *testing.T) {
 	each(t, func(t *testing.T, h *db.Handle) {
 		f := newFixture(t, h, provisioning.Options{})
-		ctx := f.ctx()
-		f.openReseller(provisioning.ResellerInput{MaxClients: 1, DiskMB: 2500})
-		mid := f.pkg(operator, provisioning.PackageInput{Code: "mid", Name: "Mid", DiskMB: 1600, TrafficMB: 1000})
-		mine := f.account(f.client, provisioning.CreateAccountInput{TenantID: f.client.TenantID, PackageID: f.basic.ID, Username: "mine", Domain: "mine.example"})
-		theirs := f.account(f.other, provisioning.CreateAccountInput{TenantID: f.other.TenantID, PackageID: f.basic.ID, Username: "theirs", Domain: "theirs.example"})
-		f.work()
-		doms, _ := f.s.Domains(ctx, f.other, theirs.ID)
-		theirDomain := doms[0].ID
-		doms, _ = f.s.Domains(ctx, f.client, mine.ID)
-		myDomain := doms[0].ID
-		if _, err := f.s.AddSubdomain(ctx, f.reseller, myDomain, "one"); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := f.s.AddSubdomain(ctx, f.reseller, myDomain, "two"); err != nil {
-			t.Fatal(err)
-		}
-		f.work()
-		acct := func(in provisioning.CreateAccountInput) func() error {
-			return func() error { _, err := f.s.CreateAccount(ctx, f.reseller, in); return err }
-		}
-		valid := provisioning.CreateAccountInput{TenantID: f.client.TenantID, PackageID: f.basic.ID, Username: "fresh"}
-		with := func(change func(*provisioning.CreateAccountInput)) provisioning.CreateAccountInput {
-			in := valid
-			change(&in)
-			return in
-		}
-		cases := []struct {
-			name, field string
-			do          func() error
-		}{
-			{"invalid domain", "name", func() error { _, err := f.s.AddDomain(ctx, f.client, mine.ID, "exa mple.com"); return err }},
-			{"single label", "name", func() error { _, err := f.s.AddDomain(ctx, f.client, mine.ID, "localhost"); return err }},
-			{"label too long", "name", func() error {
-				_, err := f.s.AddDomain(ctx, f.client, mine.ID, strings.Repeat("a", 64)+".com")
-				return err
-			}},
-			{"duplicate domain", "name", func() error { _, err := f.s.AddDomain(ctx, f.client, mine.ID, "THEIRS.example"); return err }},
-			{"duplicate in other script", "name", func() error { _, err := f.s.AddDomain(ctx, f.client, mine.ID, "mine.example."); return err }},
-			{"under someone else's domain", "name", func() error { _, err := f.s.AddDomain(ctx, f.client, mine.ID, "shop.theirs.example"); return err }},
-			{"subdomain of someone else's domain", "domain_id", func() error { _, err := f.s.AddSubdomain(ctx, f.reseller, theirDomain, "x"); return err }},
-			{"bad subdomain label", "label", func() error { _, err := f.s.AddSubdomain(ctx, f.reseller, myDomain, "a.b"); return err }},
-			{"subdomain over package limit", "label", func() error { _, err := f.s.AddSubdomain(ctx, f.reseller, myDomain, "three"); return err }},
-			{"bad user name", "username", acct(with(func(in *provisioning.CreateAccountInput) { in.Username = "Root!" }))},
-			{"user name taken", "username", acct(with(func(in *provisioning.CreateAccountInput) { in.Username = "theirs" }))},
-			{"exceeds reseller disk", "package_id", acct(with(func(in *provisioning.CreateAccountInput) { in.PackageID = f.big.ID }))},
-			{"exceeds what the reseller has left", "package_id", acct(with(func(in *provisioning.CreateAccountInput) { in.PackageID = mid.ID }))}, // 1000 + 1600 MB > 2500
-			{"account of someone else's client", "tenant_id", acct(with(func(in *provisioning.CreateAccountInput) { in.TenantID = f.other.TenantID }))},
-			{"unknown package", "package_id", acct(with(func(in *provisioning.CreateAccountInput) { in.PackageID = 9999 }))},
-			{"unknown server", "server_id", acct(with(func(in *provisioning.CreateAccountInput) { in.ServerID = 9999 }))},
-			{"invalid first domain", "domain", acct(with(func(in *provisioning.CreateAccountInput) { in.Domain = "-x-.com" }))},
-			{"first domain taken", "domain", acct(with(func(in *provisioning.CreateAccountInput) { in.Domain = "theirs.example" }))},
-			{"exceeds client limit", "parent_id", func() error {
-				return h.WithTx(ctx, func(ctx context.Context) error { return f.s.CheckNewClient(ctx, f.reseller.TenantID) })
-			}},
-			{"bad suspension reason", "reason", func() error {
-				_, err := f.s.SuspendAccount(ctx, f.reseller, mine.ID, "reseller_suspended")
-				return err
-			}},
-			{"bad server settings", "settings.listen", func() error {
-				_, err := f.s.CreateServer(ctx, provisioning.ServerInput{Name: "web9", Driver: "nginx", Settings: []byte(`{"listen":"eighty"}`)})
-				return err
-			}},
-			{"unknown server setting", "settings", func() error {
-				_, err := f.s.CreateServer(ctx, provisioning.ServerInput{Name: "web9", Driver: "nginx", Settings: []byte(`{"docroot":"/x"}`)})
-				return err
-			}},
-			{"unknown driver", "driver", func() error {
-				_, err := f.s.CreateServer(ctx, provisioning.ServerInput{Name: "web9", Driver: "cpanel"})
-				return err
-			}},
-		}
+		sc := newBadInputScene(t, f, h)
+		ctx, theirs, myDomain, theirDomain := sc.ctx, sc.theirs, sc.myDomain, sc.theirDomain
+		cases := sc.cases()
 		tables := []string{"accounts", "domains", "provisioning_jobs", "outbox_events", "servers", "packages", "reseller_accounts", "audit_log"}
 		before := map[string]int64{}
 		for _, tb := range tables {
@@ -199,6 +131,101 @@ func TestBadInput(t *testing.T) {
 			t.Errorf("remove another tenant's domain: err = %v, want not found", err)
 		}
 	})
+}
+
+// badInputScene is the world TestBadInput refuses input in: a reseller
+// with a client (account mine, domain myDomain and two subdomains) and
+// another tenant's account theirs with domain theirDomain.
+type badInputScene struct {
+	f                     *fixture
+	h                     *db.Handle
+	ctx                   context.Context
+	mine, theirs          provisioning.Account
+	mid                   provisioning.Package
+	myDomain, theirDomain int64
+}
+
+type badInputCase struct {
+	name, field string
+	do          func() error
+}
+
+func newBadInputScene(t *testing.T, f *fixture, h *db.Handle) badInputScene {
+	t.Helper()
+	ctx := f.ctx()
+	f.openReseller(provisioning.ResellerInput{MaxClients: 1, DiskMB: 2500})
+	mid := f.pkg(operator, provisioning.PackageInput{Code: "mid", Name: "Mid", DiskMB: 1600, TrafficMB: 1000})
+	mine := f.account(f.client, provisioning.CreateAccountInput{TenantID: f.client.TenantID, PackageID: f.basic.ID, Username: "mine", Domain: "mine.example"})
+	theirs := f.account(f.other, provisioning.CreateAccountInput{TenantID: f.other.TenantID, PackageID: f.basic.ID, Username: "theirs", Domain: "theirs.example"})
+	f.work()
+	doms, _ := f.s.Domains(ctx, f.other, theirs.ID)
+	theirDomain := doms[0].ID
+	doms, _ = f.s.Domains(ctx, f.client, mine.ID)
+	myDomain := doms[0].ID
+	if _, err := f.s.AddSubdomain(ctx, f.reseller, myDomain, "one"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.AddSubdomain(ctx, f.reseller, myDomain, "two"); err != nil {
+		t.Fatal(err)
+	}
+	f.work()
+	return badInputScene{f: f, h: h, ctx: ctx, mine: mine, theirs: theirs, mid: mid, myDomain: myDomain, theirDomain: theirDomain}
+}
+
+// cases are the refused inputs, each with the field it must name.
+func (sc badInputScene) cases() []badInputCase {
+	f, h, ctx, mine, mid, myDomain, theirDomain := sc.f, sc.h, sc.ctx, sc.mine, sc.mid, sc.myDomain, sc.theirDomain
+	acct := func(in provisioning.CreateAccountInput) func() error {
+		return func() error { _, err := f.s.CreateAccount(ctx, f.reseller, in); return err }
+	}
+	valid := provisioning.CreateAccountInput{TenantID: f.client.TenantID, PackageID: f.basic.ID, Username: "fresh"}
+	with := func(change func(*provisioning.CreateAccountInput)) provisioning.CreateAccountInput {
+		in := valid
+		change(&in)
+		return in
+	}
+	return []badInputCase{
+		{"invalid domain", "name", func() error { _, err := f.s.AddDomain(ctx, f.client, mine.ID, "exa mple.com"); return err }},
+		{"single label", "name", func() error { _, err := f.s.AddDomain(ctx, f.client, mine.ID, "localhost"); return err }},
+		{"label too long", "name", func() error {
+			_, err := f.s.AddDomain(ctx, f.client, mine.ID, strings.Repeat("a", 64)+".com")
+			return err
+		}},
+		{"duplicate domain", "name", func() error { _, err := f.s.AddDomain(ctx, f.client, mine.ID, "THEIRS.example"); return err }},
+		{"duplicate in other script", "name", func() error { _, err := f.s.AddDomain(ctx, f.client, mine.ID, "mine.example."); return err }},
+		{"under someone else's domain", "name", func() error { _, err := f.s.AddDomain(ctx, f.client, mine.ID, "shop.theirs.example"); return err }},
+		{"subdomain of someone else's domain", "domain_id", func() error { _, err := f.s.AddSubdomain(ctx, f.reseller, theirDomain, "x"); return err }},
+		{"bad subdomain label", "label", func() error { _, err := f.s.AddSubdomain(ctx, f.reseller, myDomain, "a.b"); return err }},
+		{"subdomain over package limit", "label", func() error { _, err := f.s.AddSubdomain(ctx, f.reseller, myDomain, "three"); return err }},
+		{"bad user name", "username", acct(with(func(in *provisioning.CreateAccountInput) { in.Username = "Root!" }))},
+		{"user name taken", "username", acct(with(func(in *provisioning.CreateAccountInput) { in.Username = "theirs" }))},
+		{"exceeds reseller disk", "package_id", acct(with(func(in *provisioning.CreateAccountInput) { in.PackageID = f.big.ID }))},
+		{"exceeds what the reseller has left", "package_id", acct(with(func(in *provisioning.CreateAccountInput) { in.PackageID = mid.ID }))}, // 1000 + 1600 MB > 2500
+		{"account of someone else's client", "tenant_id", acct(with(func(in *provisioning.CreateAccountInput) { in.TenantID = f.other.TenantID }))},
+		{"unknown package", "package_id", acct(with(func(in *provisioning.CreateAccountInput) { in.PackageID = 9999 }))},
+		{"unknown server", "server_id", acct(with(func(in *provisioning.CreateAccountInput) { in.ServerID = 9999 }))},
+		{"invalid first domain", "domain", acct(with(func(in *provisioning.CreateAccountInput) { in.Domain = "-x-.com" }))},
+		{"first domain taken", "domain", acct(with(func(in *provisioning.CreateAccountInput) { in.Domain = "theirs.example" }))},
+		{"exceeds client limit", "parent_id", func() error {
+			return h.WithTx(ctx, func(ctx context.Context) error { return f.s.CheckNewClient(ctx, f.reseller.TenantID) })
+		}},
+		{"bad suspension reason", "reason", func() error {
+			_, err := f.s.SuspendAccount(ctx, f.reseller, mine.ID, "reseller_suspended")
+			return err
+		}},
+		{"bad server settings", "settings.listen", func() error {
+			_, err := f.s.CreateServer(ctx, provisioning.ServerInput{Name: "web9", Driver: "nginx", Settings: []byte(`{"listen":"eighty"}`)})
+			return err
+		}},
+		{"unknown server setting", "settings", func() error {
+			_, err := f.s.CreateServer(ctx, provisioning.ServerInput{Name: "web9", Driver: "nginx", Settings: []byte(`{"docroot":"/x"}`)})
+			return err
+		}},
+		{"unknown driver", "driver", func() error {
+			_, err := f.s.CreateServer(ctx, provisioning.ServerInput{Name: "web9", Driver: "cpanel"})
+			return err
+		}},
+	}
 }
 
 // TestFailingDriver: a failing call keeps the resource pending with the

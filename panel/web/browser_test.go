@@ -132,6 +132,15 @@ func TestBrowser(t *testing.T) {
 	}
 	b := &tab{t: t, ctx: ctx, base: w.srv.URL, shot: shots}
 
+	browserResellerAndClient(b, w)
+	browserTwoFactor(b, w)
+	browserInvoice(b)
+}
+
+// browserResellerAndClient: the admin creates a reseller with its owner;
+// the reseller sees its own area only, creates a client and sets its
+// brand.
+func browserResellerAndClient(b *tab, w *world) {
 	// The admin creates a reseller with its owner.
 	b.signIn("admin@op.test", testPassword, "#tenant-name")
 	b.open("/tenants/new?kind=reseller", "#tenant-form")
@@ -164,10 +173,14 @@ func TestBrowser(t *testing.T) {
 	b.do("set brand", chromedp.SendKeys(chromedp.CSS("#brand_name"), "Charlie Cloud"), chromedp.Submit(chromedp.CSS("#brand_name")), chromedp.WaitVisible(chromedp.CSS(".flash")))
 	b.signOut()
 
-	// The client turns on two-factor sign-in.
+}
+
+// browserTwoFactor: the client turns on two-factor sign-in, signs in
+// with a code, and sees nothing of other tenants.
+func browserTwoFactor(b *tab, w *world) {
 	b.signIn("owner@d.test", "delta's long password", "#tenant-name")
 	b.must(strings.Contains(b.text(".brand"), "Charlie Cloud"), "the client does not see its reseller's brand: %q", b.text(".brand"))
-	nav = b.text("nav.nav")
+	nav := b.text("nav.nav")
 	b.must(!strings.Contains(nav, "Clients") && !strings.Contains(nav, "Audit") && !strings.Contains(nav, "Resellers"), "client navigation = %q", nav)
 	b.open("/profile/2fa", "#totp-secret")
 	secret := b.text("#totp-secret")
@@ -191,12 +204,16 @@ func TestBrowser(t *testing.T) {
 		b.must(!strings.Contains(b.html(), "Bravo") && !strings.Contains(b.html(), "Alpha"), "%s shows another tenant's data", path)
 	}
 	b.open("/tenants?kind=client", "#tenants")
-	page = b.html()
+	page := b.html()
 	b.must(strings.Contains(page, "Delta Shop") && !strings.Contains(page, "Charlie Web") && !strings.Contains(page, "Alpha"), "the client's list shows more than itself")
 	b.signOut()
 
-	// Reseller A bills its client by hand: a draft from the form, held for
-	// approval (manual lines), approved, then shown as an invoice.
+}
+
+// browserInvoice: reseller A bills its client by hand: a draft from the
+// form, held for approval (manual lines), approved, then shown as an
+// invoice.
+func browserInvoice(b *tab) {
 	b.signIn("owner@a.test", testPassword, "#tenant-name")
 	b.must(strings.Contains(b.text("nav.nav"), "Billing"), "reseller navigation lacks Billing: %q", b.text("nav.nav"))
 	b.open("/billing/invoices/new", "#invoice-form")

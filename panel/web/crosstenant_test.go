@@ -229,37 +229,7 @@ func TestCrossTenant(t *testing.T) {
 				}
 			}
 		}
-		if n := w.count("tenants", "name LIKE ?", "%Hacked%"); n != 0 {
-			t.Errorf("%d tenants renamed across tenants", n)
-		}
-		if n := w.count("users", "name LIKE ?", "%Hacked%"); n != 0 {
-			t.Errorf("%d users renamed across tenants", n)
-		}
-		if n := w.count("api_keys", "revoked_at IS NOT NULL"); n != 0 {
-			t.Errorf("%d API keys revoked across tenants", n)
-		}
-		if n := w.count("tenants", "parent_id IN (?, ?)", w.resB.ID, w.resA.ID); n != 2 {
-			t.Errorf("tenants under the resellers = %d, want 2 (nothing created across tenants)", n)
-		}
-		if n := w.count("users", "email LIKE ?", "%intruder%"); n != 0 {
-			t.Errorf("%d users created across tenants", n)
-		}
-		w.work()
-		if n := w.count("accounts", "id = ? AND state = 'active' AND target = 'active' AND package_id = ?", w.acctB.ID, w.pkg.ID); n != 1 {
-			t.Error("tenant B's account was changed across tenants")
-		}
-		if n := w.count("domains", "account_id = ? AND state = 'active' AND target = 'active'", w.acctB.ID); n != 2 {
-			t.Errorf("tenant B's account has %d active domains after the probes, want 2", n)
-		}
-		if n := w.count("provisioning_jobs", "account_id = ? AND action <> 'create' AND action <> 'add_site'", w.acctB.ID); n != 0 {
-			t.Errorf("%d jobs queued on tenant B's account across tenants", n)
-		}
-		if n := w.count("reseller_accounts", "state = 'active'"); n != 2 {
-			t.Errorf("active reseller accounts = %d, want 2", n)
-		}
-		if n := w.count("accounts", "username LIKE ?", "%intruder%") + w.count("servers", "name LIKE ?", "%ntruder%") + w.count("domains", "name LIKE ?", "%hacked%"); n != 0 {
-			t.Errorf("%d accounts, servers or domains created across tenants", n)
-		}
+		w.checkIdentityHostingUntouched()
 		w.checkBillingUntouched()
 		covered := 0
 		for _, k := range append(objectIDs, creating, listing) {
@@ -301,19 +271,7 @@ func (w *world) probe(page *browser, key, method, path string, kind reach, ids [
 	case tenantID, userID, keyID, accountID, domainID, resellerID, serverID, productID, contractID, invoiceID:
 		for _, id := range ids {
 			p := strings.Replace(path, ":id", strconv.FormatInt(id, 10), 1)
-			actions := []string{""}
-			if strings.Contains(p, ":action") {
-				switch kind {
-				case resellerID:
-					actions = []string{"suspend", "unsuspend", "terminate"}
-				case contractID:
-					actions = []string{"terminate", "coupon"}
-				case invoiceID:
-					actions = []string{"finalize", "approve", "delete", "line", "credit"}
-				default:
-					actions = accountActions
-				}
-			}
+			actions := probeActions(kind, p)
 			for _, a := range actions {
 				ap := strings.Replace(p, ":action", a, 1)
 				form := url.Values{"name": {"Hacked"}, "email": {"hacked@x.test"}, "status": {"closed"}, "reason": {"manual"},
@@ -321,32 +279,10 @@ func (w *world) probe(page *browser, key, method, path string, kind reach, ids [
 					"domain_id": {strconv.FormatInt(w.domB.ID, 10)}, "action": {a}, "tenant_id": {strconv.FormatInt(id, 10)},
 					"code": {"BRAVOSECRET"}, "description": {"hacked"}, "unit_price": {"1"}, "full": {"on"},
 					"legal_name": {"Hacked"}, "country": {"DE"}, "kind": {"hosting"}, "match_code": {"std"}, "amount_0": {"1"}, "currency_0": {"EUR"}, "cycle_0": {"monthly"}}
-				var body any = map[string]any{"name": "Hacked"}
-				switch {
-				case kind == accountID && strings.HasSuffix(ap, "/domains"):
-					body, form["name"] = map[string]any{"name": "hacked.example"}, []string{"hacked.example"}
-				case kind == accountID && a != "":
-					body = map[string]any{"reason": "manual", "package_id": w.pkg.ID, "password": testPassword}
-				case kind == domainID:
-					body = map[string]any{"label": "hacked"}
-				case kind == resellerID && a != "":
-					body = map[string]any{"reason": "manual"}
-				case kind == resellerID:
-					body = map[string]any{"tenant_id": id, "package": "hacked", "max_clients": 1}
-				case kind == contractID:
-					body = map[string]any{"code": "BRAVOSECRET"}
-				case kind == invoiceID && strings.HasSuffix(ap, "/lines"):
-					body = map[string]any{"description": "hacked", "unit_price": "1"}
-				case kind == invoiceID && strings.HasSuffix(ap, "/credit-notes"):
-					body = map[string]any{"full": true, "reason": "hacked"}
-				case kind == invoiceID:
-					body = nil
-				case kind == productID:
-					body = map[string]any{"code": "hacked", "name": "Hacked", "kind": "hosting", "match_code": "std",
-						"prices": []map[string]any{{"currency": "EUR", "cycle": "monthly", "amount": "1"}}}
-				case kind == tenantID && strings.HasSuffix(ap, "/billing-profile"):
-					body = map[string]any{"legal_name": "Hacked", "country": "DE"}
+				if kind == accountID && strings.HasSuffix(ap, "/domains") {
+					form["name"] = []string{"hacked.example"}
 				}
+				body := w.probeBody(kind, ap, a, id)
 				r := send(ap, form, body)
 				r.refusal = strings.HasSuffix(ap, "/subdomains") // "no such domain in your scope" is a field error
 				out = append(out, r)
@@ -367,50 +303,142 @@ func (w *world) probe(page *browser, key, method, path string, kind reach, ids [
 			out = append(out, send(path+"?kind=client&parent_id="+strconv.FormatInt(parent, 10), nil, nil))
 		}
 	case creating:
-		pid, cid := strconv.FormatInt(parent, 10), strconv.FormatInt(child, 10)
-		switch path {
-		case "/tenants/new":
-			out = append(out, send(path, url.Values{"kind": {"client"}, "parent_id": {pid}, "name": {"Intruder"}, "email": {"intruder@x.test"}}, nil))
-		case "/users/new":
-			if method == http.MethodGet {
-				return append(out, send(path+"?tenant_id="+cid, nil, nil))
-			}
-			out = append(out, send(path, url.Values{"tenant_id": {cid}, "email": {"intruder@x.test"}, "role": {"owner"}, "password": {testPassword}}, nil))
-		case "/api/v1/tenants":
-			out = append(out, send(path, nil, map[string]any{"kind": "client", "parent_id": parent, "name": "Intruder", "email": "intruder@x.test"}))
-		case "/api/v1/users":
-			out = append(out, send(path, nil, map[string]any{"tenant_id": child, "email": "intruder@x.test", "role": "owner", "password": testPassword}))
-		case "/api/v1/apikeys":
-			out = append(out, send(path, nil, map[string]any{"tenant_id": child, "role": "owner", "name": "intruder"}))
-		case "/hosting/new":
-			out = append(out, send(path, url.Values{"tenant_id": {cid}, "package_id": {strconv.FormatInt(w.pkg.ID, 10)}, "username": {"intruder"}}, nil))
-		case "/api/v1/accounts":
-			out = append(out, send(path, nil, map[string]any{"tenant_id": child, "package_id": w.pkg.ID, "username": "intruder"}))
-		case "/servers":
-			out = append(out, send(path, url.Values{"name": {"Intruder"}, "driver": {"noop"}, "settings": {"{}"}}, nil))
-		case "/api/v1/servers":
-			out = append(out, send(path, nil, map[string]any{"name": "Intruder", "driver": "noop"}))
-		case "/reseller-accounts":
-			out = append(out, send(path, url.Values{"tenant_id": {pid}, "package": {"intruder"}}, nil))
-		case "/api/v1/reseller-accounts":
-			out = append(out, send(path, nil, map[string]any{"tenant_id": parent, "package": "intruder"}))
-		case "/billing/coupons":
-			out = append(out, send(path, url.Values{"code": {"INTRUDER"}, "kind": {"percent"}, "percent": {"50"}, "product_ids": {strconv.FormatInt(w.prodB.ID, 10)}}, nil))
-		case "/api/v1/coupons":
-			out = append(out, send(path, nil, map[string]any{"code": "INTRUDER", "kind": "percent", "percent": "50", "product_ids": []int64{w.prodB.ID}}))
-		case "/billing/contracts":
-			out = append(out, send(path, url.Values{"customer_id": {cid}, "product_id": {strconv.FormatInt(w.prodB.ID, 10)}, "cycle": {"monthly"}, "currency": {"EUR"}, "name": {"intruder"}}, nil))
-		case "/api/v1/contracts":
-			out = append(out, send(path, nil, map[string]any{"customer_id": child, "product_id": w.prodB.ID, "cycle": "monthly", "currency": "EUR", "name": "intruder"}))
-		case "/billing/invoices/new":
-			out = append(out, send(path, url.Values{"customer_id": {cid}, "currency": {"EUR"}, "description_0": {"intruder"}, "unit_price_0": {"1"}}, nil))
-		case "/api/v1/invoices":
-			out = append(out, send(path, nil, map[string]any{"customer_id": child, "currency": "EUR", "lines": []map[string]any{{"description": "intruder", "unit_price": "1"}}}))
-		default:
-			w.t.Errorf("no cross-tenant probe for creating route %s %s", method, path)
-		}
+		out = append(out, w.createProbes(send, method, path, parent, child)...)
 	}
 	return out
+}
+
+// probeActions lists the :action values probed on a route of kind.
+func probeActions(kind reach, p string) []string {
+	if !strings.Contains(p, ":action") {
+		return []string{""}
+	}
+	switch kind {
+	case resellerID:
+		return []string{"suspend", "unsuspend", "terminate"}
+	case contractID:
+		return []string{"terminate", "coupon"}
+	case invoiceID:
+		return []string{"finalize", "approve", "delete", "line", "credit"}
+	}
+	return accountActions
+}
+
+// probeBody is the JSON body a probe of kind sends to ap (action a, on
+// object id): a valid request, so only the scope can refuse it.
+func (w *world) probeBody(kind reach, ap, a string, id int64) any {
+	switch {
+	case kind == accountID && strings.HasSuffix(ap, "/domains"):
+		return map[string]any{"name": "hacked.example"}
+	case kind == accountID && a != "":
+		return map[string]any{"reason": "manual", "package_id": w.pkg.ID, "password": testPassword}
+	case kind == domainID:
+		return map[string]any{"label": "hacked"}
+	case kind == resellerID && a != "":
+		return map[string]any{"reason": "manual"}
+	case kind == resellerID:
+		return map[string]any{"tenant_id": id, "package": "hacked", "max_clients": 1}
+	case kind == contractID:
+		return map[string]any{"code": "BRAVOSECRET"}
+	case kind == invoiceID && strings.HasSuffix(ap, "/lines"):
+		return map[string]any{"description": "hacked", "unit_price": "1"}
+	case kind == invoiceID && strings.HasSuffix(ap, "/credit-notes"):
+		return map[string]any{"full": true, "reason": "hacked"}
+	case kind == invoiceID:
+		return nil
+	case kind == productID:
+		return map[string]any{"code": "hacked", "name": "Hacked", "kind": "hosting", "match_code": "std",
+			"prices": []map[string]any{{"currency": "EUR", "cycle": "monthly", "amount": "1"}}}
+	case kind == tenantID && strings.HasSuffix(ap, "/billing-profile"):
+		return map[string]any{"legal_name": "Hacked", "country": "DE"}
+	}
+	return map[string]any{"name": "Hacked"}
+}
+
+// createProbes sends the requests that create something in a tenant
+// outside the actor's scope (parent, child) or name another's object.
+func (w *world) createProbes(send func(string, url.Values, any) probeResult, method, path string, parent, child int64) []probeResult {
+	var out []probeResult
+	pid, cid := strconv.FormatInt(parent, 10), strconv.FormatInt(child, 10)
+	switch path {
+	case "/tenants/new":
+		out = append(out, send(path, url.Values{"kind": {"client"}, "parent_id": {pid}, "name": {"Intruder"}, "email": {"intruder@x.test"}}, nil))
+	case "/users/new":
+		if method == http.MethodGet {
+			return append(out, send(path+"?tenant_id="+cid, nil, nil))
+		}
+		out = append(out, send(path, url.Values{"tenant_id": {cid}, "email": {"intruder@x.test"}, "role": {"owner"}, "password": {testPassword}}, nil))
+	case "/api/v1/tenants":
+		out = append(out, send(path, nil, map[string]any{"kind": "client", "parent_id": parent, "name": "Intruder", "email": "intruder@x.test"}))
+	case "/api/v1/users":
+		out = append(out, send(path, nil, map[string]any{"tenant_id": child, "email": "intruder@x.test", "role": "owner", "password": testPassword}))
+	case "/api/v1/apikeys":
+		out = append(out, send(path, nil, map[string]any{"tenant_id": child, "role": "owner", "name": "intruder"}))
+	case "/hosting/new":
+		out = append(out, send(path, url.Values{"tenant_id": {cid}, "package_id": {strconv.FormatInt(w.pkg.ID, 10)}, "username": {"intruder"}}, nil))
+	case "/api/v1/accounts":
+		out = append(out, send(path, nil, map[string]any{"tenant_id": child, "package_id": w.pkg.ID, "username": "intruder"}))
+	case "/servers":
+		out = append(out, send(path, url.Values{"name": {"Intruder"}, "driver": {"noop"}, "settings": {"{}"}}, nil))
+	case "/api/v1/servers":
+		out = append(out, send(path, nil, map[string]any{"name": "Intruder", "driver": "noop"}))
+	case "/reseller-accounts":
+		out = append(out, send(path, url.Values{"tenant_id": {pid}, "package": {"intruder"}}, nil))
+	case "/api/v1/reseller-accounts":
+		out = append(out, send(path, nil, map[string]any{"tenant_id": parent, "package": "intruder"}))
+	case "/billing/coupons":
+		out = append(out, send(path, url.Values{"code": {"INTRUDER"}, "kind": {"percent"}, "percent": {"50"}, "product_ids": {strconv.FormatInt(w.prodB.ID, 10)}}, nil))
+	case "/api/v1/coupons":
+		out = append(out, send(path, nil, map[string]any{"code": "INTRUDER", "kind": "percent", "percent": "50", "product_ids": []int64{w.prodB.ID}}))
+	case "/billing/contracts":
+		out = append(out, send(path, url.Values{"customer_id": {cid}, "product_id": {strconv.FormatInt(w.prodB.ID, 10)}, "cycle": {"monthly"}, "currency": {"EUR"}, "name": {"intruder"}}, nil))
+	case "/api/v1/contracts":
+		out = append(out, send(path, nil, map[string]any{"customer_id": child, "product_id": w.prodB.ID, "cycle": "monthly", "currency": "EUR", "name": "intruder"}))
+	case "/billing/invoices/new":
+		out = append(out, send(path, url.Values{"customer_id": {cid}, "currency": {"EUR"}, "description_0": {"intruder"}, "unit_price_0": {"1"}}, nil))
+	case "/api/v1/invoices":
+		out = append(out, send(path, nil, map[string]any{"customer_id": child, "currency": "EUR", "lines": []map[string]any{{"description": "intruder", "unit_price": "1"}}}))
+	default:
+		w.t.Errorf("no cross-tenant probe for creating route %s %s", method, path)
+	}
+	return out
+}
+
+// checkIdentityHostingUntouched checks that the probes renamed, revoked
+// and created nothing across tenants, and left B's hosting as seeded.
+func (w *world) checkIdentityHostingUntouched() {
+	t := w.t
+	if n := w.count("tenants", "name LIKE ?", "%Hacked%"); n != 0 {
+		t.Errorf("%d tenants renamed across tenants", n)
+	}
+	if n := w.count("users", "name LIKE ?", "%Hacked%"); n != 0 {
+		t.Errorf("%d users renamed across tenants", n)
+	}
+	if n := w.count("api_keys", "revoked_at IS NOT NULL"); n != 0 {
+		t.Errorf("%d API keys revoked across tenants", n)
+	}
+	if n := w.count("tenants", "parent_id IN (?, ?)", w.resB.ID, w.resA.ID); n != 2 {
+		t.Errorf("tenants under the resellers = %d, want 2 (nothing created across tenants)", n)
+	}
+	if n := w.count("users", "email LIKE ?", "%intruder%"); n != 0 {
+		t.Errorf("%d users created across tenants", n)
+	}
+	w.work()
+	if n := w.count("accounts", "id = ? AND state = 'active' AND target = 'active' AND package_id = ?", w.acctB.ID, w.pkg.ID); n != 1 {
+		t.Error("tenant B's account was changed across tenants")
+	}
+	if n := w.count("domains", "account_id = ? AND state = 'active' AND target = 'active'", w.acctB.ID); n != 2 {
+		t.Errorf("tenant B's account has %d active domains after the probes, want 2", n)
+	}
+	if n := w.count("provisioning_jobs", "account_id = ? AND action <> 'create' AND action <> 'add_site'", w.acctB.ID); n != 0 {
+		t.Errorf("%d jobs queued on tenant B's account across tenants", n)
+	}
+	if n := w.count("reseller_accounts", "state = 'active'"); n != 2 {
+		t.Errorf("active reseller accounts = %d, want 2", n)
+	}
+	if n := w.count("accounts", "username LIKE ?", "%intruder%") + w.count("servers", "name LIKE ?", "%ntruder%") + w.count("domains", "name LIKE ?", "%hacked%"); n != 0 {
+		t.Errorf("%d accounts, servers or domains created across tenants", n)
+	}
 }
 
 // checkBillingUntouched checks that the probes changed nothing of B's

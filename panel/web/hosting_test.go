@@ -17,122 +17,140 @@ import (
 // target state.
 func TestHostingAPI(t *testing.T) {
 	eachWorld(t, func(t *testing.T, w *world) {
-		pkg := w.pkg.ID
-		bad := []struct {
-			name, path, field string
-			body              map[string]any
-		}{
-			{"invalid domain", "/api/v1/accounts", "domain", map[string]any{"tenant_id": w.cliA.ID, "package_id": pkg, "username": "newone", "domain": "no spaces.com"}},
-			{"domain taken", "/api/v1/accounts", "domain", map[string]any{"tenant_id": w.cliA.ID, "package_id": pkg, "username": "newone", "domain": "bravo-secret.example"}},
-			{"bad user name", "/api/v1/accounts", "username", map[string]any{"tenant_id": w.cliA.ID, "package_id": pkg, "username": "1x"}},
-			{"unknown field", "/api/v1/accounts", "quota", map[string]any{"tenant_id": w.cliA.ID, "package_id": pkg, "username": "newone", "quota": 5}},
-			{"wrong type", "/api/v1/accounts", "package_id", map[string]any{"tenant_id": w.cliA.ID, "package_id": "std", "username": "newone"}},
-			{"domain under another tenant's", "/api/v1/accounts/" + itoa(w.acctA.ID) + "/domains", "name", map[string]any{"name": "shop.bravo-secret.example"}},
-			{"label with a dot", "/api/v1/domains/" + itoa(w.domA.ID) + "/subdomains", "label", map[string]any{"label": "a.b"}},
-			{"bad reason", "/api/v1/accounts/" + itoa(w.acctA.ID) + "/suspend", "reason", map[string]any{"reason": "because"}},
-		}
-		before := w.count("accounts", "") + w.count("domains", "") + w.count("provisioning_jobs", "")
-		for _, tc := range bad {
-			r := w.api(w.keyA, http.MethodPost, tc.path, tc.body)
-			var e struct {
-				Error struct {
-					Fields map[string]string `json:"fields"`
-				} `json:"error"`
-			}
-			json.Unmarshal([]byte(r.body), &e)
-			if r.status != http.StatusUnprocessableEntity || e.Error.Fields[tc.field] == "" {
-				t.Errorf("%s: %d %s, want 422 naming %s", tc.name, r.status, r.body, tc.field)
-			}
-		}
-		if after := w.count("accounts", "") + w.count("domains", "") + w.count("provisioning_jobs", ""); after != before {
-			t.Errorf("refused requests wrote rows: %d -> %d", before, after)
-		}
-
-		r := w.api(w.keyA, http.MethodPost, "/api/v1/accounts", map[string]any{"tenant_id": w.cliA.ID, "package_id": pkg, "username": "shop", "domain": "Ålborg-Shop.dk"}, "Idempotency-Key", "acct-1")
-		if r.status != http.StatusAccepted || !strings.Contains(r.body, `"state":"pending"`) || !strings.Contains(r.body, "xn--") {
-			t.Fatalf("create account: %d %s", r.status, r.body)
-		}
-		again := w.api(w.keyA, http.MethodPost, "/api/v1/accounts", map[string]any{"tenant_id": w.cliA.ID, "package_id": pkg, "username": "shop", "domain": "Ålborg-Shop.dk"}, "Idempotency-Key", "acct-1")
-		if again.header.Get("Idempotent-Replayed") != "true" || w.count("accounts", "username = 'shop'") != 1 {
-			t.Errorf("a retried create made another account (replayed %q)", again.header.Get("Idempotent-Replayed"))
-		}
-		var acct struct {
-			ID      int64 `json:"id"`
-			Domains []struct {
-				ID          int64  `json:"id"`
-				DisplayName string `json:"display_name"`
-			} `json:"domains"`
-		}
-		json.Unmarshal([]byte(r.body), &acct)
-		w.work()
-		r = w.api(w.keyCliA, http.MethodGet, "/api/v1/accounts/"+itoa(acct.ID), nil)
-		if r.status != http.StatusOK || !strings.Contains(r.body, `"state":"active"`) || !strings.Contains(r.body, "ålborg-shop.dk") {
-			t.Fatalf("client reads its account: %d %s", r.status, r.body)
-		}
-		// The client may add a subdomain (the package allows it) but not
-		// suspend, nor add a domain.
-		if r = w.api(w.keyCliA, http.MethodPost, "/api/v1/domains/"+itoa(acct.Domains[0].ID)+"/subdomains", map[string]any{"label": "blog"}); r.status != http.StatusAccepted {
-			t.Errorf("client adds a subdomain: %d %s", r.status, r.body)
-		}
-		if r = w.api(w.keyCliA, http.MethodPost, "/api/v1/accounts/"+itoa(acct.ID)+"/suspend", map[string]any{"reason": "manual"}); r.status != http.StatusForbidden {
-			t.Errorf("client suspends: %d, want 403", r.status)
-		}
-		if r = w.api(w.keyCliA, http.MethodPost, "/api/v1/accounts/"+itoa(acct.ID)+"/domains", map[string]any{"name": "more.example"}); r.status != http.StatusForbidden {
-			t.Errorf("client adds a domain: %d, want 403", r.status)
-		}
-		r = w.api(w.keyA, http.MethodPost, "/api/v1/accounts/"+itoa(acct.ID)+"/suspend", map[string]any{"reason": "abuse"})
-		if r.status != http.StatusAccepted || !strings.Contains(r.body, `"target":"suspended"`) {
-			t.Errorf("reseller suspends: %d %s", r.status, r.body)
-		}
-		if r = w.api(w.keyA, http.MethodPost, "/api/v1/accounts/"+itoa(acct.ID)+"/suspend", map[string]any{"reason": "abuse"}); r.status != http.StatusPreconditionFailed {
-			t.Errorf("second suspension: %d %s, want 412", r.status, r.body)
-		}
-		w.work()
-		if n := w.count("outbox_events", "aggregate = ? AND name = ?", "account:"+itoa(acct.ID), "provisioning.account_suspended"); n != 1 {
-			t.Errorf("AccountSuspended events = %d, want 1", n)
-		}
-		// The operator caps reseller A at the one client it has: A cannot add
-		// another, and nothing is created.
-		r = w.api(w.adminKey, http.MethodPatch, "/api/v1/reseller-accounts/"+itoa(w.raA.ID), map[string]any{"tenant_id": w.resA.ID, "package": "reseller-a", "max_clients": 1})
-		if r.status != http.StatusOK || !strings.Contains(r.body, `"max_clients":1`) {
-			t.Fatalf("set the client limit: %d %s", r.status, r.body)
-		}
-		r = w.api(w.keyA, http.MethodPost, "/api/v1/tenants", map[string]any{"kind": "client", "name": "One Too Many", "email": "many@a.test"})
-		if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "limit of 1 clients") || w.count("tenants", "name = 'One Too Many'") != 0 {
-			t.Errorf("client over the reseller's limit: %d %s", r.status, r.body)
-		}
-		r = w.api(w.adminKey, http.MethodPatch, "/api/v1/reseller-accounts/"+itoa(w.raA.ID), map[string]any{"tenant_id": w.resA.ID, "package": "reseller-a", "disk_mb": 10})
-		if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "disk_mb") {
-			t.Errorf("disk limit below use: %d %s, want 422 on disk_mb", r.status, r.body)
-		}
-		// Only the operator registers servers and changes reseller limits.
-		if r = w.api(w.keyA, http.MethodPatch, "/api/v1/reseller-accounts/"+itoa(w.raA.ID), map[string]any{"tenant_id": w.resA.ID, "package": "x", "max_clients": 99}); r.status != http.StatusForbidden {
-			t.Errorf("reseller raises its own limit: %d, want 403", r.status)
-		}
-		if r = w.api(w.keyA, http.MethodPost, "/api/v1/servers", map[string]any{"name": "mine", "driver": "noop"}); r.status != http.StatusForbidden {
-			t.Errorf("reseller registers a server: %d", r.status)
-		}
-		r = w.api(w.adminKey, http.MethodPost, "/api/v1/servers", map[string]any{"name": "web2", "driver": "nginx", "settings": map[string]any{"listen": "eighty"}})
-		if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "settings.listen") {
-			t.Errorf("bad nginx settings: %d %s", r.status, r.body)
-		}
-		r = w.api(w.adminKey, http.MethodPatch, "/api/v1/servers/"+itoa(w.server.ID), map[string]any{"enabled": false})
-		if r.status != http.StatusOK || !strings.Contains(r.body, `"enabled":false`) || !strings.Contains(r.body, `label`) {
-			t.Errorf("disable a server: %d %s", r.status, r.body)
-		}
-		r = w.api(w.keyA, http.MethodPost, "/api/v1/accounts", map[string]any{"tenant_id": w.cliA.ID, "package_id": pkg, "username": "nowhere"})
-		if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "server_id") {
-			t.Errorf("account with every server disabled: %d %s, want 422 on server_id", r.status, r.body)
-		}
-		r = w.api(w.adminKey, http.MethodPatch, "/api/v1/servers/"+itoa(w.server.ID), map[string]any{"enabled": true, "capacity": 50})
-		if r.status != http.StatusOK || !strings.Contains(r.body, `"capacity":50`) {
-			t.Errorf("enable a server: %d %s", r.status, r.body)
-		}
-		r = w.api(w.adminKey, http.MethodPost, "/api/v1/servers/"+itoa(w.server.ID)+"/test", nil)
-		if r.status != http.StatusOK || !strings.Contains(r.body, `"health":"ok"`) {
-			t.Errorf("test connection: %d %s", r.status, r.body)
-		}
+		hostingAPIBadInput(t, w)
+		hostingAPIAccount(t, w)
+		hostingAPILimits(t, w)
 	})
+}
+
+// hostingAPIBadInput: refused requests name their fields and write nothing.
+func hostingAPIBadInput(t *testing.T, w *world) {
+	pkg := w.pkg.ID
+	bad := []struct {
+		name, path, field string
+		body              map[string]any
+	}{
+		{"invalid domain", "/api/v1/accounts", "domain", map[string]any{"tenant_id": w.cliA.ID, "package_id": pkg, "username": "newone", "domain": "no spaces.com"}},
+		{"domain taken", "/api/v1/accounts", "domain", map[string]any{"tenant_id": w.cliA.ID, "package_id": pkg, "username": "newone", "domain": "bravo-secret.example"}},
+		{"bad user name", "/api/v1/accounts", "username", map[string]any{"tenant_id": w.cliA.ID, "package_id": pkg, "username": "1x"}},
+		{"unknown field", "/api/v1/accounts", "quota", map[string]any{"tenant_id": w.cliA.ID, "package_id": pkg, "username": "newone", "quota": 5}},
+		{"wrong type", "/api/v1/accounts", "package_id", map[string]any{"tenant_id": w.cliA.ID, "package_id": "std", "username": "newone"}},
+		{"domain under another tenant's", "/api/v1/accounts/" + itoa(w.acctA.ID) + "/domains", "name", map[string]any{"name": "shop.bravo-secret.example"}},
+		{"label with a dot", "/api/v1/domains/" + itoa(w.domA.ID) + "/subdomains", "label", map[string]any{"label": "a.b"}},
+		{"bad reason", "/api/v1/accounts/" + itoa(w.acctA.ID) + "/suspend", "reason", map[string]any{"reason": "because"}},
+	}
+	before := w.count("accounts", "") + w.count("domains", "") + w.count("provisioning_jobs", "")
+	for _, tc := range bad {
+		r := w.api(w.keyA, http.MethodPost, tc.path, tc.body)
+		var e struct {
+			Error struct {
+				Fields map[string]string `json:"fields"`
+			} `json:"error"`
+		}
+		json.Unmarshal([]byte(r.body), &e)
+		if r.status != http.StatusUnprocessableEntity || e.Error.Fields[tc.field] == "" {
+			t.Errorf("%s: %d %s, want 422 naming %s", tc.name, r.status, r.body, tc.field)
+		}
+	}
+	if after := w.count("accounts", "") + w.count("domains", "") + w.count("provisioning_jobs", ""); after != before {
+		t.Errorf("refused requests wrote rows: %d -> %d", before, after)
+	}
+}
+
+// hostingAPIAccount: an account created once under an idempotency key,
+// what its client may do, and its suspension.
+func hostingAPIAccount(t *testing.T, w *world) {
+	pkg := w.pkg.ID
+	r := w.api(w.keyA, http.MethodPost, "/api/v1/accounts", map[string]any{"tenant_id": w.cliA.ID, "package_id": pkg, "username": "shop", "domain": "Ålborg-Shop.dk"}, "Idempotency-Key", "acct-1")
+	if r.status != http.StatusAccepted || !strings.Contains(r.body, `"state":"pending"`) || !strings.Contains(r.body, "xn--") {
+		t.Fatalf("create account: %d %s", r.status, r.body)
+	}
+	again := w.api(w.keyA, http.MethodPost, "/api/v1/accounts", map[string]any{"tenant_id": w.cliA.ID, "package_id": pkg, "username": "shop", "domain": "Ålborg-Shop.dk"}, "Idempotency-Key", "acct-1")
+	if again.header.Get("Idempotent-Replayed") != "true" || w.count("accounts", "username = 'shop'") != 1 {
+		t.Errorf("a retried create made another account (replayed %q)", again.header.Get("Idempotent-Replayed"))
+	}
+	var acct struct {
+		ID      int64 `json:"id"`
+		Domains []struct {
+			ID          int64  `json:"id"`
+			DisplayName string `json:"display_name"`
+		} `json:"domains"`
+	}
+	json.Unmarshal([]byte(r.body), &acct)
+	w.work()
+	r = w.api(w.keyCliA, http.MethodGet, "/api/v1/accounts/"+itoa(acct.ID), nil)
+	if r.status != http.StatusOK || !strings.Contains(r.body, `"state":"active"`) || !strings.Contains(r.body, "ålborg-shop.dk") {
+		t.Fatalf("client reads its account: %d %s", r.status, r.body)
+	}
+	// The client may add a subdomain (the package allows it) but not
+	// suspend, nor add a domain.
+	if r = w.api(w.keyCliA, http.MethodPost, "/api/v1/domains/"+itoa(acct.Domains[0].ID)+"/subdomains", map[string]any{"label": "blog"}); r.status != http.StatusAccepted {
+		t.Errorf("client adds a subdomain: %d %s", r.status, r.body)
+	}
+	if r = w.api(w.keyCliA, http.MethodPost, "/api/v1/accounts/"+itoa(acct.ID)+"/suspend", map[string]any{"reason": "manual"}); r.status != http.StatusForbidden {
+		t.Errorf("client suspends: %d, want 403", r.status)
+	}
+	if r = w.api(w.keyCliA, http.MethodPost, "/api/v1/accounts/"+itoa(acct.ID)+"/domains", map[string]any{"name": "more.example"}); r.status != http.StatusForbidden {
+		t.Errorf("client adds a domain: %d, want 403", r.status)
+	}
+	r = w.api(w.keyA, http.MethodPost, "/api/v1/accounts/"+itoa(acct.ID)+"/suspend", map[string]any{"reason": "abuse"})
+	if r.status != http.StatusAccepted || !strings.Contains(r.body, `"target":"suspended"`) {
+		t.Errorf("reseller suspends: %d %s", r.status, r.body)
+	}
+	if r = w.api(w.keyA, http.MethodPost, "/api/v1/accounts/"+itoa(acct.ID)+"/suspend", map[string]any{"reason": "abuse"}); r.status != http.StatusPreconditionFailed {
+		t.Errorf("second suspension: %d %s, want 412", r.status, r.body)
+	}
+	w.work()
+	if n := w.count("outbox_events", "aggregate = ? AND name = ?", "account:"+itoa(acct.ID), "provisioning.account_suspended"); n != 1 {
+		t.Errorf("AccountSuspended events = %d, want 1", n)
+	}
+}
+
+// hostingAPILimits: the operator's limits on a reseller, and servers.
+func hostingAPILimits(t *testing.T, w *world) {
+	pkg := w.pkg.ID
+	var r resp
+	// The operator caps reseller A at the one client it has: A cannot add
+	// another, and nothing is created.
+	r = w.api(w.adminKey, http.MethodPatch, "/api/v1/reseller-accounts/"+itoa(w.raA.ID), map[string]any{"tenant_id": w.resA.ID, "package": "reseller-a", "max_clients": 1})
+	if r.status != http.StatusOK || !strings.Contains(r.body, `"max_clients":1`) {
+		t.Fatalf("set the client limit: %d %s", r.status, r.body)
+	}
+	r = w.api(w.keyA, http.MethodPost, "/api/v1/tenants", map[string]any{"kind": "client", "name": "One Too Many", "email": "many@a.test"})
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "limit of 1 clients") || w.count("tenants", "name = 'One Too Many'") != 0 {
+		t.Errorf("client over the reseller's limit: %d %s", r.status, r.body)
+	}
+	r = w.api(w.adminKey, http.MethodPatch, "/api/v1/reseller-accounts/"+itoa(w.raA.ID), map[string]any{"tenant_id": w.resA.ID, "package": "reseller-a", "disk_mb": 10})
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "disk_mb") {
+		t.Errorf("disk limit below use: %d %s, want 422 on disk_mb", r.status, r.body)
+	}
+	// Only the operator registers servers and changes reseller limits.
+	if r = w.api(w.keyA, http.MethodPatch, "/api/v1/reseller-accounts/"+itoa(w.raA.ID), map[string]any{"tenant_id": w.resA.ID, "package": "x", "max_clients": 99}); r.status != http.StatusForbidden {
+		t.Errorf("reseller raises its own limit: %d, want 403", r.status)
+	}
+	if r = w.api(w.keyA, http.MethodPost, "/api/v1/servers", map[string]any{"name": "mine", "driver": "noop"}); r.status != http.StatusForbidden {
+		t.Errorf("reseller registers a server: %d", r.status)
+	}
+	r = w.api(w.adminKey, http.MethodPost, "/api/v1/servers", map[string]any{"name": "web2", "driver": "nginx", "settings": map[string]any{"listen": "eighty"}})
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "settings.listen") {
+		t.Errorf("bad nginx settings: %d %s", r.status, r.body)
+	}
+	r = w.api(w.adminKey, http.MethodPatch, "/api/v1/servers/"+itoa(w.server.ID), map[string]any{"enabled": false})
+	if r.status != http.StatusOK || !strings.Contains(r.body, `"enabled":false`) || !strings.Contains(r.body, `label`) {
+		t.Errorf("disable a server: %d %s", r.status, r.body)
+	}
+	r = w.api(w.keyA, http.MethodPost, "/api/v1/accounts", map[string]any{"tenant_id": w.cliA.ID, "package_id": pkg, "username": "nowhere"})
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "server_id") {
+		t.Errorf("account with every server disabled: %d %s, want 422 on server_id", r.status, r.body)
+	}
+	r = w.api(w.adminKey, http.MethodPatch, "/api/v1/servers/"+itoa(w.server.ID), map[string]any{"enabled": true, "capacity": 50})
+	if r.status != http.StatusOK || !strings.Contains(r.body, `"capacity":50`) {
+		t.Errorf("enable a server: %d %s", r.status, r.body)
+	}
+	r = w.api(w.adminKey, http.MethodPost, "/api/v1/servers/"+itoa(w.server.ID)+"/test", nil)
+	if r.status != http.StatusOK || !strings.Contains(r.body, `"health":"ok"`) {
+		t.Errorf("test connection: %d %s", r.status, r.body)
+	}
 }
 
 // TestHostingPages: the admin creates an account through the form, sees
