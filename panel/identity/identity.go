@@ -159,6 +159,33 @@ func search(q *gorm.DB, text string) *gorm.DB {
 	return q.Where("(name LIKE ?"+db.LikeEscape+" OR email LIKE ?"+db.LikeEscape+")", like, like)
 }
 
+// takeID loads the row of T with id from q (a scope may narrow it): one
+// outside q is "<what> <id> not found".
+func takeID[T any](q *gorm.DB, id int64, what string) (T, error) {
+	var v T
+	err := q.Where("id = ?", id).Take(&v).Error
+	return v, notFound(err, what+" "+strconv.FormatInt(id, 10))
+}
+
+// pageOf lists one page of what query selects for the caller and filter.
+func pageOf[T, F any](ctx context.Context, c Caller, f F, p core.Page, query func(context.Context, Caller, F) (*gorm.DB, error), what string) ([]T, error) {
+	q, err := query(ctx, c, f)
+	if err != nil {
+		return nil, err
+	}
+	return db.FindPage[T](q, p, what)
+}
+
+// countOf counts what query selects, over all pages.
+func countOf[F any](ctx context.Context, c Caller, f F, query func(context.Context, Caller, F) (*gorm.DB, error)) (int64, error) {
+	q, err := query(ctx, c, f)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	return n, q.Count(&n).Error
+}
+
 func (s *Service) tx(ctx context.Context, fn func(ctx context.Context) error) error {
 	return s.db.WithTx(ctx, fn)
 }

@@ -13,7 +13,6 @@ import (
 	"faktura/panel/core"
 	"faktura/panel/core/audit"
 	"faktura/panel/core/country"
-	"faktura/panel/core/db"
 	"faktura/panel/core/tenancy"
 )
 
@@ -208,36 +207,23 @@ func (s *Service) GetTenant(ctx context.Context, c Caller, id int64) (Tenant, er
 }
 
 func (s *Service) tenantIn(ctx context.Context, sc tenancy.Scope, id int64) (Tenant, error) {
-	var t Tenant
-	err := s.db.Read(ctx).Scopes(sc.Tenants).Where("id = ?", id).Take(&t).Error
-	return t, notFound(err, "tenant "+strconv.FormatInt(id, 10))
+	return takeID[Tenant](s.db.Read(ctx).Scopes(sc.Tenants), id, "tenant")
 }
 
 // TenantByID returns any tenant; it is for wiring (the caller's own
 // tenant, a client's seller for branding), never for request data.
 func (s *Service) TenantByID(ctx context.Context, id int64) (Tenant, error) {
-	var t Tenant
-	err := s.db.Read(ctx).Where("id = ?", id).Take(&t).Error
-	return t, notFound(err, "tenant "+strconv.FormatInt(id, 10))
+	return takeID[Tenant](s.db.Read(ctx), id, "tenant")
 }
 
 // ListTenants lists tenants in the caller's scope, newest first.
 func (s *Service) ListTenants(ctx context.Context, c Caller, f TenantFilter, p core.Page) ([]Tenant, error) {
-	q, err := s.tenantQuery(ctx, c, f)
-	if err != nil {
-		return nil, err
-	}
-	return db.FindPage[Tenant](q, p, "tenants")
+	return pageOf[Tenant](ctx, c, f, p, s.tenantQuery, "tenants")
 }
 
 // CountTenants counts the tenants ListTenants would list, over all pages.
 func (s *Service) CountTenants(ctx context.Context, c Caller, f TenantFilter) (int64, error) {
-	q, err := s.tenantQuery(ctx, c, f)
-	if err != nil {
-		return 0, err
-	}
-	var n int64
-	return n, q.Count(&n).Error
+	return countOf(ctx, c, f, s.tenantQuery)
 }
 
 func (s *Service) tenantQuery(ctx context.Context, c Caller, f TenantFilter) (*gorm.DB, error) {

@@ -136,35 +136,22 @@ func (s *Service) GetUser(ctx context.Context, c Caller, id int64) (User, error)
 }
 
 func (s *Service) userIn(ctx context.Context, sc tenancy.Scope, id int64) (User, error) {
-	var u User
-	err := s.db.Read(ctx).Scopes(sc.Column("tenant_id")).Where("id = ?", id).Take(&u).Error
-	return u, notFound(err, "user "+strconv.FormatInt(id, 10))
+	return takeID[User](s.db.Read(ctx).Scopes(sc.Column("tenant_id")), id, "user")
 }
 
 // UserByID returns any user; it is for the signed-in user's own record.
 func (s *Service) UserByID(ctx context.Context, id int64) (User, error) {
-	var u User
-	err := s.db.Read(ctx).Where("id = ?", id).Take(&u).Error
-	return u, notFound(err, "user "+strconv.FormatInt(id, 10))
+	return takeID[User](s.db.Read(ctx), id, "user")
 }
 
 // ListUsers lists users of tenants in the caller's scope, newest first.
 func (s *Service) ListUsers(ctx context.Context, c Caller, f UserFilter, p core.Page) ([]User, error) {
-	q, err := s.userQuery(ctx, c, f)
-	if err != nil {
-		return nil, err
-	}
-	return db.FindPage[User](q, p, "users")
+	return pageOf[User](ctx, c, f, p, s.userQuery, "users")
 }
 
 // CountUsers counts the users ListUsers would list, over all pages.
 func (s *Service) CountUsers(ctx context.Context, c Caller, f UserFilter) (int64, error) {
-	q, err := s.userQuery(ctx, c, f)
-	if err != nil {
-		return 0, err
-	}
-	var n int64
-	return n, q.Count(&n).Error
+	return countOf(ctx, c, f, s.userQuery)
 }
 
 func (s *Service) userQuery(ctx context.Context, c Caller, f UserFilter) (*gorm.DB, error) {

@@ -34,13 +34,14 @@ type ListView[T any] struct {
 	Next  string
 }
 
-// NextLink is the URL of the page after rows, or "" when this was the last.
-func NextLink(c echo.Context, n, limit int, lastID int64) string {
-	if n < limit {
+// NextLink is the URL of the page after rows (a full page of limit rows,
+// newest first; id names a row), or "" when this was the last.
+func NextLink[T any](c echo.Context, rows []T, limit int, id func(T) int64) string {
+	if len(rows) == 0 || len(rows) < limit {
 		return ""
 	}
 	q := c.Request().URL.Query()
-	q.Set("before", strconv.FormatInt(lastID, 10))
+	q.Set("before", strconv.FormatInt(id(rows[len(rows)-1]), 10))
 	return c.Request().URL.Path + "?" + q.Encode()
 }
 

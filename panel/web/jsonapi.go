@@ -18,55 +18,45 @@ import (
 
 // Get answers GET /things/:id with load's result.
 func Get[T any](guard Guard, load func(ctx context.Context, c identity.Caller, id int64) (T, error)) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if err := check(c, guard); err != nil {
-			return err
-		}
-		id, err := IDParam(c)
-		if err != nil {
-			return err
-		}
-		v, err := load(c.Request().Context(), CallerOf(c), id)
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, v)
-	}
+	return handle(guard, true, false, http.StatusOK, func(ctx context.Context, c identity.Caller, id int64, _ struct{}) (T, error) {
+		return load(ctx, c, id)
+	})
 }
 
 // Create answers POST /things: the body is an In, the reply call's
 // result with 201 Created.
 func Create[In, Out any](guard Guard, call func(ctx context.Context, c identity.Caller, in In) (Out, error)) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if err := check(c, guard); err != nil {
-			return err
-		}
-		var in In
-		if err := Bind(c, &in); err != nil {
-			return err
-		}
-		v, err := call(c.Request().Context(), CallerOf(c), in)
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusCreated, v)
-	}
+	return handle(guard, false, true, http.StatusCreated, func(ctx context.Context, c identity.Caller, _ int64, in In) (Out, error) {
+		return call(ctx, c, in)
+	})
 }
 
 // Change answers a change of /things/:id (PATCH, PUT, or a POST that
 // adds to it) with status: the body is an In.
 func Change[In, Out any](guard Guard, status int, call func(ctx context.Context, c identity.Caller, id int64, in In) (Out, error)) echo.HandlerFunc {
+	return handle(guard, true, true, status, call)
+}
+
+// handle is the shape the three share: guard, then the :id (withID),
+// then the body (withBody), then the call and its reply with status.
+func handle[In, Out any](guard Guard, withID, withBody bool, status int,
+	call func(ctx context.Context, c identity.Caller, id int64, in In) (Out, error)) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if err := check(c, guard); err != nil {
 			return err
 		}
-		id, err := IDParam(c)
-		if err != nil {
-			return err
+		var id int64
+		if withID {
+			var err error
+			if id, err = IDParam(c); err != nil {
+				return err
+			}
 		}
 		var in In
-		if err := Bind(c, &in); err != nil {
-			return err
+		if withBody {
+			if err := Bind(c, &in); err != nil {
+				return err
+			}
 		}
 		v, err := call(c.Request().Context(), CallerOf(c), id, in)
 		if err != nil {

@@ -158,31 +158,38 @@ func (s *Server) Render(c echo.Context, status int, name string, p *Page) error 
 // that are not the user's input go to the error handler.
 func (s *Server) FormError(c echo.Context, name string, p *Page, err error) error {
 	var ve *core.ValidationError
-	switch {
-	case errors.As(err, &ve):
+	if errors.As(err, &ve) {
 		for k, v := range ve.Fields {
 			p.Errs[k] = v
 		}
 		p.Error = p.T("form.invalid")
 		return s.Render(c, http.StatusUnprocessableEntity, name, p)
-	case errors.Is(err, identity.ErrBadCredentials):
-		p.Error = p.T("login.bad")
-		return s.Render(c, http.StatusUnauthorized, name, p)
-	case errors.Is(err, identity.ErrTooManyAttempts):
-		p.Error = p.T("login.throttled")
-		return s.Render(c, http.StatusTooManyRequests, name, p)
-	case errors.Is(err, identity.ErrBadCode):
-		p.Error = p.T("login2fa.bad")
-		return s.Render(c, http.StatusUnprocessableEntity, name, p)
-	case errors.Is(err, identity.ErrBadResetToken):
-		p.Error = p.T("reset.bad")
-		return s.Render(c, http.StatusUnprocessableEntity, name, p)
-	case core.Kind(err) == core.ErrForbidden || core.Kind(err) == core.ErrPrecondition:
+	}
+	for _, f := range signInFailures {
+		if errors.Is(err, f.err) {
+			p.Error = p.T(f.msg)
+			return s.Render(c, f.status, name, p)
+		}
+	}
+	if k := core.Kind(err); k == core.ErrForbidden || k == core.ErrPrecondition {
 		status, _ := StatusOf(err)
 		p.Error = p.problem(err.Error())
 		return s.Render(c, status, name, p)
 	}
 	return err
+}
+
+// signInFailures are the sign-in and reset errors a form shows as a
+// message, with their status.
+var signInFailures = []struct {
+	err    error
+	msg    string
+	status int
+}{
+	{identity.ErrBadCredentials, "login.bad", http.StatusUnauthorized},
+	{identity.ErrTooManyAttempts, "login.throttled", http.StatusTooManyRequests},
+	{identity.ErrBadCode, "login2fa.bad", http.StatusUnprocessableEntity},
+	{identity.ErrBadResetToken, "reset.bad", http.StatusUnprocessableEntity},
 }
 
 // form copies the named form values into the page, trimmed.

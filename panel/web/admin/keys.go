@@ -41,9 +41,7 @@ func (s *area) keysPage(c echo.Context) (*web.Page, error) {
 	for _, k := range keys {
 		v.Items = append(v.Items, keyRow{k, names[k.TenantID]})
 	}
-	if len(keys) > 0 {
-		v.Next = web.NextLink(c, len(keys), pg.Limit, keys[len(keys)-1].ID)
-	}
+	v.Next = web.NextLink(c, keys, pg.Limit, func(r identity.APIKey) int64 { return r.ID })
 	p := s.NewPage(c, "nav.apikeys")
 	p.Data = &v
 	return p, nil

@@ -59,9 +59,7 @@ func (s *area) auditList(c echo.Context) error {
 		return err
 	}
 	v := web.ListView[audit.Record]{Items: rows}
-	if len(rows) > 0 {
-		v.Next = web.NextLink(c, len(rows), pg.Limit, rows[len(rows)-1].ID)
-	}
+	v.Next = web.NextLink(c, rows, pg.Limit, func(r audit.Record) int64 { return r.ID })
 	p.Data = v
 	return s.Render(c, http.StatusOK, "audit", p)
 }

@@ -52,9 +52,7 @@ func (s *area) tenantList(c echo.Context) error {
 		return err
 	}
 	v := web.ListView[identity.Tenant]{Items: items}
-	if len(items) > 0 {
-		v.Next = web.NextLink(c, len(items), pg.Limit, items[len(items)-1].ID)
-	}
+	v.Next = web.NextLink(c, items, pg.Limit, func(r identity.Tenant) int64 { return r.ID })
 	p.Data = v
 	return s.Render(c, http.StatusOK, "tenants", p)
 }

@@ -34,9 +34,7 @@ func (s *area) userList(c echo.Context) error {
 	for _, u := range users {
 		v.Items = append(v.Items, userRow{u, names[u.TenantID]})
 	}
-	if len(users) > 0 {
-		v.Next = web.NextLink(c, len(users), pg.Limit, users[len(users)-1].ID)
-	}
+	v.Next = web.NextLink(c, users, pg.Limit, func(r identity.User) int64 { return r.ID })
 	p.Data = v
 	return s.Render(c, http.StatusOK, "users", p)
 }

@@ -51,9 +51,7 @@ func (s *area) contractsPage(c echo.Context) (*web.Page, error) {
 	for _, ct := range items {
 		v.Items = append(v.Items, contractRow{ct, names[ct.CustomerID]})
 	}
-	if len(items) > 0 {
-		v.Next = web.NextLink(c, len(items), web.PageSize, items[len(items)-1].ID)
-	}
+	v.Next = web.NextLink(c, items, web.PageSize, func(r billing.Contract) int64 { return r.ID })
 	if v.Seller {
 		if v.Customers, err = s.customers(c); err != nil {
 			return nil, err

@@ -62,9 +62,7 @@ func (s *area) invoiceList(c echo.Context) error {
 	for _, inv := range items {
 		v.Items = append(v.Items, invoiceRow{inv, buyerName(inv)})
 	}
-	if len(items) > 0 {
-		v.Next = web.NextLink(c, len(items), web.PageSize, items[len(items)-1].ID)
-	}
+	v.Next = web.NextLink(c, items, web.PageSize, func(r billing.Invoice) int64 { return r.ID })
 	return s.Render(c, http.StatusOK, "billing_invoices", p)
 }
 

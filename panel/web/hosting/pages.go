@@ -33,9 +33,7 @@ func (s *area) hostingList(c echo.Context) error {
 	}
 	v := hostingListView{ListView: web.ListView[provisioning.Account]{Items: items},
 		States: []provisioning.State{provisioning.StatePending, provisioning.StateActive, provisioning.StateSuspended, provisioning.StateTerminated, provisioning.StateFailed}}
-	if len(items) > 0 {
-		v.Next = web.NextLink(c, len(items), web.PageSize, items[len(items)-1].ID)
-	}
+	v.Next = web.NextLink(c, items, web.PageSize, func(r provisioning.Account) int64 { return r.ID })
 	p.Data = v
 	return s.Render(c, http.StatusOK, "hosting", p)
 }
