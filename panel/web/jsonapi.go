@@ -37,8 +37,25 @@ func Change[In, Out any](guard Guard, status int, call func(ctx context.Context,
 	return handle(guard, true, true, status, call)
 }
 
-// handle is the shape the three share: guard, then the :id (withID),
-// then the body (withBody), then the call and its reply with status.
+// ChangeOwn is Change on an object the caller must own for the change:
+// own loads it first (outside the scope: not found; someone else's:
+// forbidden), then guard checks the permission, then the body is read.
+func ChangeOwn[In, Out any](own func(c echo.Context, id int64) error, guard Guard, status int,
+	call func(ctx context.Context, c identity.Caller, id int64, in In) (Out, error)) echo.HandlerFunc {
+	return handle(func(c echo.Context) error {
+		id, err := IDParam(c)
+		if err == nil {
+			err = own(c, id)
+		}
+		if err == nil {
+			err = check(c, guard)
+		}
+		return err
+	}, true, true, status, call)
+}
+
+// handle is the shape they share: guard, then the :id (withID), then the
+// body (withBody), then the call and its reply with status.
 func handle[In, Out any](guard Guard, withID, withBody bool, status int,
 	call func(ctx context.Context, c identity.Caller, id int64, in In) (Out, error)) echo.HandlerFunc {
 	return func(c echo.Context) error {

@@ -27,25 +27,6 @@ func (s *area) ownProduct(c echo.Context, id int64) (billing.Product, error) {
 	return p, err
 }
 
-func (s *area) apiProductUpdate(c echo.Context) error {
-	id, err := web.IDParam(c)
-	if err != nil {
-		return err
-	}
-	if _, err := s.ownProduct(c, id); err != nil {
-		return err
-	}
-	var in billing.ProductInput
-	if err := web.Bind(c, &in); err != nil {
-		return err
-	}
-	p, err := s.Deps.Billing.UpdateProduct(c.Request().Context(), web.CallerOf(c).Scope, id, in)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, p)
-}
-
 // apiContractAction terminates a contract (no body) or applies a coupon
 // ({"code": ...}).
 func (s *area) apiContractAction(action string) echo.HandlerFunc {
@@ -76,14 +57,19 @@ func (s *area) apiContractAction(action string) echo.HandlerFunc {
 	}
 }
 
-// issuedInvoice loads a document for a change: one outside the caller's
-// scope is not found, one the caller did not issue is forbidden. It runs
-// before the body is read, so a foreign id never gets a field error.
+// issuedInvoice loads the :id document for a change: one outside the
+// caller's scope is not found, one the caller did not issue is forbidden.
+// It runs before the body is read, so a foreign id never gets a field
+// error.
 func (s *area) issuedInvoice(c echo.Context) (billing.Invoice, error) {
 	id, err := web.IDParam(c)
 	if err != nil {
 		return billing.Invoice{}, err
 	}
+	return s.issuedByID(c, id)
+}
+
+func (s *area) issuedByID(c echo.Context, id int64) (billing.Invoice, error) {
 	scope := web.CallerOf(c).Scope
 	inv, err := s.Deps.Billing.Invoice(c.Request().Context(), scope, id)
 	if err == nil && inv.SellerID != scope.TenantID {
@@ -117,65 +103,6 @@ func (s *area) apiInvoiceDelete(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-func (s *area) apiInvoiceLine(c echo.Context) error {
-	inv, err := s.issuedInvoice(c)
-	if err != nil {
-		return err
-	}
-	if err := web.Need(c, identity.PermInvoices); err != nil {
-		return err
-	}
-	var in billing.LineInput
-	if err := web.Bind(c, &in); err != nil {
-		return err
-	}
-	if inv, err = s.Deps.Billing.AddLine(c.Request().Context(), web.CallerOf(c).Scope, inv.ID, in); err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, invoiceOut(inv))
-}
-
-func (s *area) apiCreditNote(c echo.Context) error {
-	inv, err := s.issuedInvoice(c)
-	if err != nil {
-		return err
-	}
-	if err := web.Need(c, identity.PermInvoices); err != nil {
-		return err
-	}
-	var in billing.CreditNoteInput
-	if err := web.Bind(c, &in); err != nil {
-		return err
-	}
-	cn, err := s.Deps.Billing.CreditNote(c.Request().Context(), web.CallerOf(c).Scope, inv.ID, in)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, invoiceOut(cn))
-}
-
-func (s *area) apiBillingProfileSave(c echo.Context) error {
-	id, err := web.IDParam(c)
-	if err != nil {
-		return err
-	}
-	if _, err := s.profileFor(c, id); err != nil {
-		return err
-	}
-	if err := web.Need(c, identity.PermProfile); err != nil {
-		return err
-	}
-	var in billing.ProfileInput
-	if err := web.Bind(c, &in); err != nil {
-		return err
-	}
-	p, err := s.Deps.Billing.SaveProfile(c.Request().Context(), web.CallerOf(c).Scope, id, in)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, p)
-}
-
 // The module calls the API answers with, in the caller's scope.
 
 func (s *area) products(ctx context.Context, c identity.Caller) ([]billing.Product, error) {
@@ -207,4 +134,30 @@ func (s *area) invoices(ctx context.Context, c identity.Caller, f billing.Invoic
 
 func (s *area) contracts(ctx context.Context, c identity.Caller, f billing.ContractFilter, p core.Page) ([]billing.Contract, error) {
 	return s.Deps.Billing.Contracts(ctx, c.Scope, f, p)
+}
+
+// issued refuses a change to a document the caller did not issue.
+func (s *area) issued(c echo.Context, id int64) error {
+	_, err := s.issuedByID(c, id)
+	return err
+}
+
+func (s *area) ownsProduct(c echo.Context, id int64) error {
+	_, err := s.ownProduct(c, id)
+	return err
+}
+
+func (s *area) readsProfile(c echo.Context, id int64) error {
+	_, err := s.profileFor(c, id)
+	return err
+}
+
+func (s *area) addLine(ctx context.Context, c identity.Caller, id int64, in billing.LineInput) (invoiceJSON, error) {
+	inv, err := s.Deps.Billing.AddLine(ctx, c.Scope, id, in)
+	return invoiceOut(inv), err
+}
+
+func (s *area) creditNote(ctx context.Context, c identity.Caller, id int64, in billing.CreditNoteInput) (invoiceJSON, error) {
+	cn, err := s.Deps.Billing.CreditNote(ctx, c.Scope, id, in)
+	return invoiceOut(cn), err
 }

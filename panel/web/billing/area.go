@@ -7,6 +7,7 @@
 package billing
 
 import (
+	"net/http"
 	"strings"
 
 	"faktura/billing"
@@ -48,7 +49,7 @@ func (Area) Routes(r *web.Router) {
 	api.GET("/products", web.All(web.Perm(identity.PermBillingRead), s.products))
 	api.POST("/products", web.Create(web.Perm(identity.PermCatalog), web.Scoped(b.CreateProduct)))
 	api.GET("/products/:id", web.Get(web.Perm(identity.PermBillingRead), web.Scoped(b.Product)))
-	api.PUT("/products/:id", s.apiProductUpdate)
+	api.PUT("/products/:id", web.ChangeOwn(s.ownsProduct, nil, http.StatusOK, web.ScopedID(b.UpdateProduct)))
 	api.GET("/coupons", web.All(web.Perm(identity.PermCatalog), s.coupons))
 	api.POST("/coupons", web.Create(web.Perm(identity.PermCatalog), web.Scoped(b.CreateCoupon)))
 	api.GET("/contracts", web.Paged(web.Perm(identity.PermBillingRead), contractFilter, s.contracts, func(c billing.Contract) int64 { return c.ID }))
@@ -60,12 +61,12 @@ func (Area) Routes(r *web.Router) {
 	api.POST("/invoices", web.Create(web.Perm(identity.PermInvoices), s.createInvoice))
 	api.GET("/invoices/:id", web.Get(web.Perm(identity.PermBillingRead), s.invoice))
 	api.DELETE("/invoices/:id", s.apiInvoiceDelete)
-	api.POST("/invoices/:id/lines", s.apiInvoiceLine)
+	api.POST("/invoices/:id/lines", web.ChangeOwn(s.issued, web.Perm(identity.PermInvoices), http.StatusCreated, s.addLine))
 	api.POST("/invoices/:id/finalize", s.apiInvoiceAction("finalize"))
 	api.POST("/invoices/:id/approve", s.apiInvoiceAction("approve"))
-	api.POST("/invoices/:id/credit-notes", s.apiCreditNote)
+	api.POST("/invoices/:id/credit-notes", web.ChangeOwn(s.issued, web.Perm(identity.PermInvoices), http.StatusCreated, s.creditNote))
 	api.GET("/tenants/:id/billing-profile", web.Get(web.Perm(identity.PermBillingRead), web.Scoped(b.Profile)))
-	api.PUT("/tenants/:id/billing-profile", s.apiBillingProfileSave)
+	api.PUT("/tenants/:id/billing-profile", web.ChangeOwn(s.readsProfile, web.Perm(identity.PermProfile), http.StatusOK, web.ScopedID(b.SaveProfile)))
 
 	r.Nav(web.NavEntry{Order: 70, Href: "/billing/invoices", Label: "nav.billing", Perm: identity.PermBillingRead,
 		Active: func(path, _ string) bool {
