@@ -18,7 +18,7 @@ import (
 
 // Get answers GET /things/:id with load's result.
 func Get[T any](guard Guard, load func(ctx context.Context, c identity.Caller, id int64) (T, error)) echo.HandlerFunc {
-	return handle(guard, true, false, http.StatusOK, func(ctx context.Context, c identity.Caller, id int64, _ struct{}) (T, error) {
+	return JSON(guard, true, false, http.StatusOK, func(ctx context.Context, c identity.Caller, id int64, _ struct{}) (T, error) {
 		return load(ctx, c, id)
 	})
 }
@@ -26,15 +26,13 @@ func Get[T any](guard Guard, load func(ctx context.Context, c identity.Caller, i
 // Create answers POST /things: the body is an In, the reply call's
 // result with 201 Created.
 func Create[In, Out any](guard Guard, call func(ctx context.Context, c identity.Caller, in In) (Out, error)) echo.HandlerFunc {
-	return handle(guard, false, true, http.StatusCreated, func(ctx context.Context, c identity.Caller, _ int64, in In) (Out, error) {
-		return call(ctx, c, in)
-	})
+	return JSON(guard, false, true, http.StatusCreated, IgnoreID(call))
 }
 
 // Change answers a change of /things/:id (PATCH, PUT, or a POST that
 // adds to it) with status: the body is an In.
 func Change[In, Out any](guard Guard, status int, call func(ctx context.Context, c identity.Caller, id int64, in In) (Out, error)) echo.HandlerFunc {
-	return handle(guard, true, true, status, call)
+	return JSON(guard, true, true, status, call)
 }
 
 // ChangeOwn is Change on an object the caller must own for the change:
@@ -42,7 +40,7 @@ func Change[In, Out any](guard Guard, status int, call func(ctx context.Context,
 // forbidden), then guard checks the permission, then the body is read.
 func ChangeOwn[In, Out any](own func(c echo.Context, id int64) error, guard Guard, status int,
 	call func(ctx context.Context, c identity.Caller, id int64, in In) (Out, error)) echo.HandlerFunc {
-	return handle(func(c echo.Context) error {
+	return JSON(func(c echo.Context) error {
 		id, err := IDParam(c)
 		if err == nil {
 			err = own(c, id)
@@ -54,9 +52,10 @@ func ChangeOwn[In, Out any](own func(c echo.Context, id int64) error, guard Guar
 	}, true, true, status, call)
 }
 
-// handle is the shape they share: guard, then the :id (withID), then the
-// body (withBody), then the call and its reply with status.
-func handle[In, Out any](guard Guard, withID, withBody bool, status int,
+// JSON is the shape they share, for the handlers that fit none of them:
+// guard, then the :id (withID), then the body (withBody), then the call
+// and its reply with status.
+func JSON[In, Out any](guard Guard, withID, withBody bool, status int,
 	call func(ctx context.Context, c identity.Caller, id int64, in In) (Out, error)) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if err := check(c, guard); err != nil {
@@ -152,6 +151,11 @@ func Perm(p identity.Perm) Guard { return func(c echo.Context) error { return Ne
 // OperatorPerm lets the operator's users holding p through.
 func OperatorPerm(p identity.Perm) Guard {
 	return func(c echo.Context) error { return NeedOperator(c, p) }
+}
+
+// IgnoreID adapts a call on no object to JSON's shape.
+func IgnoreID[In, Out any](f func(context.Context, identity.Caller, In) (Out, error)) func(context.Context, identity.Caller, int64, In) (Out, error) {
+	return func(ctx context.Context, c identity.Caller, _ int64, in In) (Out, error) { return f(ctx, c, in) }
 }
 
 func check(c echo.Context, g Guard) error {

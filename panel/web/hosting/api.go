@@ -20,49 +20,6 @@ type accountJSON struct {
 	Domains []provisioning.Domain `json:"domains"`
 }
 
-func (s *area) apiAccountCreate(c echo.Context) error {
-	if err := web.Need(c, identity.PermHostingWrite); err != nil {
-		return err
-	}
-	var in provisioning.CreateAccountInput
-	if err := web.Bind(c, &in); err != nil {
-		return err
-	}
-	a, err := s.Deps.Hosting.CreateAccount(c.Request().Context(), web.CallerOf(c).Scope, in)
-	if err != nil {
-		return err
-	}
-	return s.accountReply(c, http.StatusAccepted, a.ID)
-}
-
-// accountReply answers with the account and its domains as they are now.
-func (s *area) accountReply(c echo.Context, status int, id int64) error {
-	ctx, scope := c.Request().Context(), web.CallerOf(c).Scope
-	a, err := s.Deps.Hosting.GetAccount(ctx, scope, id)
-	if err != nil {
-		return err
-	}
-	doms, err := s.Deps.Hosting.Domains(ctx, scope, id)
-	if err != nil {
-		return err
-	}
-	if doms == nil {
-		doms = []provisioning.Domain{}
-	}
-	return c.JSON(status, accountJSON{a, doms})
-}
-
-func (s *area) apiAccount(c echo.Context) error {
-	if err := web.Need(c, identity.PermHostingRead); err != nil {
-		return err
-	}
-	id, err := web.IDParam(c)
-	if err != nil {
-		return err
-	}
-	return s.accountReply(c, http.StatusOK, id)
-}
-
 // accountActionInput is the body of POST /accounts/:id/:action.
 type accountActionInput struct {
 	Reason    string `json:"reason"`
@@ -88,28 +45,11 @@ func (s *area) apiAccountAction(c echo.Context) error {
 	if _, err := s.accountAction(c, id, c.Param("action"), in.Reason, pkg, in.Password); err != nil {
 		return err
 	}
-	return s.accountReply(c, http.StatusAccepted, id)
-}
-
-func (s *area) apiDomainCreate(c echo.Context) error {
-	if err := web.Need(c, identity.PermHostingWrite); err != nil {
-		return err
-	}
-	id, err := web.IDParam(c)
+	a, err := s.account(c.Request().Context(), web.CallerOf(c), id)
 	if err != nil {
 		return err
 	}
-	var in struct {
-		Name string `json:"name"`
-	}
-	if err := web.Bind(c, &in); err != nil {
-		return err
-	}
-	d, err := s.Deps.Hosting.AddDomain(c.Request().Context(), web.CallerOf(c).Scope, id, in.Name)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusAccepted, d)
+	return c.JSON(http.StatusAccepted, a)
 }
 
 func (s *area) apiSubdomainCreate(c echo.Context) error {
@@ -198,4 +138,34 @@ func (s *area) packages(ctx context.Context, c identity.Caller) ([]provisioning.
 
 func (s *area) resellers(ctx context.Context, c identity.Caller) ([]provisioning.ResellerAccount, error) {
 	return s.Deps.Hosting.ListResellers(ctx, c.Scope)
+}
+
+// account is the account with its domains as they are now.
+func (s *area) account(ctx context.Context, c identity.Caller, id int64) (accountJSON, error) {
+	a, err := s.Deps.Hosting.GetAccount(ctx, c.Scope, id)
+	if err != nil {
+		return accountJSON{}, err
+	}
+	doms, err := s.Deps.Hosting.Domains(ctx, c.Scope, id)
+	if doms == nil {
+		doms = []provisioning.Domain{}
+	}
+	return accountJSON{a, doms}, err
+}
+
+func (s *area) createAccount(ctx context.Context, c identity.Caller, in provisioning.CreateAccountInput) (accountJSON, error) {
+	a, err := s.Deps.Hosting.CreateAccount(ctx, c.Scope, in)
+	if err != nil {
+		return accountJSON{}, err
+	}
+	return s.account(ctx, c, a.ID)
+}
+
+// domainInput is the body of POST /accounts/:id/domains.
+type domainInput struct {
+	Name string `json:"name"`
+}
+
+func (s *area) addDomain(ctx context.Context, c identity.Caller, id int64, in domainInput) (provisioning.Domain, error) {
+	return s.Deps.Hosting.AddDomain(ctx, c.Scope, id, in.Name)
 }

@@ -42,9 +42,9 @@ func (Area) Routes(r *web.Router) {
 	read, write := web.Perm(identity.PermHostingRead), web.Perm(identity.PermHostingWrite)
 	api := r.API
 	api.GET("/accounts", web.Paged(read, accountFilter, s.accounts, func(a provisioning.Account) int64 { return a.ID }))
-	api.POST("/accounts", s.apiAccountCreate)
-	api.GET("/accounts/:id", s.apiAccount)
-	api.POST("/accounts/:id/domains", s.apiDomainCreate)
+	api.POST("/accounts", web.JSON(write, false, true, http.StatusAccepted, web.IgnoreID(s.createAccount)))
+	api.GET("/accounts/:id", web.Get(read, s.account))
+	api.POST("/accounts/:id/domains", web.JSON(write, true, true, http.StatusAccepted, s.addDomain))
 	api.POST("/accounts/:id/:action", s.apiAccountAction)
 	api.GET("/domains/:id", web.Get(read, web.Scoped(h.GetDomain)))
 	api.DELETE("/domains/:id", s.apiDomainDelete)
