@@ -10,6 +10,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -156,4 +159,139 @@ func TestErrorMapping(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestIdempotencyKey: the same key and body give the same response once
+// more, another body is a conflict, and only one object exists.
+func TestIdempotencyKey(t *testing.T) {
+	eachWorld(t, func(t *testing.T, w *world) {
+		body := map[string]any{"kind": "client", "name": "Idem GmbH", "email": "idem@x.test"}
+		first := w.api(w.keyA, "POST", "/api/v1/tenants", body, "Idempotency-Key", "k-1")
+		second := w.api(w.keyA, "POST", "/api/v1/tenants", body, "Idempotency-Key", "k-1")
+		if first.status != 201 || second.status != 201 || first.body != second.body || second.header.Get("Idempotent-Replayed") != "true" {
+			t.Fatalf("replay = %d %q / %d %q (replayed %q)", first.status, first.body, second.status, second.body, second.header.Get("Idempotent-Replayed"))
+		}
+		other := w.api(w.keyA, "POST", "/api/v1/tenants", map[string]any{"kind": "client", "name": "Other", "email": "o@x.test"}, "Idempotency-Key", "k-1")
+		if other.status != http.StatusConflict || !strings.Contains(other.body, `"code":"conflict"`) {
+			t.Errorf("same key, other body = %d %s, want 409", other.status, other.body)
+		}
+		if n := w.count("tenants", "name = ?", "Idem GmbH"); n != 1 {
+			t.Errorf("tenants created = %d, want 1", n)
+		}
+		// Keys are per API key: another key may use the same string.
+		if r := w.api(w.adminKey, "POST", "/api/v1/tenants", map[string]any{"kind": "reseller", "name": "Idem Two", "email": "i2@x.test"}, "Idempotency-Key", "k-1"); r.status != 201 {
+			t.Errorf("same key string from another API key = %d", r.status)
+		}
+		// A failed request's response is kept too: retrying bad input stays bad.
+		bad := w.api(w.keyA, "POST", "/api/v1/tenants", map[string]any{"kind": "client", "name": "", "email": "x"}, "Idempotency-Key", "k-2")
+		again := w.api(w.keyA, "POST", "/api/v1/tenants", map[string]any{"kind": "client", "name": "", "email": "x"}, "Idempotency-Key", "k-2")
+		if bad.status != 422 || again.status != 422 || again.header.Get("Idempotent-Replayed") != "true" {
+			t.Errorf("bad input with a key = %d then %d", bad.status, again.status)
+		}
+		// A new API key's token is never stored for replays.
+		k1 := w.api(w.keyA, "POST", "/api/v1/apikeys", map[string]any{"name": "ci", "role": "staff"}, "Idempotency-Key", "k-3")
+		k2 := w.api(w.keyA, "POST", "/api/v1/apikeys", map[string]any{"name": "ci", "role": "staff"}, "Idempotency-Key", "k-3")
+		if !strings.Contains(k1.body, `"token":"fk_`) || !strings.Contains(k2.body, `"token":"(shown once)"`) {
+			t.Errorf("API key replay = %s / %s", k1.body, k2.body)
+		}
+		if n := w.count("idempotency_keys", "response_body LIKE ?", "%\"token\":\"fk_%"); n != 0 {
+			t.Errorf("%d stored responses hold an API token", n)
+		}
+	})
+}
+
+// TestAPIPagingAndKeys: cursors page through a list without overlap, bad
+// paging parameters are field errors, unknown and revoked keys are 401,
+// and every use of a key is in the audit log.
+func TestAPIPagingAndKeys(t *testing.T) {
+	eachWorld(t, func(t *testing.T, w *world) {
+		var seen []float64
+		cursor := ""
+		for pages := 0; ; pages++ {
+			r := w.api(w.adminKey, "GET", "/api/v1/users?limit=2&cursor="+cursor, nil)
+			var got struct {
+				Data       []map[string]any `json:"data"`
+				NextCursor string           `json:"next_cursor"`
+			}
+			if err := json.Unmarshal([]byte(r.body), &got); err != nil || r.status != 200 {
+				t.Fatalf("page %d: %d %s", pages, r.status, r.body)
+			}
+			for _, u := range got.Data {
+				id := u["id"].(float64)
+				if slices.Contains(seen, id) {
+					t.Errorf("user %v on two pages", id)
+				}
+				seen = append(seen, id)
+			}
+			if got.NextCursor == "" {
+				break
+			}
+			cursor = got.NextCursor
+		}
+		if len(seen) != 6 {
+			t.Errorf("paged through %d users, want 6", len(seen))
+		}
+		if r := w.api(w.adminKey, "GET", "/api/v1/users?limit=0&cursor=zzz", nil); r.status != 422 || !strings.Contains(r.body, `"limit"`) || !strings.Contains(r.body, `"cursor"`) {
+			t.Errorf("bad paging = %d %s", r.status, r.body)
+		}
+		if r := w.api("fk_nope_nope", "GET", "/api/v1/me", nil); r.status != 401 {
+			t.Errorf("unknown key = %d", r.status)
+		}
+		if r := w.api("", "GET", "/api/v1/me", nil); r.status != 401 || r.header.Get("WWW-Authenticate") == "" {
+			t.Errorf("no key = %d", r.status)
+		}
+		if r := w.api(w.keyB, "DELETE", "/api/v1/apikeys/"+itoa(w.keyIDB), nil); r.status != 200 {
+			t.Fatalf("revoke own key = %d %s", r.status, r.body)
+		}
+		if r := w.api(w.keyB, "GET", "/api/v1/me", nil); r.status != 401 {
+			t.Errorf("revoked key = %d, want 401", r.status)
+		}
+		if n := w.count("audit_log", "action = ? AND actor_api_key_id = ?", "apikey.use", w.keyIDB); n != 1 {
+			t.Errorf("uses of key B in the audit log = %d, want 1", n)
+		}
+		if n := w.count("audit_log", "action = ? AND actor_api_key_id = ?", "apikey.revoke", w.keyIDB); n != 1 {
+			t.Errorf("revocation in the audit log = %d, want 1", n)
+		}
+	})
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestOpenAPIMatchesRoutes: every /api/v1 route is documented, and every
+// documented operation is a route.
+func TestOpenAPIMatchesRoutes(t *testing.T) {
+	h := dbtest.Open(t, dbtest.SQLite, testSets)
+	w := newWorld(t, h, worldOpts{})
+	r := w.api("", "GET", "/api/v1/openapi.json", nil)
+	var doc struct {
+		OpenAPI string                               `json:"openapi"`
+		Paths   map[string]map[string]map[string]any `json:"paths"`
+	}
+	if err := json.Unmarshal([]byte(r.body), &doc); err != nil || r.status != 200 || !strings.HasPrefix(doc.OpenAPI, "3.") {
+		t.Fatalf("openapi.json = %d, %v", r.status, err)
+	}
+	param := regexp.MustCompile(`\{(\w+)\}`)
+	var documented []string
+	for p, ops := range doc.Paths {
+		for m := range ops {
+			documented = append(documented, strings.ToUpper(m)+" /api/v1"+param.ReplaceAllString(p, ":$1"))
+		}
+	}
+	var routes []string
+	for _, k := range w.s.Routes() {
+		if strings.Contains(k, " /api/v1/") {
+			routes = append(routes, k)
+		}
+	}
+	for _, k := range routes {
+		if !slices.Contains(documented, k) {
+			t.Errorf("route %s is not in openapi.json", k)
+		}
+	}
+	for _, k := range documented {
+		if !slices.Contains(routes, k) {
+			t.Errorf("openapi.json documents %s, which is not a route", k)
+		}
+	}
+	t.Logf("%d API routes, all documented", len(routes))
 }
