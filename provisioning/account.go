@@ -35,9 +35,7 @@ func (in *CreateAccountInput) Validate() error {
 	if in.ServerID < 0 {
 		v.Add("server_id", "must be a server id, or 0 to pick one")
 	}
-	if p := checkUsername(in.Username); p != "" {
-		v.Add("username", p)
-	}
+	v.Check("username", checkUsername(in.Username))
 	if strings.TrimSpace(in.Domain) != "" {
 		a, _, p := NormalizeDomain(in.Domain)
 		if p != "" {

@@ -51,6 +51,14 @@ type ValidationError struct {
 	Fields map[string]string
 }
 
+// Check adds problem for field unless it is empty: the form of the
+// checkers that answer "" for a good value.
+func (v *ValidationError) Check(field, problem string) {
+	if problem != "" {
+		v.Add(field, problem)
+	}
+}
+
 // Add records a problem with field; the first problem per field wins.
 func (v *ValidationError) Add(field, problem string) {
 	if v.Fields == nil {

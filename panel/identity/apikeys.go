@@ -48,9 +48,7 @@ type CreateKeyInput struct {
 func (in *CreateKeyInput) Validate() error {
 	var v core.ValidationError
 	in.Name = strings.TrimSpace(in.Name)
-	if p := checkText(in.Name, true, 100); p != "" {
-		v.Add("name", p)
-	}
+	v.Check("name", checkText(in.Name, true, 100))
 	if in.Role == "" {
 		v.Add("role", "is required")
 	}

@@ -87,32 +87,20 @@ func (in *CreateTenantInput) Validate() error {
 	if in.Kind != tenancy.KindReseller && in.Kind != tenancy.KindClient {
 		v.Add("kind", "must be reseller or client")
 	}
-	if p := checkText(in.Name, true, 200); p != "" {
-		v.Add("name", p)
-	}
-	if p := checkEmail(in.Email); p != "" {
-		v.Add("email", p)
-	}
+	v.Check("name", checkText(in.Name, true, 200))
+	v.Check("email", checkEmail(in.Email))
 	if in.Country != "" && !country.Valid(in.Country) {
 		v.Add("country", country.Problem(in.Country))
 	}
-	if p := checkLanguage(in.Language); p != "" {
-		v.Add("language", p)
-	}
+	v.Check("language", checkLanguage(in.Language))
 	if in.ParentID < 0 {
 		v.Add("parent_id", "must be a tenant id")
 	}
 	if o := in.Owner; o != nil {
 		o.Email, o.Name = normalEmail(o.Email), strings.TrimSpace(o.Name)
-		if p := checkEmail(o.Email); p != "" {
-			v.Add("owner.email", p)
-		}
-		if p := checkText(o.Name, false, 200); p != "" {
-			v.Add("owner.name", p)
-		}
-		if p := checkPassword(o.Password, o.Email); p != "" {
-			v.Add("owner.password", p)
-		}
+		v.Check("owner.email", checkEmail(o.Email))
+		v.Check("owner.name", checkText(o.Name, false, 200))
+		v.Check("owner.password", checkPassword(o.Password, o.Email))
 	}
 	return v.Err()
 }
@@ -131,15 +119,11 @@ func (in *UpdateTenantInput) Validate() error {
 	var v core.ValidationError
 	if in.Name != nil {
 		*in.Name = strings.TrimSpace(*in.Name)
-		if p := checkText(*in.Name, true, 200); p != "" {
-			v.Add("name", p)
-		}
+		v.Check("name", checkText(*in.Name, true, 200))
 	}
 	if in.Email != nil {
 		*in.Email = normalEmail(*in.Email)
-		if p := checkEmail(*in.Email); p != "" {
-			v.Add("email", p)
-		}
+		v.Check("email", checkEmail(*in.Email))
 	}
 	if in.Country != nil {
 		*in.Country = country.Normalize(*in.Country)
@@ -148,9 +132,7 @@ func (in *UpdateTenantInput) Validate() error {
 		}
 	}
 	if in.Language != nil {
-		if p := checkLanguage(*in.Language); p != "" {
-			v.Add("language", p)
-		}
+		v.Check("language", checkLanguage(*in.Language))
 	}
 	if in.Status != nil && *in.Status != StatusActive && *in.Status != StatusSuspended && *in.Status != StatusClosed {
 		v.Add("status", "must be active, suspended or closed")
@@ -171,9 +153,7 @@ type BrandInput struct {
 func (in *BrandInput) Validate() error {
 	var v core.ValidationError
 	in.Name, in.LogoURL = strings.TrimSpace(in.Name), strings.TrimSpace(in.LogoURL)
-	if p := checkText(in.Name, false, 200); p != "" {
-		v.Add("brand_name", p)
-	}
+	v.Check("brand_name", checkText(in.Name, false, 200))
 	if in.LogoURL != "" {
 		u, err := url.Parse(in.LogoURL)
 		switch {

@@ -70,23 +70,15 @@ func (in *CreateUserInput) Validate() error {
 	if in.TenantID < 0 {
 		v.Add("tenant_id", "must be a tenant id")
 	}
-	if p := checkEmail(in.Email); p != "" {
-		v.Add("email", p)
-	}
-	if p := checkText(in.Name, false, 200); p != "" {
-		v.Add("name", p)
-	}
+	v.Check("email", checkEmail(in.Email))
+	v.Check("name", checkText(in.Name, false, 200))
 	if in.Role == "" {
 		v.Add("role", "is required")
 	} else if !knownRole(in.Role) {
 		v.Add("role", "is not a role (admin, billing, support, auditor, owner, staff, user)")
 	}
-	if p := checkLanguage(in.Language); p != "" {
-		v.Add("language", p)
-	}
-	if p := checkPassword(in.Password, in.Email); p != "" {
-		v.Add("password", p)
-	}
+	v.Check("language", checkLanguage(in.Language))
+	v.Check("password", checkPassword(in.Password, in.Email))
 	return v.Err()
 }
 
@@ -103,14 +95,10 @@ func (in *UpdateUserInput) Validate() error {
 	var v core.ValidationError
 	if in.Name != nil {
 		*in.Name = strings.TrimSpace(*in.Name)
-		if p := checkText(*in.Name, false, 200); p != "" {
-			v.Add("name", p)
-		}
+		v.Check("name", checkText(*in.Name, false, 200))
 	}
 	if in.Language != nil {
-		if p := checkLanguage(*in.Language); p != "" {
-			v.Add("language", p)
-		}
+		v.Check("language", checkLanguage(*in.Language))
 	}
 	if in.Status != nil && *in.Status != UserActive && *in.Status != UserDisabled {
 		v.Add("status", "must be active or disabled")
@@ -300,12 +288,8 @@ type ProfileInput struct {
 func (s *Service) UpdateProfile(ctx context.Context, userID int64, in ProfileInput) (User, error) {
 	var v core.ValidationError
 	in.Name = strings.TrimSpace(in.Name)
-	if p := checkText(in.Name, false, 200); p != "" {
-		v.Add("name", p)
-	}
-	if p := checkLanguage(in.Language); p != "" {
-		v.Add("language", p)
-	}
+	v.Check("name", checkText(in.Name, false, 200))
+	v.Check("language", checkLanguage(in.Language))
 	if err := v.Err(); err != nil {
 		return User{}, err
 	}
