@@ -218,3 +218,20 @@ func (s *Server) Submit(name, back, flash string, load func(echo.Context) (*Page
 		return c.Redirect(http.StatusSeeOther, back)
 	}
 }
+
+// SubmitNew is Submit for a form that creates an object: save returns its
+// id, and the browser goes to its page, base+id, with "created".
+func (s *Server) SubmitNew(name, base string, load func(echo.Context) (*Page, error), save func(c echo.Context, p *Page) (int64, error)) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		p, err := load(c)
+		if err != nil {
+			return err
+		}
+		id, err := save(c, p)
+		if err != nil {
+			return s.FormError(c, name, p, err)
+		}
+		Flash(c, "created")
+		return c.Redirect(http.StatusSeeOther, base+strconv.FormatInt(id, 10))
+	}
+}

@@ -109,30 +109,26 @@ func (s *area) tenantNew(c echo.Context) error {
 	return s.Render(c, http.StatusOK, "tenant_new", p)
 }
 
-func (s *area) tenantCreate(c echo.Context) error {
-	kind := kindParam(c.FormValue("kind"))
-	p, err := s.tenantNewPage(c, kind)
-	if err != nil {
-		return err
-	}
+// tenantFormPage is the new-tenant page for the form's kind.
+func (s *area) tenantFormPage(c echo.Context) (*web.Page, error) {
+	return s.tenantNewPage(c, kindParam(c.FormValue("kind")))
+}
+
+func (s *area) saveNewTenant(c echo.Context, p *web.Page) (int64, error) {
 	p.Fill(c, "parent_id", "name", "email", "country", "language", "owner_email", "owner_name")
-	in := identity.CreateTenantInput{Kind: kind, Name: c.FormValue("name"), Email: c.FormValue("email"),
+	in := identity.CreateTenantInput{Kind: kindParam(c.FormValue("kind")), Name: c.FormValue("name"), Email: c.FormValue("email"),
 		Country: c.FormValue("country"), Language: c.FormValue("language")}
 	if v := c.FormValue("parent_id"); v != "" {
+		var err error
 		if in.ParentID, err = strconv.ParseInt(v, 10, 64); err != nil {
-			p.Errs["parent_id"] = "no such seller in your scope"
-			return s.Render(c, http.StatusUnprocessableEntity, "tenant_new", p)
+			return 0, core.Invalid("parent_id", "no such seller in your scope")
 		}
 	}
 	if c.FormValue("owner_email") != "" || c.FormValue("owner_password") != "" {
 		in.Owner = &identity.OwnerInput{Email: c.FormValue("owner_email"), Name: c.FormValue("owner_name"), Password: c.FormValue("owner_password")}
 	}
 	t, err := s.Deps.Identity.CreateTenant(c.Request().Context(), web.CallerOf(c), in)
-	if err != nil {
-		return s.FormError(c, "tenant_new", p, err)
-	}
-	web.Flash(c, "created")
-	return c.Redirect(http.StatusSeeOther, "/tenants/"+strconv.FormatInt(t.ID, 10))
+	return t.ID, err
 }
 
 type tenantView struct {

@@ -71,24 +71,21 @@ func (s *area) userNew(c echo.Context) error {
 	return s.Render(c, http.StatusOK, "user_new", p)
 }
 
-func (s *area) userCreate(c echo.Context) error {
+// userFormPage is the new-user page for the form's tenant.
+func (s *area) userFormPage(c echo.Context) (*web.Page, error) {
 	tid, err := strconv.ParseInt(c.FormValue("tenant_id"), 10, 64)
 	if err != nil {
-		return core.Invalid("tenant_id", "must be a tenant id")
+		return nil, core.Invalid("tenant_id", "must be a tenant id")
 	}
-	p, err := s.userNewPage(c, tid)
-	if err != nil {
-		return err
-	}
+	return s.userNewPage(c, tid)
+}
+
+func (s *area) saveNewUser(c echo.Context, p *web.Page) (int64, error) {
 	p.Fill(c, "email", "name", "role", "language")
-	in := identity.CreateUserInput{TenantID: tid, Email: c.FormValue("email"), Name: c.FormValue("name"),
+	in := identity.CreateUserInput{TenantID: web.FormInt(c.FormValue("tenant_id")), Email: c.FormValue("email"), Name: c.FormValue("name"),
 		Role: identity.Role(c.FormValue("role")), Language: c.FormValue("language"), Password: c.FormValue("password")}
 	u, err := s.Deps.Identity.CreateUser(c.Request().Context(), web.CallerOf(c), in)
-	if err != nil {
-		return s.FormError(c, "user_new", p, err)
-	}
-	web.Flash(c, "created")
-	return c.Redirect(http.StatusSeeOther, "/users/"+strconv.FormatInt(u.ID, 10))
+	return u.ID, err
 }
 
 type userView struct {

@@ -71,23 +71,15 @@ func (s *area) contractsPage(c echo.Context) (*web.Page, error) {
 	return p, nil
 }
 
-func (s *area) contractCreate(c echo.Context) error {
+func (s *area) saveContract(c echo.Context, p *web.Page) (int64, error) {
 	if err := web.Need(c, identity.PermContracts); err != nil {
-		return err
-	}
-	p, err := s.contractsPage(c)
-	if err != nil {
-		return err
+		return 0, err
 	}
 	p.Fill(c, "customer_id", "product_id", "cycle", "currency", "name", "start")
 	in := billing.ContractInput{CustomerID: web.FormInt(p.Form["customer_id"]), ProductID: web.FormInt(p.Form["product_id"]), Cycle: billing.Cycle(p.Form["cycle"]),
 		Currency: p.Form["currency"], Name: p.Form["name"], Start: p.Form["start"]}
 	ct, err := s.Deps.Billing.CreateContract(c.Request().Context(), web.CallerOf(c).Scope, in)
-	if err != nil {
-		return s.FormError(c, "billing_contracts", p, err)
-	}
-	web.Flash(c, "created")
-	return c.Redirect(http.StatusSeeOther, "/billing/contracts/"+strconv.FormatInt(ct.ID, 10))
+	return ct.ID, err
 }
 
 type contractView struct {

@@ -85,11 +85,7 @@ func (s *area) invoiceNewPage(c echo.Context) (*web.Page, error) {
 	return p, nil
 }
 
-func (s *area) invoiceCreate(c echo.Context) error {
-	p, err := s.invoiceNewPage(c)
-	if err != nil {
-		return err
-	}
+func (s *area) saveInvoice(c echo.Context, p *web.Page) (int64, error) {
 	p.Fill(c, "customer_id", "currency")
 	in := billing.InvoiceInput{CustomerID: web.FormInt(p.Form["customer_id"]), Currency: p.Form["currency"]}
 	rows := []int{}
@@ -103,11 +99,7 @@ func (s *area) invoiceCreate(c echo.Context) error {
 		in.Lines = append(in.Lines, billing.LineInput{Description: p.Form["description_"+n], Quantity: p.Form["quantity_"+n], UnitPrice: p.Form["unit_price_"+n]})
 	}
 	inv, err := s.Deps.Billing.CreateInvoice(c.Request().Context(), web.CallerOf(c).Scope, in)
-	if err != nil {
-		return s.FormError(c, "billing_invoice_new", p, web.RowErrors(err, "lines", web.ByRow(rows)))
-	}
-	web.Flash(c, "created")
-	return c.Redirect(http.StatusSeeOther, "/billing/invoices/"+strconv.FormatInt(inv.ID, 10))
+	return inv.ID, web.RowErrors(err, "lines", web.ByRow(rows))
 }
 
 // invoicePost handles the invoice page's forms: finalize, approve,

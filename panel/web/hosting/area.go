@@ -26,7 +26,7 @@ func (Area) Routes(r *web.Router) {
 	in := r.Pages
 	in.GET("/hosting", s.hostingList)
 	in.GET("/hosting/new", s.Show("hosting_new", s.hostingNewPage))
-	in.POST("/hosting/new", s.hostingCreate)
+	in.POST("/hosting/new", s.SubmitNew("hosting_new", "/hosting/", s.hostingNewPage, s.saveAccount))
 	in.GET("/hosting/:id", s.accountShow)
 	in.POST("/hosting/:id/:action", s.accountPost)
 	in.GET("/packages", s.Show("packages", s.packagesPage))

@@ -74,11 +74,7 @@ func (s *area) hostingNewPage(c echo.Context) (*web.Page, error) {
 	return p, nil
 }
 
-func (s *area) hostingCreate(c echo.Context) error {
-	p, err := s.hostingNewPage(c)
-	if err != nil {
-		return err
-	}
+func (s *area) saveAccount(c echo.Context, p *web.Page) (int64, error) {
 	p.Fill(c, "tenant_id", "package_id", "server_id", "username", "domain")
 	in := provisioning.CreateAccountInput{TenantID: web.FormInt(p.Form["tenant_id"]), PackageID: web.FormInt(p.Form["package_id"]),
 		Username: p.Form["username"], Domain: p.Form["domain"]}
@@ -86,11 +82,7 @@ func (s *area) hostingCreate(c echo.Context) error {
 		in.ServerID = web.FormInt(p.Form["server_id"])
 	}
 	a, err := s.Deps.Hosting.CreateAccount(c.Request().Context(), web.CallerOf(c).Scope, in)
-	if err != nil {
-		return s.FormError(c, "hosting_new", p, err)
-	}
-	web.Flash(c, "created")
-	return c.Redirect(http.StatusSeeOther, "/hosting/"+strconv.FormatInt(a.ID, 10))
+	return a.ID, err
 }
 
 type accountView struct {
