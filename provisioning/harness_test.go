@@ -74,17 +74,7 @@ func (f *fixture) ctx() context.Context {
 // tenant inserts a tenant below parent.
 func (f *fixture) tenant(kind tenancy.Kind, parent tenancy.Scope, name string) tenancy.Scope {
 	f.t.Helper()
-	now := f.clock.Now()
-	row := map[string]any{"kind": kind, "parent_id": parent.TenantID, "path": "", "name": name, "email": strings.ReplaceAll(strings.ToLower(name), " ", ".") + "@x.test",
-		"country": "DE", "language": "en", "status": "active", "created_at": now, "updated_at": now}
-	if err := f.h.W.Table("tenants").Create(row).Error; err != nil {
-		f.t.Fatal(err)
-	}
-	var id int64
-	f.h.W.Table("tenants").Select("MAX(id)").Scan(&id)
-	path := tenancy.PathOf(parent.Path, id)
-	f.h.W.Table("tenants").Where("id = ?", id).Update("path", path)
-	return tenancy.Scope{TenantID: id, Kind: kind, Path: path}
+	return dbtest.Tenant(f.t, f.h, f.clock.Now(), kind, parent, name)
 }
 
 func (f *fixture) pkg(owner tenancy.Scope, in provisioning.PackageInput) provisioning.Package {
