@@ -28,6 +28,9 @@ type Document struct {
 
 	IssueDate   core.Date  `json:"issue_date"`
 	DueDate     *core.Date `json:"due_date,omitempty"` // invoices only
+	// The service period, first and last day (inclusive, as EN 16931's
+	// invoicing period and a reader want it; billing stores the end as the
+	// next period's start).
 	PeriodStart *core.Date `json:"period_start,omitempty"`
 	PeriodEnd   *core.Date `json:"period_end,omitempty"`
 	// PaymentDays is the payment term: days from issue to due date.
@@ -118,11 +121,8 @@ func Build(inv billing.Invoice, credits *billing.Invoice, creditNotes []billing.
 	if d.IssueDate, err = core.ParseDate("issue_date", inv.IssueDate); err != nil {
 		return d, fmt.Errorf("document %d: %w", inv.ID, err)
 	}
-	if d.PeriodStart, err = optDate("period_start", inv.PeriodStart); err != nil {
-		return d, err
-	}
-	if d.PeriodEnd, err = optDate("period_end", inv.PeriodEnd); err != nil {
-		return d, err
+	if d.PeriodStart, d.PeriodEnd, err = period(inv.PeriodStart, inv.PeriodEnd); err != nil {
+		return d, fmt.Errorf("document %d: %w", inv.ID, err)
 	}
 	if inv.Kind == billing.DocInvoice {
 		if d.DueDate, err = optDate("due_date", inv.DueDate); err != nil {
@@ -187,9 +187,8 @@ func (d *Document) lines(ls []billing.Line) error {
 		q, err1 := decimal.NewFromString(l.Quantity)
 		p, err2 := decimal.NewFromString(l.UnitPrice)
 		r, err3 := decimal.NewFromString(l.TaxRate)
-		ps, err4 := optDate("period_start", l.PeriodStart)
-		pe, err5 := optDate("period_end", l.PeriodEnd)
-		for _, err := range []error{err1, err2, err3, err4, err5} {
+		ps, pe, err4 := period(l.PeriodStart, l.PeriodEnd)
+		for _, err := range []error{err1, err2, err3, err4} {
 			if err != nil {
 				return fmt.Errorf("document %d line %d: %w", d.ID, l.ID, err)
 			}
@@ -211,6 +210,25 @@ func refOf(inv billing.Invoice) Ref {
 	}
 	r.IssueDate, _ = core.ParseDate("issue_date", inv.IssueDate)
 	return r
+}
+
+// period reads a stored service period, whose end is the next period's
+// start, as its first and last day. A one-day item (start = end) stays
+// as it is.
+func period(start, end string) (*core.Date, *core.Date, error) {
+	from, err := optDate("period_start", start)
+	if err != nil {
+		return nil, nil, err
+	}
+	to, err := optDate("period_end", end)
+	if err != nil || to == nil {
+		return from, to, err
+	}
+	if from == nil || billing.DaysBetween(*from, *to) > 0 {
+		last := billing.AddDays(*to, -1)
+		to = &last
+	}
+	return from, to, nil
 }
 
 func optDate(field, s string) (*core.Date, error) {

@@ -87,6 +87,17 @@ func TestBuild(t *testing.T) {
 	if dom.PaymentDays != 14 || dom.Totals.DueMinor != 1471267-100000 || len(dom.CreditBy) != 1 || dom.CreditBy[0].Number != "CN-2026-000001" {
 		t.Errorf("domestic: days %d due %d credit notes %+v", dom.PaymentDays, dom.Totals.DueMinor, dom.CreditBy)
 	}
+	// Stored periods end at the next period's start; documents print the
+	// last day. A one-day item keeps its day.
+	if dom.PeriodEnd == nil || dom.PeriodEnd.String() != "2026-11-30" || dom.Sections[0].Lines[3].PeriodEnd.String() != "2027-10-31" {
+		t.Errorf("period end = %v, line 4 ends %v; want the last days 2026-11-30 and 2027-10-31", dom.PeriodEnd, dom.Sections[0].Lines[3].PeriodEnd)
+	}
+	once := cs[0].Invoice
+	once.Lines = []billing.Line{{ID: 1, Description: "Transfer", Quantity: "1", UnitPrice: "5", NetMinor: 500, TaxCategory: billing.CategoryStandard,
+		TaxRate: "19", PeriodStart: "2026-11-05", PeriodEnd: "2026-11-05"}}
+	if d, err := document.Build(once, nil, nil); err != nil || d.Sections[0].Lines[0].PeriodEnd.String() != "2026-11-05" {
+		t.Errorf("one-day item: %v, %v", d.Sections, err)
+	}
 	cn, _ := document.Build(cs[2].Invoice, cs[2].Credits, nil)
 	if cn.DueDate != nil || cn.Totals.DueMinor != 0 || cn.Credits == nil || cn.Credits.Number != "INV-2026-000011" || cn.View().Due != "" {
 		t.Errorf("credit note: due %v / %d, credits %+v", cn.DueDate, cn.Totals.DueMinor, cn.Credits)
