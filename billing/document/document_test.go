@@ -2,8 +2,6 @@ package document_test
 
 import (
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -15,49 +13,20 @@ import (
 	"faktura/panel/core"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files")
-
-// Golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to write it)", err)
-	}
-	if string(want) != string(got) {
-		t.Errorf("%s differs from the golden file:\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
-}
-
 // TestDocumentGolden: the Document of each case, and its View in each of
 // the five languages, against the golden files.
 func TestDocumentGolden(t *testing.T) {
-	for _, lang := range core.Languages {
-		for _, c := range documenttest.Cases(lang) {
-			t.Run(c.Name+"."+lang, func(t *testing.T) {
-				d, err := document.Build(c.Invoice, c.Credits, c.Notes)
-				if err != nil {
-					t.Fatal(err)
-				}
-				checkSums(t, d)
-				out, err := json.MarshalIndent(struct {
-					Document document.Document
-					View     document.View
-				}{d, d.View()}, "", "  ")
-				if err != nil {
-					t.Fatal(err)
-				}
-				golden(t, c.Name+"."+lang+".json", append(out, '\n'))
-			})
+	documenttest.Each(t, func(t *testing.T, c documenttest.Case, d document.Document) {
+		checkSums(t, d)
+		out, err := json.MarshalIndent(struct {
+			Document document.Document
+			View     document.View
+		}{d, d.View()}, "", "  ")
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
+		documenttest.Golden(t, filepath.Join("testdata", c.Name+"."+d.Language+".json"), append(out, '\n'))
+	})
 }
 
 // checkSums: the lines add up to the net, the breakdown to the net and

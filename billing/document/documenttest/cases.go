@@ -6,11 +6,16 @@ package documenttest
 
 import (
 	"encoding/json"
+	"flag"
+	"os"
+	"testing"
 	"time"
 
 	"github.com/shopspring/decimal"
 
 	"faktura/billing"
+	"faktura/billing/document"
+	"faktura/panel/core"
 )
 
 var (
@@ -119,5 +124,43 @@ func Cases(lang string) []Case {
 		{Name: "reverse_charge", Invoice: reverseCharge(lang)},
 		{Name: "credit_note", Invoice: cn, Credits: &dom},
 		{Name: "consolidated", Invoice: consolidated(lang)},
+	}
+}
+
+// Each runs fn as a subtest "<case>.<language>" for every sample document
+// in every language, with its Document built.
+func Each(t *testing.T, fn func(t *testing.T, c Case, d document.Document)) {
+	for _, lang := range core.Languages {
+		for _, c := range Cases(lang) {
+			t.Run(c.Name+"."+lang, func(t *testing.T) {
+				d, err := document.Build(c.Invoice, c.Credits, c.Notes)
+				if err != nil {
+					t.Fatal(err)
+				}
+				fn(t, c, d)
+			})
+		}
+	}
+}
+
+// update is the -update flag of the tests that use Golden.
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// Golden compares got with the file at path, or writes it there under
+// go test -update.
+func Golden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to write it)", err)
+	}
+	if string(want) != string(got) {
+		t.Errorf("%s differs from the golden file:\n--- got\n%s\n--- want\n%s", path, got, want)
 	}
 }
