@@ -48,64 +48,62 @@ func line(id int64, section, desc, qty, unit string, net int64, cat billing.Cate
 		NetMinor: net, TaxCategory: cat, TaxRate: rate, PeriodStart: from, PeriodEnd: to}
 }
 
+// issued is a finalized document: its net is the sum of its lines, its
+// VAT tax (one category and rate, from dec), its parties the seller and
+// buyer, finalized at 09:00 UTC on its issue day.
+func issued(kind string, id int64, number, lang, issue, due string, buyer billing.Party, dec billing.TaxDecision, rate string, tax int64, lines ...billing.Line) billing.Invoice {
+	var net int64
+	for _, l := range lines {
+		net += l.NetMinor
+	}
+	day, _ := time.Parse(time.DateOnly, issue)
+	return billing.Invoice{ID: id, SellerID: 1, CustomerID: buyer.TenantID, Kind: kind, Status: billing.InvoiceStatusFinalized,
+		Number: ptr(number), Currency: "EUR", Language: lang, IssueDate: issue, DueDate: due, NetMinor: net, TaxMinor: tax, TotalMinor: net + tax,
+		Seller: mustJSON(seller), Buyer: mustJSON(buyer), FinalizedAt: ptr(day.Add(9 * time.Hour)),
+		Taxes: summary(dec, lang, billing.TaxLine{Category: dec.Category, Rate: rate, Base: net, Tax: tax}), Lines: lines}
+}
+
 // domestic: a German client, 19 %, a large amount (thousands grouped), a
 // fractional quantity, a sub-cent unit price and a price with one decimal.
 func domestic(lang string) billing.Invoice {
-	return billing.Invoice{ID: 11, SellerID: 1, CustomerID: 4, Kind: billing.DocInvoice, Status: billing.InvoiceStatusFinalized,
-		Number: ptr("INV-2026-000011"), Currency: "EUR", Language: lang, IssueDate: "2026-11-02", DueDate: "2026-11-16",
-		PeriodStart: "2026-11-01", PeriodEnd: "2026-12-01", NetMinor: 1236359, TaxMinor: 234908, TotalMinor: 1471267, PaidMinor: 100000,
-		Seller: mustJSON(seller), Buyer: mustJSON(domesticBuyer), FinalizedAt: ptr(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)),
-		Taxes: summary(standard, lang, billing.TaxLine{Category: billing.CategoryStandard, Rate: "19", Base: 1236359, Tax: 234908}),
-		Lines: []billing.Line{
-			line(101, "", "Basic hosting", "1", "9.9", 990, billing.CategoryStandard, "19", "2026-11-01", "2026-12-01"),
-			line(102, "", "Setup fee", "1", "5", 500, billing.CategoryStandard, "19", "", ""),
-			line(103, "", "Extra storage (GB)", "2.5", "1.2345", 309, billing.CategoryStandard, "19", "2026-11-01", "2026-12-01"),
-			line(104, "", "Dedicated server, 12 months", "12", "1028.8", 1234560, billing.CategoryStandard, "19", "2026-11-01", "2027-11-01"),
-		}}
+	inv := issued(billing.DocInvoice, 11, "INV-2026-000011", lang, "2026-11-02", "2026-11-16", domesticBuyer, standard, "19", 234908,
+		line(101, "", "Basic hosting", "1", "9.9", 990, billing.CategoryStandard, "19", "2026-11-01", "2026-12-01"),
+		line(102, "", "Setup fee", "1", "5", 500, billing.CategoryStandard, "19", "", ""),
+		line(103, "", "Extra storage (GB)", "2.5", "1.2345", 309, billing.CategoryStandard, "19", "2026-11-01", "2026-12-01"),
+		line(104, "", "Dedicated server, 12 months", "12", "1028.8", 1234560, billing.CategoryStandard, "19", "2026-11-01", "2027-11-01"))
+	inv.PeriodStart, inv.PeriodEnd, inv.PaidMinor = "2026-11-01", "2026-12-01", 100000
+	return inv
 }
 
 // reverseCharge: a French business with a VAT id VIES confirmed: AE at
 // 0 %, the legal note in the buyer's language.
 func reverseCharge(lang string) billing.Invoice {
 	dec := billing.TaxDecision{Category: billing.CategoryReverseCharge, Rate: decimal.Zero, Basis: billing.BasisReverseCharge, Note: "reverse_charge"}
-	return billing.Invoice{ID: 12, SellerID: 1, CustomerID: 5, Kind: billing.DocInvoice, Status: billing.InvoiceStatusFinalized,
-		Number: ptr("INV-2026-000012"), Currency: "EUR", Language: lang, IssueDate: "2026-11-02", DueDate: "2026-11-16",
-		PeriodStart: "2026-11-01", PeriodEnd: "2026-12-01", NetMinor: 5990, TaxMinor: 0, TotalMinor: 5990,
-		Seller: mustJSON(seller), Buyer: mustJSON(frenchBuyer), FinalizedAt: ptr(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)),
-		Taxes: summary(dec, lang, billing.TaxLine{Category: billing.CategoryReverseCharge, Rate: "0", Base: 5990, Tax: 0}),
-		Lines: []billing.Line{
-			line(201, "", "Reseller Pro", "1", "49.9", 4990, billing.CategoryReverseCharge, "0", "2026-11-01", "2026-12-01"),
-			line(202, "", "Extra domain", "5", "2", 1000, billing.CategoryReverseCharge, "0", "2026-11-01", "2026-12-01"),
-		}}
+	inv := issued(billing.DocInvoice, 12, "INV-2026-000012", lang, "2026-11-02", "2026-11-16", frenchBuyer, dec, "0", 0,
+		line(201, "", "Reseller Pro", "1", "49.9", 4990, billing.CategoryReverseCharge, "0", "2026-11-01", "2026-12-01"),
+		line(202, "", "Extra domain", "5", "2", 1000, billing.CategoryReverseCharge, "0", "2026-11-01", "2026-12-01"))
+	inv.PeriodStart, inv.PeriodEnd = "2026-11-01", "2026-12-01"
+	return inv
 }
 
 // creditNote corrects part of the domestic invoice.
 func creditNote(lang string) billing.Invoice {
-	return billing.Invoice{ID: 13, SellerID: 1, CustomerID: 4, Kind: billing.DocCreditNote, CreditsID: ptr(int64(11)), Status: billing.InvoiceStatusFinalized,
-		Number: ptr("CN-2026-000001"), Currency: "EUR", Language: lang, IssueDate: "2026-11-20", DueDate: "2026-11-20",
-		PeriodStart: "2026-11-01", PeriodEnd: "2026-12-01", NetMinor: 990, TaxMinor: 188, TotalMinor: 1178, Reason: "Service outage in November",
-		Seller: mustJSON(seller), Buyer: mustJSON(domesticBuyer), FinalizedAt: ptr(time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)),
-		Taxes: summary(standard, lang, billing.TaxLine{Category: billing.CategoryStandard, Rate: "19", Base: 990, Tax: 188}),
-		Lines: []billing.Line{
-			{ID: 301, Position: 1, CreditsLine: ptr(int64(101)), Kind: billing.LineRecurring, Description: "Basic hosting", Quantity: "1", UnitPrice: "9.9",
-				NetMinor: 990, TaxCategory: billing.CategoryStandard, TaxRate: "19", PeriodStart: "2026-11-01", PeriodEnd: "2026-12-01"},
-		}}
+	l := line(301, "", "Basic hosting", "1", "9.9", 990, billing.CategoryStandard, "19", "2026-11-01", "2026-12-01")
+	l.CreditsLine = ptr(int64(101))
+	inv := issued(billing.DocCreditNote, 13, "CN-2026-000001", lang, "2026-11-20", "2026-11-20", domesticBuyer, standard, "19", 188, l)
+	inv.CreditsID, inv.Reason = ptr(int64(11)), "Service outage in November"
+	inv.PeriodStart, inv.PeriodEnd = "2026-11-01", "2026-12-01"
+	return inv
 }
 
 // consolidated: one invoice for a customer billed per customer, with the
 // lines of two subprojects in their sections.
 func consolidated(lang string) billing.Invoice {
-	return billing.Invoice{ID: 14, SellerID: 1, CustomerID: 4, Kind: billing.DocInvoice, Status: billing.InvoiceStatusFinalized,
-		Number: ptr("INV-2026-000014"), Currency: "EUR", Language: lang, IssueDate: "2026-12-01", DueDate: "2026-12-15",
-		NetMinor: 4650, TaxMinor: 884, TotalMinor: 5534,
-		Seller: mustJSON(seller), Buyer: mustJSON(domesticBuyer), FinalizedAt: ptr(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)),
-		Taxes: summary(standard, lang, billing.TaxLine{Category: billing.CategoryStandard, Rate: "19", Base: 4650, Tax: 884}),
-		Lines: []billing.Line{
-			line(401, "kunde.de", "Basic hosting", "1", "10", 1000, billing.CategoryStandard, "19", "2026-12-01", "2027-01-01"),
-			line(402, "kunde.de", "Extra domain kunde.com", "1", "2", 200, billing.CategoryStandard, "19", "2026-12-01", "2027-01-01"),
-			line(403, "shop.kunde.de", "Big hosting", "1", "30", 3000, billing.CategoryStandard, "19", "2026-12-01", "2027-01-01"),
-			line(404, "shop.kunde.de", ".de domain", "3", "1.5", 450, billing.CategoryStandard, "19", "2026-12-01", "2027-01-01"),
-		}}
+	return issued(billing.DocInvoice, 14, "INV-2026-000014", lang, "2026-12-01", "2026-12-15", domesticBuyer, standard, "19", 884,
+		line(401, "kunde.de", "Basic hosting", "1", "10", 1000, billing.CategoryStandard, "19", "2026-12-01", "2027-01-01"),
+		line(402, "kunde.de", "Extra domain kunde.com", "1", "2", 200, billing.CategoryStandard, "19", "2026-12-01", "2027-01-01"),
+		line(403, "shop.kunde.de", "Big hosting", "1", "30", 3000, billing.CategoryStandard, "19", "2026-12-01", "2027-01-01"),
+		line(404, "shop.kunde.de", ".de domain", "3", "1.5", 450, billing.CategoryStandard, "19", "2026-12-01", "2027-01-01"))
 }
 
 // Case is a golden document: the stored invoice and what it refers to.
