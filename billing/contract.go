@@ -306,16 +306,8 @@ func (s *Service) Contracts(ctx context.Context, scope tenancy.Scope, f Contract
 	if !scope.Valid() {
 		return nil, nil
 	}
-	q := s.db.Read(ctx).Scopes(scope.PathColumn("customer_path"))
-	if f.Status != "" {
-		q = q.Where("status = ?", f.Status)
-	}
-	if f.CustomerID != 0 {
-		q = q.Where("customer_id = ?", f.CustomerID)
-	}
-	if f.Subproject != "" {
-		q = q.Where("subproject = ?", f.Subproject)
-	}
+	q := db.Filter(s.db.Read(ctx).Scopes(scope.PathColumn("customer_path")),
+		db.Eq("status", f.Status), db.Eq("customer_id", f.CustomerID), db.Eq("subproject", f.Subproject))
 	return db.FindPage[Contract](q, p, "contracts")
 }
 

@@ -62,34 +62,11 @@ func (s *Service) Invoices(ctx context.Context, scope tenancy.Scope, f InvoiceFi
 	if !scope.Valid() {
 		return nil, nil
 	}
-	q := s.db.Read(ctx).Scopes(scope.PathColumn("customer_path"))
-	if f.Kind != "" {
-		q = q.Where("kind = ?", f.Kind)
-	}
-	if f.Status != "" {
-		q = q.Where("status = ?", f.Status)
-	}
-	if f.CustomerID != 0 {
-		q = q.Where("customer_id = ?", f.CustomerID)
-	}
-	if f.SellerID != 0 {
-		q = q.Where("seller_id = ?", f.SellerID)
-	}
-	if f.Subproject != "" {
-		q = q.Where("subproject = ?", f.Subproject)
-	}
-	if f.CreditsID != 0 {
-		q = q.Where("credits_id = ?", f.CreditsID)
-	}
-	if f.Number != "" {
-		q = q.Where("number LIKE ?"+db.LikeEscape, db.Contains(f.Number))
-	}
-	if f.From != "" {
-		q = q.Where("issue_date >= ?", f.From)
-	}
-	if f.To != "" {
-		q = q.Where("issue_date <= ?", f.To)
-	}
+	q := db.Filter(s.db.Read(ctx).Scopes(scope.PathColumn("customer_path")),
+		db.Eq("kind", f.Kind), db.Eq("status", f.Status), db.Eq("customer_id", f.CustomerID), db.Eq("seller_id", f.SellerID),
+		db.Eq("subproject", f.Subproject), db.Eq("credits_id", f.CreditsID),
+		db.When(f.Number != "", "number LIKE ?"+db.LikeEscape, db.Contains(f.Number)),
+		db.When(f.From != "", "issue_date >= ?", f.From), db.When(f.To != "", "issue_date <= ?", f.To))
 	return db.FindPage[Invoice](q, p, "invoices")
 }
 

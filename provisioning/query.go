@@ -19,17 +19,11 @@ type AccountFilter struct {
 // Accounts lists the accounts in scope, newest first, after the cursor
 // (an id; 0 for the first page).
 func (s *Service) Accounts(ctx context.Context, scope tenancy.Scope, f AccountFilter, p core.Page) ([]Account, error) {
-	q := s.db.Read(ctx).Scopes(scope.PathColumn("tenant_path"))
-	if t := strings.TrimSpace(strings.ToLower(f.Query)); t != "" {
-		like := db.Contains(t)
-		q = q.Where("(username LIKE ?"+db.LikeEscape+" OR id IN (SELECT account_id FROM domains WHERE name LIKE ?"+db.LikeEscape+"))", like, like)
-	}
-	if f.State != "" {
-		q = q.Where("state = ?", f.State)
-	}
-	if f.TenantID > 0 {
-		q = q.Where("tenant_id = ?", f.TenantID)
-	}
+	t := strings.TrimSpace(strings.ToLower(f.Query))
+	like := db.Contains(t)
+	q := db.Filter(s.db.Read(ctx).Scopes(scope.PathColumn("tenant_path")),
+		db.When(t != "", "(username LIKE ?"+db.LikeEscape+" OR id IN (SELECT account_id FROM domains WHERE name LIKE ?"+db.LikeEscape+"))", like, like),
+		db.Eq("state", f.State), db.When(f.TenantID > 0, "tenant_id = ?", f.TenantID))
 	return db.FindPage[Account](q, p, "accounts")
 }
 

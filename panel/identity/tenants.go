@@ -13,6 +13,7 @@ import (
 	"faktura/panel/core"
 	"faktura/panel/core/audit"
 	"faktura/panel/core/country"
+	"faktura/panel/core/db"
 	"faktura/panel/core/tenancy"
 )
 
@@ -210,13 +211,7 @@ func (s *Service) tenantQuery(ctx context.Context, c Caller, f TenantFilter) (*g
 	if err := c.Require(PermTenantsRead); err != nil {
 		return nil, err
 	}
-	q := s.db.Read(ctx).Model(&Tenant{}).Scopes(c.Scope.Tenants)
-	if f.Kind != "" {
-		q = q.Where("kind = ?", f.Kind)
-	}
-	if f.ParentID != 0 {
-		q = q.Where("parent_id = ?", f.ParentID)
-	}
+	q := db.Filter(s.db.Read(ctx).Model(&Tenant{}).Scopes(c.Scope.Tenants), db.Eq("kind", f.Kind), db.Eq("parent_id", f.ParentID))
 	return search(q, f.Query), nil
 }
 

@@ -146,10 +146,7 @@ func (s *Service) userQuery(ctx context.Context, c Caller, f UserFilter) (*gorm.
 	if err := c.Require(PermUsersRead); err != nil {
 		return nil, err
 	}
-	q := s.db.Read(ctx).Model(&User{}).Scopes(c.Scope.Column("tenant_id"))
-	if f.TenantID != 0 {
-		q = q.Where("tenant_id = ?", f.TenantID)
-	}
+	q := db.Filter(s.db.Read(ctx).Model(&User{}).Scopes(c.Scope.Column("tenant_id")), db.Eq("tenant_id", f.TenantID))
 	return search(q, f.Query), nil
 }
 

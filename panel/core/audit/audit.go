@@ -131,26 +131,12 @@ type Filter struct {
 // List returns up to limit entries of the scope, newest first, older than
 // the entry with id before (0: from the newest).
 func (l *Log) List(ctx context.Context, scope tenancy.Scope, f Filter, p core.Page) ([]Record, error) {
-	q := l.db.Read(ctx).Model(&Record{}).Scopes(scope.PathColumn("tenant_path"))
-	if f.Action != "" {
-		q = q.Where("action LIKE ?"+db.LikeEscape, db.Prefix(f.Action))
-	}
-	if f.ActorID != 0 {
-		q = q.Where("actor_user_id = ?", f.ActorID)
-	}
-	if f.TenantID != 0 {
-		q = q.Where("tenant_id = ?", f.TenantID)
-	}
-	if !f.Since.IsZero() {
-		q = q.Where("at >= ?", f.Since)
-	}
-	if !f.Until.IsZero() {
-		q = q.Where("at < ?", f.Until)
-	}
-	if f.Query != "" {
-		like := db.Contains(f.Query)
-		q = q.Where("(actor_label LIKE ?"+db.LikeEscape+" OR object_id LIKE ?"+db.LikeEscape+")", like, like)
-	}
+	like := db.Contains(f.Query)
+	q := db.Filter(l.db.Read(ctx).Model(&Record{}).Scopes(scope.PathColumn("tenant_path")),
+		db.When(f.Action != "", "action LIKE ?"+db.LikeEscape, db.Prefix(f.Action)),
+		db.Eq("actor_user_id", f.ActorID), db.Eq("tenant_id", f.TenantID),
+		db.When(!f.Since.IsZero(), "at >= ?", f.Since), db.When(!f.Until.IsZero(), "at < ?", f.Until),
+		db.When(f.Query != "", "(actor_label LIKE ?"+db.LikeEscape+" OR object_id LIKE ?"+db.LikeEscape+")", like, like))
 	return db.FindPage[Record](q, p, "audit log")
 }
 
