@@ -33,7 +33,7 @@ func (Area) Routes(r *web.Router) {
 	in.GET("/hosting", s.hostingList)
 	in.GET("/hosting/new", s.Show("hosting_new", s.hostingNewPage))
 	in.POST("/hosting/new", s.SubmitNew("hosting_new", "/hosting/", s.hostingNewPage, s.saveAccount))
-	in.GET("/hosting/:id", s.accountShow)
+	in.GET("/hosting/:id", s.ShowPage("account", s.accountPage))
 	in.POST("/hosting/:id/:action", s.accountPost)
 	in.GET("/packages", s.Show("packages", s.packagesPage))
 	in.POST("/packages", s.Submit("packages", "/packages", "created", s.packagesPage, s.savePackage))

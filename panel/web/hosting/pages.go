@@ -131,18 +131,6 @@ func (s *area) accountPage(c echo.Context, id int64) (*web.Page, error) {
 	return p, nil
 }
 
-func (s *area) accountShow(c echo.Context) error {
-	id, err := web.IDParam(c)
-	if err != nil {
-		return err
-	}
-	p, err := s.accountPage(c, id)
-	if err != nil {
-		return err
-	}
-	return s.Render(c, http.StatusOK, "account", p)
-}
-
 // accountPost handles the account page's forms: an action, a new domain,
 // a new subdomain or a domain's removal, then shows the account again.
 func (s *area) accountPost(c echo.Context) error {
