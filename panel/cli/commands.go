@@ -89,26 +89,23 @@ func (e *env) runCmd() *cobra.Command {
 			if err != nil {
 				return usageError{err}
 			}
-			a, err := e.open(cmd.Context(), migrateOnStart)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
-			if dry {
-				return e.dryRun(cmd.Context(), a, day, asJSON)
-			}
-			sum, err := a.Runner.Run(cmd.Context(), day, automation.TriggerCLI)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				if err := writeJSON(e.stdout, sum); err != nil {
+			return e.using(cmd.Context(), migrateOnStart, func(a *App) error {
+				if dry {
+					return e.dryRun(cmd.Context(), a, day, asJSON)
+				}
+				sum, err := a.Runner.Run(cmd.Context(), day, automation.TriggerCLI)
+				if err != nil {
 					return err
 				}
-			} else {
-				printSummary(e.stdout, sum)
-			}
-			return runOutcome(sum)
+				if asJSON {
+					if err := writeJSON(e.stdout, sum); err != nil {
+						return err
+					}
+				} else {
+					printSummary(e.stdout, sum)
+				}
+				return runOutcome(sum)
+			})
 		},
 	}
 	cmd.Flags().StringVar(&at, "at", "", "the date to run as of, YYYY-MM-DD (default: today in automation.time_zone)")
@@ -255,28 +252,25 @@ func (e *env) eventsCmd() *cobra.Command {
 		Short: "List parked events (delivery failed outbox.max_attempts times)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			a, err := e.open(cmd.Context(), noMigrate)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
-			recs, err := a.Bus.Parked(cmd.Context(), 1000)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return json.NewEncoder(e.stdout).Encode(recs)
-			}
-			if len(recs) == 0 {
-				fmt.Fprintln(e.stdout, "no failed events")
-				return nil
-			}
-			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tEVENT\tAGGREGATE\tOCCURRED\tATTEMPTS\tLAST ERROR")
-			for _, r := range recs {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", r.ID, r.Name, r.Aggregate, r.OccurredAt.Format("2006-01-02 15:04:05Z"), r.Attempts, oneLine(r.LastError))
-			}
-			return tw.Flush()
+			return e.using(cmd.Context(), noMigrate, func(a *App) error {
+				recs, err := a.Bus.Parked(cmd.Context(), 1000)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return json.NewEncoder(e.stdout).Encode(recs)
+				}
+				if len(recs) == 0 {
+					fmt.Fprintln(e.stdout, "no failed events")
+					return nil
+				}
+				tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tEVENT\tAGGREGATE\tOCCURRED\tATTEMPTS\tLAST ERROR")
+				for _, r := range recs {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", r.ID, r.Name, r.Aggregate, r.OccurredAt.Format("2006-01-02 15:04:05Z"), r.Attempts, oneLine(r.LastError))
+				}
+				return tw.Flush()
+			})
 		},
 	}
 	failed.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
@@ -285,20 +279,17 @@ func (e *env) eventsCmd() *cobra.Command {
 		Short: "Put parked events back in line with a fresh attempt budget",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := e.open(cmd.Context(), noMigrate)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
-			var errs []error
-			for _, id := range args {
-				if err := a.Bus.Retry(cmd.Context(), id); err != nil {
-					errs = append(errs, err)
-					continue
+			return e.using(cmd.Context(), noMigrate, func(a *App) error {
+				var errs []error
+				for _, id := range args {
+					if err := a.Bus.Retry(cmd.Context(), id); err != nil {
+						errs = append(errs, err)
+						continue
+					}
+					fmt.Fprintf(e.stdout, "event %s queued for delivery\n", id)
 				}
-				fmt.Fprintf(e.stdout, "event %s queued for delivery\n", id)
-			}
-			return errors.Join(errs...)
+				return errors.Join(errs...)
+			})
 		},
 	}
 	cmd.AddCommand(failed, retry)
@@ -324,30 +315,27 @@ func (e *env) reconcileCmd() *cobra.Command {
 		Short: "List resources without a contract and contracts without a resource; --repair fixes them",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			a, err := e.open(cmd.Context(), migrateOnStart)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
-			rep, err := a.Billing.Reconcile(cmd.Context(), a.Hosting, repair)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				enc := json.NewEncoder(e.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(rep)
-			}
-			for _, d := range rep.Drift {
-				fmt.Fprintf(e.stdout, "%-17s %-40s %s\n", d.Kind, d.Subject, d.Detail)
-			}
-			verb := "would open"
-			if repair {
-				verb = "opened"
-			}
-			fmt.Fprintf(e.stdout, "%d resources checked; %s %d contracts, %s %d; %d drift lines\n", rep.Resources, verb, rep.Opened,
-				map[bool]string{true: "closed", false: "would close"}[repair], rep.Closed, len(rep.Drift))
-			return nil
+			return e.using(cmd.Context(), migrateOnStart, func(a *App) error {
+				rep, err := a.Billing.Reconcile(cmd.Context(), a.Hosting, repair)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					enc := json.NewEncoder(e.stdout)
+					enc.SetIndent("", "  ")
+					return enc.Encode(rep)
+				}
+				for _, d := range rep.Drift {
+					fmt.Fprintf(e.stdout, "%-17s %-40s %s\n", d.Kind, d.Subject, d.Detail)
+				}
+				verb := "would open"
+				if repair {
+					verb = "opened"
+				}
+				fmt.Fprintf(e.stdout, "%d resources checked; %s %d contracts, %s %d; %d drift lines\n", rep.Resources, verb, rep.Opened,
+					map[bool]string{true: "closed", false: "would close"}[repair], rep.Closed, len(rep.Drift))
+				return nil
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&repair, "repair", false, "open the missing contracts and close the orphaned ones")

@@ -90,6 +90,17 @@ func (e *env) loadConfig() (config.Config, error) {
 	return c, nil
 }
 
+// using opens the app (migrating per migrate), runs fn with it and
+// closes it.
+func (e *env) using(ctx context.Context, migrate func(config.Config) bool, fn func(a *App) error) error {
+	a, err := e.open(ctx, migrate)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	return fn(a)
+}
+
 // open loads the config, opens the database, and migrates or checks the
 // schema before wiring the modules.
 func (e *env) open(ctx context.Context, migrate func(config.Config) bool) (*App, error) {

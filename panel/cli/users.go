@@ -48,17 +48,14 @@ func (e *env) userCmd() *cobra.Command {
 			if err := in.Validate(); err != nil {
 				return err
 			}
-			a, err := e.open(cmd.Context(), migrateOnStart)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
-			u, err := a.Identity.CreateUser(cliContext(cmd.Context()), identity.SystemCaller("cli"), in)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(e.stdout, "created user %d %s (%s) in tenant %d\n", u.ID, u.Email, u.Role, u.TenantID)
-			return nil
+			return e.using(cmd.Context(), migrateOnStart, func(a *App) error {
+				u, err := a.Identity.CreateUser(cliContext(cmd.Context()), identity.SystemCaller("cli"), in)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stdout, "created user %d %s (%s) in tenant %d\n", u.ID, u.Email, u.Role, u.TenantID)
+				return nil
+			})
 		},
 	}
 	f := create.Flags()
@@ -130,26 +127,23 @@ func (e *env) apikeyCmd() *cobra.Command {
 			if reseller != 0 && in.TenantID != 0 {
 				return usageError{errors.New("give --reseller or --tenant, not both")}
 			}
-			a, err := e.open(cmd.Context(), migrateOnStart)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
-			ctx, sys := cliContext(cmd.Context()), identity.SystemCaller("cli")
-			if reseller != 0 {
-				t, err := a.Identity.GetTenant(ctx, sys, reseller)
-				if err != nil || t.Kind != tenancy.KindReseller {
-					return core.Invalid("reseller", "no reseller with id %d", reseller)
+			return e.using(cmd.Context(), migrateOnStart, func(a *App) error {
+				ctx, sys := cliContext(cmd.Context()), identity.SystemCaller("cli")
+				if reseller != 0 {
+					t, err := a.Identity.GetTenant(ctx, sys, reseller)
+					if err != nil || t.Kind != tenancy.KindReseller {
+						return core.Invalid("reseller", "no reseller with id %d", reseller)
+					}
+					in.TenantID = reseller
 				}
-				in.TenantID = reseller
-			}
-			k, token, err := a.Identity.CreateAPIKey(ctx, sys, in)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(e.stderr, "created API key %d %q (%s) for tenant %d; the token below is shown only now\n", k.ID, k.Name, k.Role, k.TenantID)
-			fmt.Fprintln(e.stdout, token)
-			return nil
+				k, token, err := a.Identity.CreateAPIKey(ctx, sys, in)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stderr, "created API key %d %q (%s) for tenant %d; the token below is shown only now\n", k.ID, k.Name, k.Role, k.TenantID)
+				fmt.Fprintln(e.stdout, token)
+				return nil
+			})
 		},
 	}
 	f := create.Flags()
