@@ -324,12 +324,7 @@ func (s *Service) Contract(ctx context.Context, scope tenancy.Scope, id int64) (
 // TerminateContract ends a contract by hand (a seller's decision; the
 // resource stays), as of the seller's today.
 func (s *Service) TerminateContract(ctx context.Context, scope tenancy.Scope, id int64) (Contract, error) {
-	var c Contract
-	err := s.tx(ctx, func(ctx context.Context) error {
-		var err error
-		if c, err = s.sellerContract(ctx, scope, id); err != nil {
-			return err
-		}
+	return s.changeContract(ctx, scope, id, func(ctx context.Context, c *Contract) error {
 		if c.Status != ContractActive {
 			return core.E(core.ErrPrecondition, "contract %d is %s already", id, c.Status)
 		}
@@ -337,11 +332,25 @@ func (s *Service) TerminateContract(ctx context.Context, scope tenancy.Scope, id
 		if err != nil {
 			return err
 		}
-		if err := s.endContract(ctx, c, LocalDay(s.now(), loc), actorLabel(ctx)); err != nil {
+		if err := s.endContract(ctx, *c, LocalDay(s.now(), loc), actorLabel(ctx)); err != nil {
 			return err
 		}
-		c, err = s.Contract(ctx, scope, id)
+		fresh, err := s.Contract(ctx, scope, id)
+		*c = fresh
 		return err
+	})
+}
+
+// changeContract runs fn in a transaction on a contract the caller sells,
+// loaded and locked for update; it returns the contract as fn left it.
+func (s *Service) changeContract(ctx context.Context, scope tenancy.Scope, id int64, fn func(ctx context.Context, c *Contract) error) (Contract, error) {
+	var c Contract
+	err := s.tx(ctx, func(ctx context.Context) error {
+		var err error
+		if c, err = s.sellerContract(ctx, scope, id); err != nil {
+			return err
+		}
+		return fn(ctx, &c)
 	})
 	return c, err
 }

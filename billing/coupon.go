@@ -184,12 +184,7 @@ func (s *Service) ApplyCoupon(ctx context.Context, scope tenancy.Scope, contract
 	if code == "" {
 		return Contract{}, core.Invalid("code", "is required")
 	}
-	var c Contract
-	err := s.tx(ctx, func(ctx context.Context) error {
-		var err error
-		if c, err = s.sellerContract(ctx, scope, contractID); err != nil {
-			return err
-		}
+	return s.changeContract(ctx, scope, contractID, func(ctx context.Context, c *Contract) error {
 		if c.Status != ContractActive {
 			return core.E(core.ErrPrecondition, "contract %d is %s", contractID, c.Status)
 		}
@@ -212,5 +207,4 @@ func (s *Service) ApplyCoupon(ctx context.Context, scope tenancy.Scope, contract
 		c.CouponID, c.DiscountLeft = &cp.ID, left
 		return s.record(ctx, "billing.contract.coupon", "contract", c.ID, c.CustomerID, c.CustomerPath, nil, map[string]string{"coupon": code})
 	})
-	return c, err
 }
