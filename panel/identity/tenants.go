@@ -277,12 +277,7 @@ func (s *Service) UpdateTenant(ctx context.Context, c Caller, id int64, in Updat
 	if err := in.Validate(); err != nil {
 		return Tenant{}, err
 	}
-	var t Tenant
-	err := s.tx(ctx, func(ctx context.Context) error {
-		var err error
-		if t, err = s.tenantIn(ctx, c.Scope, id); err != nil {
-			return err
-		}
+	return s.changeTenant(ctx, c, id, func(ctx context.Context, t *Tenant) error {
 		if t.ID == c.Scope.TenantID && t.Kind != tenancy.KindOperator {
 			return core.E(core.ErrForbidden, "a %s cannot change its own record; ask its seller", t.Kind)
 		}
@@ -296,13 +291,12 @@ func (s *Service) UpdateTenant(ctx context.Context, c Caller, id int64, in Updat
 		set(&t.Language, in.Language)
 		set(&t.Status, in.Status)
 		t.UpdatedAt = s.now()
-		if err := s.db.Conn(ctx).Select("name", "email", "country", "language", "status", "updated_at").Updates(&t).Error; err != nil {
+		if err := s.db.Conn(ctx).Select("name", "email", "country", "language", "status", "updated_at").Updates(t).Error; err != nil {
 			return fmt.Errorf("update tenant %d: %w", id, err)
 		}
 		return s.audit.Record(ctx, audit.Entry{Action: "tenant.update", ObjectType: "tenant", ObjectID: strconv.FormatInt(t.ID, 10),
 			TenantID: t.ID, TenantPath: t.Path, Before: before, After: t.summary()})
 	})
-	return t, err
 }
 
 // UpdateBrand sets how the caller's own tenant (the operator or a
@@ -314,20 +308,28 @@ func (s *Service) UpdateBrand(ctx context.Context, c Caller, in BrandInput) (Ten
 	if err := in.Validate(); err != nil {
 		return Tenant{}, err
 	}
-	var t Tenant
-	err := s.tx(ctx, func(ctx context.Context) error {
-		var err error
-		if t, err = s.tenantIn(ctx, c.Scope, c.Scope.TenantID); err != nil {
-			return err
-		}
+	return s.changeTenant(ctx, c, c.Scope.TenantID, func(ctx context.Context, t *Tenant) error {
 		before := BrandInput{t.BrandName, t.BrandLogoURL, t.BrandPrimary, t.BrandAccent}
 		t.BrandName, t.BrandLogoURL, t.BrandPrimary, t.BrandAccent = in.Name, in.LogoURL, strings.ToLower(in.Primary), strings.ToLower(in.Accent)
 		t.UpdatedAt = s.now()
-		if err := s.db.Conn(ctx).Select("brand_name", "brand_logo_url", "brand_primary", "brand_accent", "updated_at").Updates(&t).Error; err != nil {
+		if err := s.db.Conn(ctx).Select("brand_name", "brand_logo_url", "brand_primary", "brand_accent", "updated_at").Updates(t).Error; err != nil {
 			return fmt.Errorf("update brand: %w", err)
 		}
 		return s.audit.Record(ctx, audit.Entry{Action: "tenant.brand", ObjectType: "tenant", ObjectID: strconv.FormatInt(t.ID, 10),
 			TenantID: t.ID, TenantPath: t.Path, Before: before, After: in})
+	})
+}
+
+// changeTenant runs fn in a transaction on a tenant in the caller's
+// scope and returns it as fn left it.
+func (s *Service) changeTenant(ctx context.Context, c Caller, id int64, fn func(ctx context.Context, t *Tenant) error) (Tenant, error) {
+	var t Tenant
+	err := s.tx(ctx, func(ctx context.Context) error {
+		var err error
+		if t, err = s.tenantIn(ctx, c.Scope, id); err != nil {
+			return err
+		}
+		return fn(ctx, &t)
 	})
 	return t, err
 }
