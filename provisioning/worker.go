@@ -36,21 +36,8 @@ func (s *Service) NewWorker(node string, log *slog.Logger) *Worker {
 // Run works until ctx ends, waking on new jobs in this process and
 // polling for jobs that come due.
 func (w *Worker) Run(ctx context.Context) error {
-	for {
-		n, err := w.RunOnce(ctx)
-		if err != nil && ctx.Err() == nil {
-			w.log.Error("provisioning worker", "err", err)
-		}
-		if n > 0 && err == nil {
-			continue
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-w.s.wake:
-		case <-time.After(w.poll):
-		}
-	}
+	queue.Loop(ctx, w.s.wake, w.poll, w.RunOnce, func(err error) { w.log.Error("provisioning worker", "err", err) })
+	return nil
 }
 
 // RunOnce claims a batch of due jobs, runs them and returns how many it

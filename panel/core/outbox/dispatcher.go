@@ -66,24 +66,9 @@ func NewDispatcher(b *Bus, node string, o Options, log *slog.Logger) *Dispatcher
 // is cancelled is finished first (graceful shutdown), with handlers running
 // on a context that is not cancelled.
 func (d *Dispatcher) Run(ctx context.Context) error {
-	for {
-		n, err := d.RunOnce(context.WithoutCancel(ctx))
-		if err != nil {
-			d.log.Error("outbox batch", "err", err)
-		}
-		if ctx.Err() != nil {
-			return nil
-		}
-		if n > 0 && err == nil {
-			continue
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-d.bus.wake:
-		case <-time.After(d.opts.PollInterval):
-		}
-	}
+	finish := func(ctx context.Context) (int, error) { return d.RunOnce(context.WithoutCancel(ctx)) }
+	queue.Loop(ctx, d.bus.wake, d.opts.PollInterval, finish, func(err error) { d.log.Error("outbox batch", "err", err) })
+	return nil
 }
 
 // RunOnce claims one batch and delivers it, returning how many events it

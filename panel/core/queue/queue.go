@@ -199,3 +199,28 @@ func Backlog(ctx context.Context, h *db.Handle, spec Spec) (pending, stopped int
 	}
 	return pending, stopped, nil
 }
+
+// Loop calls once until ctx ends: again at once after a batch that did
+// work, otherwise after a wake-up (new work in this process) or poll.
+// once decides what a batch does when ctx ends (finish it, or release
+// what it has not started). Errors while ctx lives go to onErr.
+func Loop(ctx context.Context, wake <-chan struct{}, poll time.Duration, once func(ctx context.Context) (int, error), onErr func(error)) {
+	for {
+		n, err := once(ctx)
+		if err != nil && ctx.Err() == nil {
+			onErr(err)
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		if n > 0 && err == nil {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-wake:
+		case <-time.After(poll):
+		}
+	}
+}

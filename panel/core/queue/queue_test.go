@@ -153,3 +153,44 @@ func TestFailBackoffStopRetry(t *testing.T) {
 		}
 	})
 }
+
+// TestLoop: a batch that did work is followed at once by the next, an
+// idle one waits for a wake-up (the poll here is an hour), errors are
+// reported, and cancelling ends the loop.
+func TestLoop(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	wake := make(chan struct{}, 1)
+	calls := 0
+	once := func(context.Context) (int, error) {
+		calls++
+		switch calls {
+		case 1:
+			return 3, nil // did work: again at once
+		case 2:
+			wake <- struct{}{} // idle, but new work arrives
+			return 0, nil
+		case 3:
+			return 0, errors.New("database gone")
+		}
+		cancel()
+		return 0, nil
+	}
+	var reported []error
+	done := make(chan struct{})
+	go func() {
+		queue.Loop(ctx, wake, time.Hour, once, func(err error) { reported = append(reported, err) })
+		close(done)
+	}()
+	// The failed third batch waits for the poll: wake it once more.
+	time.Sleep(50 * time.Millisecond)
+	wake <- struct{}{}
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatalf("Loop did not end after %d calls", calls)
+	}
+	if calls != 4 || len(reported) != 1 {
+		t.Errorf("calls = %d, reported = %v; want 4 calls and the one error", calls, reported)
+	}
+}
