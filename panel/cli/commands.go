@@ -22,48 +22,43 @@ import (
 
 func (e *env) migrateCmd() *cobra.Command {
 	var status bool
-	cmd := &cobra.Command{
-		Use:   "migrate",
-		Short: "Apply pending database migrations (--status lists them)",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := e.loadConfig()
+	cmd := verb("migrate", "Apply pending database migrations (--status lists them)", func(cmd *cobra.Command) error {
+		c, err := e.loadConfig()
+		if err != nil {
+			return err
+		}
+		a, err := openApp(cmd.Context(), c, e.wire, e.stderr)
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		if status {
+			st, err := a.DB.Status(cmd.Context(), a.MigrationSets())
 			if err != nil {
 				return err
 			}
-			a, err := openApp(cmd.Context(), c, e.wire, e.stderr)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
-			if status {
-				st, err := a.DB.Status(cmd.Context(), a.MigrationSets())
-				if err != nil {
-					return err
+			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+			for _, s := range st {
+				state := "pending"
+				if s.Applied {
+					state = "applied"
 				}
-				tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-				for _, s := range st {
-					state := "pending"
-					if s.Applied {
-						state = "applied"
-					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\n", s.Set, s.File, state)
-				}
-				return tw.Flush()
+				fmt.Fprintf(tw, "%s\t%s\t%s\n", s.Set, s.File, state)
 			}
-			done, err := a.DB.Migrate(cmd.Context(), a.MigrationSets(), a.Log)
-			for _, m := range done {
-				fmt.Fprintf(e.stdout, "applied %s/%s\n", m.Set, m.File)
-			}
-			if err != nil {
-				return err
-			}
-			if len(done) == 0 {
-				fmt.Fprintf(e.stdout, "%s is up to date\n", a.DB.Name)
-			}
-			return nil
-		},
-	}
+			return tw.Flush()
+		}
+		done, err := a.DB.Migrate(cmd.Context(), a.MigrationSets(), a.Log)
+		for _, m := range done {
+			fmt.Fprintf(e.stdout, "applied %s/%s\n", m.Set, m.File)
+		}
+		if err != nil {
+			return err
+		}
+		if len(done) == 0 {
+			fmt.Fprintf(e.stdout, "%s is up to date\n", a.DB.Name)
+		}
+		return nil
+	})
 	cmd.Flags().BoolVar(&status, "status", false, "list migrations and whether each is applied")
 	return cmd
 }
@@ -76,38 +71,33 @@ func (s stepsFailed) Error() string { return fmt.Sprintf("%d step(s) of the dail
 func (e *env) runCmd() *cobra.Command {
 	var at string
 	var asJSON, allowFuture, dry bool
-	cmd := &cobra.Command{
-		Use:   "run",
-		Short: "Run the daily automation once as of a date (idempotent); --dry-run shows what it would invoice",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := e.loadConfig()
+	cmd := verb("run", "Run the daily automation once as of a date (idempotent); --dry-run shows what it would invoice", func(cmd *cobra.Command) error {
+		c, err := e.loadConfig()
+		if err != nil {
+			return err
+		}
+		day, err := runDate(at, c, allowFuture || dry)
+		if err != nil {
+			return usageError{err}
+		}
+		return e.using(cmd.Context(), migrateOnStart, func(a *App) error {
+			if dry {
+				return e.dryRun(cmd.Context(), a, day, asJSON)
+			}
+			sum, err := a.Runner.Run(cmd.Context(), day, automation.TriggerCLI)
 			if err != nil {
 				return err
 			}
-			day, err := runDate(at, c, allowFuture || dry)
-			if err != nil {
-				return usageError{err}
-			}
-			return e.using(cmd.Context(), migrateOnStart, func(a *App) error {
-				if dry {
-					return e.dryRun(cmd.Context(), a, day, asJSON)
-				}
-				sum, err := a.Runner.Run(cmd.Context(), day, automation.TriggerCLI)
-				if err != nil {
+			if asJSON {
+				if err := writeJSON(e.stdout, sum); err != nil {
 					return err
 				}
-				if asJSON {
-					if err := writeJSON(e.stdout, sum); err != nil {
-						return err
-					}
-				} else {
-					printSummary(e.stdout, sum)
-				}
-				return runOutcome(sum)
-			})
-		},
-	}
+			} else {
+				printSummary(e.stdout, sum)
+			}
+			return runOutcome(sum)
+		})
+	})
 	cmd.Flags().StringVar(&at, "at", "", "the date to run as of, YYYY-MM-DD (default: today in automation.time_zone)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the summary as JSON")
 	cmd.Flags().BoolVar(&allowFuture, "allow-future", false, "allow --at after today (issues real invoices dated in the future)")
@@ -247,32 +237,27 @@ func printSummary(w io.Writer, s automation.Summary) {
 func (e *env) eventsCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "events", Short: "Inspect and retry outbox events"}
 	var asJSON bool
-	failed := &cobra.Command{
-		Use:   "failed",
-		Short: "List parked events (delivery failed outbox.max_attempts times)",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return e.using(cmd.Context(), noMigrate, func(a *App) error {
-				recs, err := a.Bus.Parked(cmd.Context(), 1000)
-				if err != nil {
-					return err
-				}
-				if asJSON {
-					return json.NewEncoder(e.stdout).Encode(recs)
-				}
-				if len(recs) == 0 {
-					fmt.Fprintln(e.stdout, "no failed events")
-					return nil
-				}
-				tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tEVENT\tAGGREGATE\tOCCURRED\tATTEMPTS\tLAST ERROR")
-				for _, r := range recs {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", r.ID, r.Name, r.Aggregate, r.OccurredAt.Format("2006-01-02 15:04:05Z"), r.Attempts, oneLine(r.LastError))
-				}
-				return tw.Flush()
-			})
-		},
-	}
+	failed := verb("failed", "List parked events (delivery failed outbox.max_attempts times)", func(cmd *cobra.Command) error {
+		return e.using(cmd.Context(), noMigrate, func(a *App) error {
+			recs, err := a.Bus.Parked(cmd.Context(), 1000)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return json.NewEncoder(e.stdout).Encode(recs)
+			}
+			if len(recs) == 0 {
+				fmt.Fprintln(e.stdout, "no failed events")
+				return nil
+			}
+			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tEVENT\tAGGREGATE\tOCCURRED\tATTEMPTS\tLAST ERROR")
+			for _, r := range recs {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", r.ID, r.Name, r.Aggregate, r.OccurredAt.Format("2006-01-02 15:04:05Z"), r.Attempts, oneLine(r.LastError))
+			}
+			return tw.Flush()
+		})
+	})
 	failed.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
 	retry := &cobra.Command{
 		Use:   "retry ID...",
@@ -310,34 +295,29 @@ func oneLine(s string) string {
 // resources and billing contracts.
 func (e *env) reconcileCmd() *cobra.Command {
 	var repair, asJSON bool
-	cmd := &cobra.Command{
-		Use:   "reconcile",
-		Short: "List resources without a contract and contracts without a resource; --repair fixes them",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return e.using(cmd.Context(), migrateOnStart, func(a *App) error {
-				rep, err := a.Billing.Reconcile(cmd.Context(), a.Hosting, repair)
-				if err != nil {
-					return err
-				}
-				if asJSON {
-					enc := json.NewEncoder(e.stdout)
-					enc.SetIndent("", "  ")
-					return enc.Encode(rep)
-				}
-				for _, d := range rep.Drift {
-					fmt.Fprintf(e.stdout, "%-17s %-40s %s\n", d.Kind, d.Subject, d.Detail)
-				}
-				verb := "would open"
-				if repair {
-					verb = "opened"
-				}
-				fmt.Fprintf(e.stdout, "%d resources checked; %s %d contracts, %s %d; %d drift lines\n", rep.Resources, verb, rep.Opened,
-					map[bool]string{true: "closed", false: "would close"}[repair], rep.Closed, len(rep.Drift))
-				return nil
-			})
-		},
-	}
+	cmd := verb("reconcile", "List resources without a contract and contracts without a resource; --repair fixes them", func(cmd *cobra.Command) error {
+		return e.using(cmd.Context(), migrateOnStart, func(a *App) error {
+			rep, err := a.Billing.Reconcile(cmd.Context(), a.Hosting, repair)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				enc := json.NewEncoder(e.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(rep)
+			}
+			for _, d := range rep.Drift {
+				fmt.Fprintf(e.stdout, "%-17s %-40s %s\n", d.Kind, d.Subject, d.Detail)
+			}
+			verb := "would open"
+			if repair {
+				verb = "opened"
+			}
+			fmt.Fprintf(e.stdout, "%d resources checked; %s %d contracts, %s %d; %d drift lines\n", rep.Resources, verb, rep.Opened,
+				map[bool]string{true: "closed", false: "would close"}[repair], rep.Closed, len(rep.Drift))
+			return nil
+		})
+	})
 	cmd.Flags().BoolVar(&repair, "repair", false, "open the missing contracts and close the orphaned ones")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
 	return cmd

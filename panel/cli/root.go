@@ -90,6 +90,11 @@ func (e *env) loadConfig() (config.Config, error) {
 	return c, nil
 }
 
+// verb is a command without arguments that runs run.
+func verb(use, short string, run func(cmd *cobra.Command) error) *cobra.Command {
+	return &cobra.Command{Use: use, Short: short, Args: cobra.NoArgs, RunE: func(cmd *cobra.Command, _ []string) error { return run(cmd) }}
+}
+
 // using opens the app (migrating per migrate), runs fn with it and
 // closes it.
 func (e *env) using(ctx context.Context, migrate func(config.Config) bool, fn func(a *App) error) error {

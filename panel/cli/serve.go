@@ -20,21 +20,16 @@ import (
 )
 
 func (e *env) serveCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "serve",
-		Short: "Run the panel: HTTP server, event dispatcher and daily scheduler",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
-			defer stop()
-			a, err := e.open(ctx, migrateOnStart)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
-			return serve(ctx, a)
-		},
-	}
+	return verb("serve", "Run the panel: HTTP server, event dispatcher and daily scheduler", func(cmd *cobra.Command) error {
+		ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
+		defer stop()
+		a, err := e.open(ctx, migrateOnStart)
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		return serve(ctx, a)
+	})
 }
 
 // serve runs until ctx is cancelled (SIGTERM), then shuts down gracefully:

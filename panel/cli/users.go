@@ -31,33 +31,28 @@ func (e *env) userCmd() *cobra.Command {
 	user := &cobra.Command{Use: "user", Short: "Manage panel users"}
 	var in identity.CreateUserInput
 	var role, passwordFile string
-	create := &cobra.Command{
-		Use:   "create",
-		Short: "Create a user (the first admin: --role admin); the password comes from a prompt or --password-file",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			in.Role = identity.Role(role)
-			if in.TenantID == 0 {
-				in.TenantID = tenancy.OperatorID
-			}
-			pw, err := e.readPassword(passwordFile)
+	create := verb("create", "Create a user (the first admin: --role admin); the password comes from a prompt or --password-file", func(cmd *cobra.Command) error {
+		in.Role = identity.Role(role)
+		if in.TenantID == 0 {
+			in.TenantID = tenancy.OperatorID
+		}
+		pw, err := e.readPassword(passwordFile)
+		if err != nil {
+			return err
+		}
+		in.Password = pw
+		if err := in.Validate(); err != nil {
+			return err
+		}
+		return e.using(cmd.Context(), migrateOnStart, func(a *App) error {
+			u, err := a.Identity.CreateUser(cliContext(cmd.Context()), identity.SystemCaller("cli"), in)
 			if err != nil {
 				return err
 			}
-			in.Password = pw
-			if err := in.Validate(); err != nil {
-				return err
-			}
-			return e.using(cmd.Context(), migrateOnStart, func(a *App) error {
-				u, err := a.Identity.CreateUser(cliContext(cmd.Context()), identity.SystemCaller("cli"), in)
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(e.stdout, "created user %d %s (%s) in tenant %d\n", u.ID, u.Email, u.Role, u.TenantID)
-				return nil
-			})
-		},
-	}
+			fmt.Fprintf(e.stdout, "created user %d %s (%s) in tenant %d\n", u.ID, u.Email, u.Role, u.TenantID)
+			return nil
+		})
+	})
 	f := create.Flags()
 	f.StringVar(&in.Email, "email", "", "sign-in e-mail address (required)")
 	f.StringVar(&in.Name, "name", "", "display name")
@@ -118,34 +113,29 @@ func (e *env) apikeyCmd() *cobra.Command {
 	var in identity.CreateKeyInput
 	var role string
 	var reseller int64
-	create := &cobra.Command{
-		Use:   "create",
-		Short: "Create an API key for the operator, a reseller (--reseller ID) or any tenant (--tenant ID); prints the token once",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			in.Role = identity.Role(role)
-			if reseller != 0 && in.TenantID != 0 {
-				return usageError{errors.New("give --reseller or --tenant, not both")}
+	create := verb("create", "Create an API key for the operator, a reseller (--reseller ID) or any tenant (--tenant ID); prints the token once", func(cmd *cobra.Command) error {
+		in.Role = identity.Role(role)
+		if reseller != 0 && in.TenantID != 0 {
+			return usageError{errors.New("give --reseller or --tenant, not both")}
+		}
+		return e.using(cmd.Context(), migrateOnStart, func(a *App) error {
+			ctx, sys := cliContext(cmd.Context()), identity.SystemCaller("cli")
+			if reseller != 0 {
+				t, err := a.Identity.GetTenant(ctx, sys, reseller)
+				if err != nil || t.Kind != tenancy.KindReseller {
+					return core.Invalid("reseller", "no reseller with id %d", reseller)
+				}
+				in.TenantID = reseller
 			}
-			return e.using(cmd.Context(), migrateOnStart, func(a *App) error {
-				ctx, sys := cliContext(cmd.Context()), identity.SystemCaller("cli")
-				if reseller != 0 {
-					t, err := a.Identity.GetTenant(ctx, sys, reseller)
-					if err != nil || t.Kind != tenancy.KindReseller {
-						return core.Invalid("reseller", "no reseller with id %d", reseller)
-					}
-					in.TenantID = reseller
-				}
-				k, token, err := a.Identity.CreateAPIKey(ctx, sys, in)
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(e.stderr, "created API key %d %q (%s) for tenant %d; the token below is shown only now\n", k.ID, k.Name, k.Role, k.TenantID)
-				fmt.Fprintln(e.stdout, token)
-				return nil
-			})
-		},
-	}
+			k, token, err := a.Identity.CreateAPIKey(ctx, sys, in)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stderr, "created API key %d %q (%s) for tenant %d; the token below is shown only now\n", k.ID, k.Name, k.Role, k.TenantID)
+			fmt.Fprintln(e.stdout, token)
+			return nil
+		})
+	})
 	f := create.Flags()
 	f.StringVar(&role, "role", "", "the key's role in its tenant, e.g. admin or auditor (operator), owner or staff (reseller) (required)")
 	f.StringVar(&in.Name, "name", "cli", "a name to recognise the key by")
