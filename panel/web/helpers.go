@@ -71,54 +71,11 @@ func FormPtr(c echo.Context, name string) *string {
 	return &v
 }
 
-// ByID serves GET and POST of an object's page: load builds the page for
-// the :id in the caller's scope (not found outside it); on POST, the named
-// form fields go back into the page and save applies them, then the
-// browser returns to the page, or sees the form again with its problems.
-func (s *Server) ByID(name, base string, load func(echo.Context, int64) (*Page, error), fields []string,
-	save func(c echo.Context, id int64) error) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		id, err := IDParam(c)
-		if err != nil {
-			return err
-		}
-		p, err := load(c, id)
-		if err != nil {
-			return err
-		}
-		if c.Request().Method != http.MethodPost {
-			return s.Render(c, http.StatusOK, name, p)
-		}
-		p.Fill(c, fields...)
-		if err := save(c, id); err != nil {
-			return s.FormError(c, name, p, err)
-		}
-		Flash(c, "saved")
-		return c.Redirect(http.StatusSeeOther, base+strconv.FormatInt(id, 10))
-	}
-}
-
 // FormInt reads a form id; anything else is 0, which the input checks
 // report as missing.
 func FormInt(s string) int64 {
 	n, _ := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
 	return n
-}
-
-// ShowPage renders page name for the object named by :id, built by
-// build (which checks the caller may see it).
-func (s *Server) ShowPage(name string, build func(echo.Context, int64) (*Page, error)) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		id, err := IDParam(c)
-		if err != nil {
-			return err
-		}
-		p, err := build(c, id)
-		if err != nil {
-			return err
-		}
-		return s.Render(c, http.StatusOK, name, p)
-	}
 }
 
 // RowErrors renames the field problems of a list input ("lines.1.name")
@@ -201,37 +158,74 @@ func (s *Server) Show(name string, load func(echo.Context) (*Page, error)) echo.
 	}
 }
 
+// ShowPage renders page name for the object named by :id, built by
+// build (which checks the caller may see it).
+func (s *Server) ShowPage(name string, build func(echo.Context, int64) (*Page, error)) echo.HandlerFunc {
+	return s.Show(name, withID(build))
+}
+
 // Submit handles the POST of the form on page name: load builds the page
 // again, save fills the form into it and applies it; on success the
 // browser goes to back with the flash message, otherwise it sees the form
 // again with its problems.
 func (s *Server) Submit(name, back, flash string, load func(echo.Context) (*Page, error), save func(c echo.Context, p *Page) error) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		p, err := load(c)
-		if err != nil {
-			return err
-		}
-		if err := save(c, p); err != nil {
-			return s.FormError(c, name, p, err)
-		}
-		Flash(c, flash)
-		return c.Redirect(http.StatusSeeOther, back)
-	}
+	return s.submit(name, flash, load, func(c echo.Context, p *Page) (string, error) { return back, save(c, p) })
 }
 
 // SubmitNew is Submit for a form that creates an object: save returns its
 // id, and the browser goes to its page, base+id, with "created".
 func (s *Server) SubmitNew(name, base string, load func(echo.Context) (*Page, error), save func(c echo.Context, p *Page) (int64, error)) echo.HandlerFunc {
+	return s.submit(name, "created", load, func(c echo.Context, p *Page) (string, error) {
+		id, err := save(c, p)
+		return base + strconv.FormatInt(id, 10), err
+	})
+}
+
+// ByID serves GET and POST of an object's page: load builds the page for
+// the :id in the caller's scope (not found outside it); on POST, the named
+// form fields go back into the page and save applies them, then the
+// browser returns to the page, or sees the form again with its problems.
+func (s *Server) ByID(name, base string, load func(echo.Context, int64) (*Page, error), fields []string,
+	save func(c echo.Context, id int64) error) echo.HandlerFunc {
+	show := s.ShowPage(name, load)
+	post := s.submit(name, "saved", withID(load), func(c echo.Context, p *Page) (string, error) {
+		id, _ := IDParam(c) // withID read it already
+		p.Fill(c, fields...)
+		return base + strconv.FormatInt(id, 10), save(c, id)
+	})
+	return func(c echo.Context) error {
+		if c.Request().Method == http.MethodPost {
+			return post(c)
+		}
+		return show(c)
+	}
+}
+
+// submit is the shape of the form handlers: build the page, apply the
+// form (save answers where to go next), flash and redirect, or show the
+// form again with its problems.
+func (s *Server) submit(name, flash string, load func(echo.Context) (*Page, error), save func(c echo.Context, p *Page) (string, error)) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		p, err := load(c)
 		if err != nil {
 			return err
 		}
-		id, err := save(c, p)
+		to, err := save(c, p)
 		if err != nil {
 			return s.FormError(c, name, p, err)
 		}
-		Flash(c, "created")
-		return c.Redirect(http.StatusSeeOther, base+strconv.FormatInt(id, 10))
+		Flash(c, flash)
+		return c.Redirect(http.StatusSeeOther, to)
+	}
+}
+
+// withID adapts a page builder for the :id object.
+func withID(build func(echo.Context, int64) (*Page, error)) func(echo.Context) (*Page, error) {
+	return func(c echo.Context) (*Page, error) {
+		id, err := IDParam(c)
+		if err != nil {
+			return nil, err
+		}
+		return build(c, id)
 	}
 }
