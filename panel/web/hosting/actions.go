@@ -1,6 +1,7 @@
 package hosting
 
 import (
+	"context"
 	"strconv"
 	"strings"
 
@@ -65,17 +66,22 @@ func (s *area) resellerAction(c echo.Context, id int64, action, reason string) (
 
 // addSubdomain checks the caller may add subdomains; provisioning checks
 // the package lets a client do so.
-func (s *area) addSubdomain(c echo.Context, domainID int64, label string) (provisioning.Domain, error) {
-	if err := web.Need(c, identity.PermSubdomains); err != nil {
+func (s *area) addSubdomain(ctx context.Context, c identity.Caller, domainID int64, in labelInput) (provisioning.Domain, error) {
+	if err := c.Require(identity.PermSubdomains); err != nil {
 		return provisioning.Domain{}, err
 	}
-	return s.Deps.Hosting.AddSubdomain(c.Request().Context(), web.CallerOf(c).Scope, domainID, label)
+	return s.Deps.Hosting.AddSubdomain(ctx, c.Scope, domainID, in.Label)
+}
+
+// labelInput is the body of POST /domains/:id/subdomains.
+type labelInput struct {
+	Label string `json:"label"`
 }
 
 // removeDomain removes a domain (hosting.write) or a subdomain (also
 // subdomains.write).
-func (s *area) removeDomain(c echo.Context, id int64) (provisioning.Domain, error) {
-	ctx, scope := c.Request().Context(), web.CallerOf(c).Scope
+func (s *area) removeDomain(ctx context.Context, c identity.Caller, id int64, _ struct{}) (provisioning.Domain, error) {
+	scope := c.Scope
 	d, err := s.Deps.Hosting.GetDomain(ctx, scope, id)
 	if err != nil {
 		return d, err
@@ -84,7 +90,7 @@ func (s *area) removeDomain(c echo.Context, id int64) (provisioning.Domain, erro
 	if d.IsSubdomain() {
 		perm = identity.PermSubdomains
 	}
-	if err := web.Need(c, perm); err != nil {
+	if err := c.Require(perm); err != nil {
 		return d, err
 	}
 	return s.Deps.Hosting.RemoveDomain(ctx, scope, id)

@@ -53,8 +53,8 @@ func (Area) Routes(r *web.Router) {
 	api.POST("/accounts/:id/domains", web.JSON(write, true, true, http.StatusAccepted, s.addDomain))
 	api.POST("/accounts/:id/:action", s.apiAccountAction)
 	api.GET("/domains/:id", web.Get(read, web.Scoped(h.GetDomain)))
-	api.DELETE("/domains/:id", s.apiDomainDelete)
-	api.POST("/domains/:id/subdomains", s.apiSubdomainCreate)
+	api.DELETE("/domains/:id", web.JSON(nil, true, false, http.StatusAccepted, s.removeDomain))
+	api.POST("/domains/:id/subdomains", web.JSON(nil, true, true, http.StatusAccepted, s.addSubdomain))
 	api.GET("/packages", web.All(read, s.packages))
 	api.POST("/packages", web.Create(write, web.Scoped(h.CreatePackage)))
 	api.GET("/servers", web.All(web.OperatorPerm(identity.PermHostingRead), s.servers))
@@ -114,36 +114,6 @@ func (s *area) apiAccountAction(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusAccepted, a)
-}
-
-func (s *area) apiSubdomainCreate(c echo.Context) error {
-	id, err := web.IDParam(c)
-	if err != nil {
-		return err
-	}
-	var in struct {
-		Label string `json:"label"`
-	}
-	if err := web.Bind(c, &in); err != nil {
-		return err
-	}
-	d, err := s.addSubdomain(c, id, in.Label)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusAccepted, d)
-}
-
-func (s *area) apiDomainDelete(c echo.Context) error {
-	id, err := web.IDParam(c)
-	if err != nil {
-		return err
-	}
-	d, err := s.removeDomain(c, id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusAccepted, d)
 }
 
 func (s *area) apiResellerAccountAction(c echo.Context) error {

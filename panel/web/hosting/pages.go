@@ -146,9 +146,9 @@ func (s *area) accountPost(c echo.Context) error {
 			_, opErr = s.Deps.Hosting.AddDomain(ctx, scope, id, c.FormValue("name"))
 		}
 	case "subdomains":
-		_, opErr = s.addSubdomain(c, web.FormInt(c.FormValue("domain_id")), c.FormValue("label"))
+		_, opErr = s.addSubdomain(c.Request().Context(), web.CallerOf(c), web.FormInt(c.FormValue("domain_id")), labelInput{c.FormValue("label")})
 	case "remove-domain":
-		_, opErr = s.removeDomain(c, web.FormInt(c.FormValue("domain_id")))
+		_, opErr = s.removeDomain(c.Request().Context(), web.CallerOf(c), web.FormInt(c.FormValue("domain_id")), struct{}{})
 	default:
 		_, opErr = s.accountAction(c, id, action, c.FormValue("reason"), c.FormValue("package_id"), c.FormValue("password"))
 	}
