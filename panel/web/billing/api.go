@@ -8,6 +8,7 @@ import (
 
 	"faktura/billing"
 	"faktura/panel/core"
+	"faktura/panel/core/tenancy"
 	"faktura/panel/identity"
 	"faktura/panel/web"
 )
@@ -19,12 +20,18 @@ func (s *area) ownProduct(c echo.Context, id int64) (billing.Product, error) {
 	if err := web.Need(c, identity.PermCatalog); err != nil {
 		return billing.Product{}, err
 	}
+	return sold(c, id, s.Deps.Billing.Product, func(p billing.Product) int64 { return p.SellerID }, "product %d belongs to another seller's catalog")
+}
+
+// sold loads object id in the caller's scope (not found outside it) and
+// refuses it as forbidden unless the caller sells it.
+func sold[T any](c echo.Context, id int64, load func(context.Context, tenancy.Scope, int64) (T, error), seller func(T) int64, refusal string) (T, error) {
 	scope := web.CallerOf(c).Scope
-	p, err := s.Deps.Billing.Product(c.Request().Context(), scope, id)
-	if err == nil && p.SellerID != scope.TenantID {
-		err = core.E(core.ErrForbidden, "product %d belongs to another seller's catalog", id)
+	v, err := load(c.Request().Context(), scope, id)
+	if err == nil && seller(v) != scope.TenantID {
+		err = core.E(core.ErrForbidden, refusal, id)
 	}
-	return p, err
+	return v, err
 }
 
 // apiContractAction terminates a contract (no body) or applies a coupon
@@ -35,11 +42,8 @@ func (s *area) apiContractAction(action string) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		scope := web.CallerOf(c).Scope
-		if ct, err := s.Deps.Billing.Contract(c.Request().Context(), scope, id); err != nil {
+		if _, err := sold(c, id, s.Deps.Billing.Contract, func(ct billing.Contract) int64 { return ct.SellerID }, "contract %d is sold by another seller"); err != nil {
 			return err
-		} else if ct.SellerID != scope.TenantID {
-			return core.E(core.ErrForbidden, "contract %d is sold by another seller", id)
 		}
 		var in struct {
 			Code string `json:"code"`
@@ -70,12 +74,7 @@ func (s *area) issuedInvoice(c echo.Context) (billing.Invoice, error) {
 }
 
 func (s *area) issuedByID(c echo.Context, id int64) (billing.Invoice, error) {
-	scope := web.CallerOf(c).Scope
-	inv, err := s.Deps.Billing.Invoice(c.Request().Context(), scope, id)
-	if err == nil && inv.SellerID != scope.TenantID {
-		err = core.E(core.ErrForbidden, "invoice %d is issued by another seller", id)
-	}
-	return inv, err
+	return sold(c, id, s.Deps.Billing.Invoice, func(inv billing.Invoice) int64 { return inv.SellerID }, "invoice %d is issued by another seller")
 }
 
 // apiInvoiceAction finalizes or approves a document and answers with it.
