@@ -39,11 +39,7 @@ func (h *Handle) Migrate(ctx context.Context, sets []MigrationSet, log *slog.Log
 	}
 	defer unlock()
 	var done []MigrationResult
-	for _, s := range sets {
-		p, err := h.provider(s)
-		if err != nil {
-			return done, err
-		}
+	err = h.eachSet(sets, func(s MigrationSet, p *goose.Provider) error {
 		results, err := p.Up(ctx)
 		var pe *goose.PartialError
 		if errors.As(err, &pe) {
@@ -56,10 +52,26 @@ func (h *Handle) Migrate(ctx context.Context, sets []MigrationSet, log *slog.Log
 			}
 		}
 		if err != nil {
-			return done, migrationError(s.Name, err)
+			return migrationError(s.Name, err)
+		}
+		return nil
+	})
+	return done, err
+}
+
+// eachSet runs fn with each set's migration provider, in order, until
+// one fails.
+func (h *Handle) eachSet(sets []MigrationSet, fn func(s MigrationSet, p *goose.Provider) error) error {
+	for _, s := range sets {
+		p, err := h.provider(s)
+		if err == nil {
+			err = fn(s, p)
+		}
+		if err != nil {
+			return err
 		}
 	}
-	return done, nil
+	return nil
 }
 
 // MigrationStatus lists, per set, which migrations are applied.
@@ -73,18 +85,18 @@ type MigrationStatus struct {
 // Status reports every migration of every set and whether it is applied.
 func (h *Handle) Status(ctx context.Context, sets []MigrationSet) ([]MigrationStatus, error) {
 	var out []MigrationStatus
-	for _, s := range sets {
-		p, err := h.provider(s)
-		if err != nil {
-			return nil, err
-		}
+	err := h.eachSet(sets, func(s MigrationSet, p *goose.Provider) error {
 		st, err := p.Status(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("migration status of %s: %w", s.Name, err)
+			return fmt.Errorf("migration status of %s: %w", s.Name, err)
 		}
 		for _, m := range st {
 			out = append(out, MigrationStatus{Set: s.Name, Version: m.Source.Version, File: baseName(m.Source.Path), Applied: m.State == goose.StateApplied})
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
