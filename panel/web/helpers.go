@@ -229,3 +229,9 @@ func withID(build func(echo.Context, int64) (*Page, error)) func(echo.Context) (
 		return build(c, id)
 	}
 }
+
+// ListOf is a page of rows (limit a page, id names a row) with the link
+// to the next page.
+func ListOf[T any](c echo.Context, rows []T, limit int, id func(T) int64) ListView[T] {
+	return ListView[T]{Items: rows, Next: NextLink(c, rows, limit, id)}
+}

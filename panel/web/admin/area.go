@@ -224,9 +224,7 @@ func (s *area) auditList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := web.ListView[audit.Record]{Items: rows}
-	v.Next = web.NextLink(c, rows, pg.Limit, func(r audit.Record) int64 { return r.ID })
-	p.Data = v
+	p.Data = web.ListOf(c, rows, pg.Limit, func(r audit.Record) int64 { return r.ID })
 	return s.Render(c, http.StatusOK, "audit", p)
 }
 

@@ -51,9 +51,7 @@ func (s *area) tenantList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := web.ListView[identity.Tenant]{Items: items}
-	v.Next = web.NextLink(c, items, pg.Limit, func(r identity.Tenant) int64 { return r.ID })
-	p.Data = v
+	p.Data = web.ListOf(c, items, pg.Limit, func(r identity.Tenant) int64 { return r.ID })
 	return s.Render(c, http.StatusOK, "tenants", p)
 }
 

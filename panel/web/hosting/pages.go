@@ -31,10 +31,8 @@ func (s *area) hostingList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := hostingListView{ListView: web.ListView[provisioning.Account]{Items: items},
+	p.Data = hostingListView{ListView: web.ListOf(c, items, web.PageSize, func(r provisioning.Account) int64 { return r.ID }),
 		States: []provisioning.State{provisioning.StatePending, provisioning.StateActive, provisioning.StateSuspended, provisioning.StateTerminated, provisioning.StateFailed}}
-	v.Next = web.NextLink(c, items, web.PageSize, func(r provisioning.Account) int64 { return r.ID })
-	p.Data = v
 	return s.Render(c, http.StatusOK, "hosting", p)
 }
 
