@@ -49,7 +49,7 @@ func under(pkg, root string) bool { return pkg == root || strings.HasPrefix(pkg,
 var pluginFacing = []string{"faktura/billing/document", "faktura/billing/plugin"}
 
 // webAreas are the panel's areas under panel/web.
-var webAreas = []string{"admin", "hosting", "billing"}
+var webAreas = []string{"signin", "admin", "hosting", "billing"}
 
 func areaOf(pkg string) string {
 	for _, a := range webAreas {

@@ -25,7 +25,7 @@ func (s *Server) secure(c echo.Context) bool {
 	return c.Request().TLS != nil || strings.HasPrefix(s.Deps.BaseURL, "https://")
 }
 
-func (s *Server) setSession(c echo.Context, token string) {
+func (s *Server) SetSession(c echo.Context, token string) {
 	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: s.secure(c),
 		SameSite: http.SameSiteLaxMode, MaxAge: int(s.Deps.SessionLifetime.Seconds())})
 }
@@ -115,8 +115,8 @@ func AuthOf(c echo.Context) *identity.Authenticated {
 	return a
 }
 
-// safeNext keeps a post-login redirect on this site.
-func safeNext(next string) string {
+// SafeNext keeps a post-login redirect on this site.
+func SafeNext(next string) string {
 	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
 		return "/"
 	}

@@ -29,6 +29,7 @@ import (
 	"faktura/panel/web/admin"
 	billingweb "faktura/panel/web/billing"
 	hostingweb "faktura/panel/web/hosting"
+	"faktura/panel/web/signin"
 	"faktura/provisioning"
 	_ "faktura/provisioning/nginx"
 	_ "faktura/provisioning/noop"
@@ -36,7 +37,7 @@ import (
 )
 
 // Areas are the panel's areas, as the composition root lists them.
-var Areas = []web.Area{admin.Area{}, hostingweb.Area{}, billingweb.Area{}}
+var Areas = []web.Area{signin.Area{}, admin.Area{}, hostingweb.Area{}, billingweb.Area{}}
 
 var testSets = []db.MigrationSet{schema.Set, identity.Migrations, provisioning.Migrations, billing.Migrations}
 

@@ -51,8 +51,8 @@ func (r *Router) Nav(items ...NavEntry) {
 	slices.SortStableFunc(r.navs, func(a, b NavEntry) int { return cmp.Compare(a.Order, b.Order) })
 }
 
-// routes registers the static files, the sign-in pages, the OpenAPI
-// document, then each area's routes.
+// routes registers the static files, the OpenAPI document, then each
+// area's routes.
 func (s *Server) routes(areas []Area) {
 	e := s.e
 	static, _ := fs.Sub(s.Deps.Theme.FS(), "static")
@@ -61,7 +61,6 @@ func (s *Server) routes(areas []Area) {
 	pub := e.Group("", s.secureHeaders, middleware.BodyLimit("1M"), s.loadSession, s.csrf())
 	r := &Router{Server: s, Public: pub, Pages: pub.Group("", s.requireUser),
 		API: e.Group("/api/v1", middleware.BodyLimit("1M"), s.apiAuth, s.idempotency), Root: e}
-	s.signInRoutes(r)
 	e.GET("/api/v1/openapi.json", s.openAPI)
 	for _, a := range areas {
 		a.Routes(r)

@@ -1,4 +1,7 @@
-package web
+// Package signin is the panel's sign-in area: signing in (with the second
+// factor), signing out, and resetting a forgotten password by e-mail. The
+// sessions themselves are the web kit's.
+package signin
 
 import (
 	"context"
@@ -8,11 +11,17 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"faktura/panel/core/mail"
+	"faktura/panel/web"
 )
 
-// signInRoutes are the pages of signing in and out and of resetting a
-// password: they are the session's, so they live with it.
-func (s *Server) signInRoutes(r *Router) {
+// Area registers the sign-in pages.
+type Area struct{}
+
+type area struct{ *web.Server }
+
+// Routes implements web.Area.
+func (Area) Routes(r *web.Router) {
+	s := &area{r.Server}
 	pub := r.Public
 	pub.GET("/login", s.loginForm)
 	pub.POST("/login", s.login)
@@ -25,23 +34,23 @@ func (s *Server) signInRoutes(r *Router) {
 	pub.POST("/password/reset", s.reset)
 }
 
-func (s *Server) loginForm(c echo.Context) error {
-	if a := AuthOf(c); a != nil && !a.Session.MFAPending {
+func (s *area) loginForm(c echo.Context) error {
+	if a := web.AuthOf(c); a != nil && !a.Session.MFAPending {
 		return c.Redirect(http.StatusSeeOther, "/")
 	}
 	p := s.NewPage(c, "login.title")
-	p.Form["next"] = safeNext(c.QueryParam("next"))
+	p.Form["next"] = web.SafeNext(c.QueryParam("next"))
 	return s.Render(c, http.StatusOK, "login", p)
 }
 
 // login signs in with e-mail and password; a user with a second factor
 // gets a session that only opens the second step.
-func (s *Server) login(c echo.Context) error {
+func (s *area) login(c echo.Context) error {
 	p := s.NewPage(c, "login.title")
 	p.Fill(c, "email")
 	ctx := c.Request().Context()
-	if ck, err := c.Cookie(sessionCookie); err == nil {
-		if err := s.Deps.Identity.EndSession(ctx, ck.Value); err != nil {
+	if tok := web.SessionToken(c); tok != "" {
+		if err := s.Deps.Identity.EndSession(ctx, tok); err != nil {
 			return err
 		}
 	}
@@ -49,15 +58,15 @@ func (s *Server) login(c echo.Context) error {
 	if err != nil {
 		return s.FormError(c, "login", p, err)
 	}
-	s.setSession(c, res.Token)
+	s.SetSession(c, res.Token)
 	if res.MFAPending {
-		return c.Redirect(http.StatusSeeOther, "/login/2fa?next="+url.QueryEscape(safeNext(c.QueryParam("next"))))
+		return c.Redirect(http.StatusSeeOther, "/login/2fa?next="+url.QueryEscape(web.SafeNext(c.QueryParam("next"))))
 	}
-	return c.Redirect(http.StatusSeeOther, safeNext(c.QueryParam("next")))
+	return c.Redirect(http.StatusSeeOther, web.SafeNext(c.QueryParam("next")))
 }
 
-func (s *Server) mfaForm(c echo.Context) error {
-	a := AuthOf(c)
+func (s *area) mfaForm(c echo.Context) error {
+	a := web.AuthOf(c)
 	if a == nil {
 		return c.Redirect(http.StatusSeeOther, "/login")
 	}
@@ -68,22 +77,22 @@ func (s *Server) mfaForm(c echo.Context) error {
 }
 
 // mfa checks the second factor and swaps the session for a full one.
-func (s *Server) mfa(c echo.Context) error {
-	ck, err := c.Cookie(sessionCookie)
-	if err != nil || AuthOf(c) == nil {
+func (s *area) mfa(c echo.Context) error {
+	tok := web.SessionToken(c)
+	if tok == "" || web.AuthOf(c) == nil {
 		return c.Redirect(http.StatusSeeOther, "/login")
 	}
-	token, err := s.Deps.Identity.CompleteLogin(c.Request().Context(), ck.Value, c.FormValue("code"), c.RealIP(), c.Request().UserAgent())
+	token, err := s.Deps.Identity.CompleteLogin(c.Request().Context(), tok, c.FormValue("code"), c.RealIP(), c.Request().UserAgent())
 	if err != nil {
 		return s.FormError(c, "login_2fa", s.NewPage(c, "login2fa.title"), err)
 	}
-	s.setSession(c, token)
-	return c.Redirect(http.StatusSeeOther, safeNext(c.QueryParam("next")))
+	s.SetSession(c, token)
+	return c.Redirect(http.StatusSeeOther, web.SafeNext(c.QueryParam("next")))
 }
 
-func (s *Server) logout(c echo.Context) error {
-	if ck, err := c.Cookie(sessionCookie); err == nil {
-		if err := s.Deps.Identity.EndSession(c.Request().Context(), ck.Value); err != nil {
+func (s *area) logout(c echo.Context) error {
+	if tok := web.SessionToken(c); tok != "" {
+		if err := s.Deps.Identity.EndSession(c.Request().Context(), tok); err != nil {
 			return err
 		}
 	}
@@ -91,7 +100,7 @@ func (s *Server) logout(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/login")
 }
 
-func (s *Server) forgotForm(c echo.Context) error {
+func (s *area) forgotForm(c echo.Context) error {
 	return s.Render(c, http.StatusOK, "forgot", s.NewPage(c, "forgot.title"))
 }
 
@@ -99,7 +108,7 @@ func (s *Server) forgotForm(c echo.Context) error {
 // answers the same either way. The mail goes out after the token is
 // committed, outside any transaction, in the background so the answer's
 // timing says nothing either.
-func (s *Server) forgot(c echo.Context) error {
+func (s *area) forgot(c echo.Context) error {
 	p := s.NewPage(c, "forgot.title")
 	p.Fill(c, "email")
 	if !s.Deps.Mail.Enabled() {
@@ -111,10 +120,9 @@ func (s *Server) forgot(c echo.Context) error {
 		return s.FormError(c, "forgot", p, err)
 	}
 	if req.Token != "" {
-		mp := &Page{theme: s.Deps.Theme, Lang: req.User.Language}
-		link := s.Deps.BaseURL + "/password/reset?token=" + url.QueryEscape(req.Token)
-		m := mail.Message{To: req.User.Email, Lang: req.User.Language, Subject: mp.T("mail.reset.subject"),
-			Body: mp.T("mail.reset.body", "Name", req.User.Name, "Link", link, "Minutes", int(s.Deps.ResetTTL.Minutes()))}
+		lang, link := req.User.Language, s.Deps.BaseURL+"/password/reset?token="+url.QueryEscape(req.Token)
+		m := mail.Message{To: req.User.Email, Lang: lang, Subject: s.Deps.Theme.T(lang, "mail.reset.subject", nil),
+			Body: s.Deps.Theme.T(lang, "mail.reset.body", map[string]any{"Name": req.User.Name, "Link": link, "Minutes": int(s.Deps.ResetTTL.Minutes())})}
 		s.Background(func(ctx context.Context) {
 			if err := s.Deps.Mail.Send(ctx, m); err != nil {
 				s.Deps.Log.Error("password reset mail", "user_id", req.User.ID, "err", err)
@@ -125,7 +133,7 @@ func (s *Server) forgot(c echo.Context) error {
 	return s.Render(c, http.StatusOK, "forgot", p)
 }
 
-func (s *Server) resetForm(c echo.Context) error {
+func (s *area) resetForm(c echo.Context) error {
 	p := s.NewPage(c, "reset.title")
 	token := c.QueryParam("token")
 	if err := s.Deps.Identity.CheckResetToken(c.Request().Context(), token); err != nil {
@@ -135,7 +143,7 @@ func (s *Server) resetForm(c echo.Context) error {
 	return s.Render(c, http.StatusOK, "reset", p)
 }
 
-func (s *Server) reset(c echo.Context) error {
+func (s *area) reset(c echo.Context) error {
 	p := s.NewPage(c, "reset.title")
 	token := c.FormValue("token")
 	p.Data = token
@@ -145,6 +153,6 @@ func (s *Server) reset(c echo.Context) error {
 		}
 		return s.FormError(c, "reset", p, err)
 	}
-	Flash(c, "password_reset")
+	web.Flash(c, "password_reset")
 	return c.Redirect(http.StatusSeeOther, "/login")
 }
