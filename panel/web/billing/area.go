@@ -7,10 +7,15 @@
 package billing
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
+	"github.com/labstack/echo/v4"
+
 	"faktura/billing"
+	"faktura/panel/core"
+	"faktura/panel/core/tenancy"
 	"faktura/panel/identity"
 	"faktura/panel/web"
 )
@@ -72,4 +77,152 @@ func (Area) Routes(r *web.Router) {
 		Active: func(path, _ string) bool {
 			return strings.HasPrefix(path, "/billing") || strings.HasSuffix(path, "/billing")
 		}})
+}
+
+// ownProduct loads a product of the caller's own catalog: another
+// catalog's product is not found (outside the scope) or forbidden (the
+// seller's catalog the caller buys from).
+func (s *area) ownProduct(c echo.Context, id int64) (billing.Product, error) {
+	if err := web.Need(c, identity.PermCatalog); err != nil {
+		return billing.Product{}, err
+	}
+	return sold(c, id, s.Deps.Billing.Product, func(p billing.Product) int64 { return p.SellerID }, "product %d belongs to another seller's catalog")
+}
+
+// sold loads object id in the caller's scope (not found outside it) and
+// refuses it as forbidden unless the caller sells it.
+func sold[T any](c echo.Context, id int64, load func(context.Context, tenancy.Scope, int64) (T, error), seller func(T) int64, refusal string) (T, error) {
+	scope := web.CallerOf(c).Scope
+	v, err := load(c.Request().Context(), scope, id)
+	if err == nil && seller(v) != scope.TenantID {
+		err = core.E(core.ErrForbidden, refusal, id)
+	}
+	return v, err
+}
+
+// apiContractAction terminates a contract (no body) or applies a coupon
+// ({"code": ...}).
+func (s *area) apiContractAction(action string) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := web.IDParam(c)
+		if err != nil {
+			return err
+		}
+		if _, err := sold(c, id, s.Deps.Billing.Contract, func(ct billing.Contract) int64 { return ct.SellerID }, "contract %d is sold by another seller"); err != nil {
+			return err
+		}
+		var in struct {
+			Code string `json:"code"`
+		}
+		if c.Request().ContentLength != 0 {
+			if err := web.Bind(c, &in); err != nil {
+				return err
+			}
+		}
+		ct, err := s.contractAction(c, id, action, in.Code)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, ct)
+	}
+}
+
+// issuedInvoice loads the :id document for a change: one outside the
+// caller's scope is not found, one the caller did not issue is forbidden.
+// It runs before the body is read, so a foreign id never gets a field
+// error.
+func (s *area) issuedInvoice(c echo.Context) (billing.Invoice, error) {
+	id, err := web.IDParam(c)
+	if err != nil {
+		return billing.Invoice{}, err
+	}
+	return s.issuedByID(c, id)
+}
+
+func (s *area) issuedByID(c echo.Context, id int64) (billing.Invoice, error) {
+	return sold(c, id, s.Deps.Billing.Invoice, func(inv billing.Invoice) int64 { return inv.SellerID }, "invoice %d is issued by another seller")
+}
+
+// apiInvoiceAction finalizes or approves a document and answers with it.
+func (s *area) apiInvoiceAction(action string) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		inv, err := s.issuedInvoice(c)
+		if err != nil {
+			return err
+		}
+		if inv, err = s.invoiceAction(c, inv.ID, action); err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, invoiceOut(inv))
+	}
+}
+
+func (s *area) apiInvoiceDelete(c echo.Context) error {
+	inv, err := s.issuedInvoice(c)
+	if err != nil {
+		return err
+	}
+	if _, err := s.invoiceAction(c, inv.ID, "delete"); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// The module calls the API answers with, in the caller's scope.
+
+func (s *area) products(ctx context.Context, c identity.Caller) ([]billing.Product, error) {
+	return s.Deps.Billing.Products(ctx, c.Scope)
+}
+
+func (s *area) coupons(ctx context.Context, c identity.Caller) ([]billing.Coupon, error) {
+	return s.Deps.Billing.Coupons(ctx, c.Scope)
+}
+
+func (s *area) invoice(ctx context.Context, c identity.Caller, id int64) (invoiceJSON, error) {
+	inv, err := s.Deps.Billing.Invoice(ctx, c.Scope, id)
+	return invoiceOut(inv), err
+}
+
+func (s *area) createInvoice(ctx context.Context, c identity.Caller, in billing.InvoiceInput) (invoiceJSON, error) {
+	inv, err := s.Deps.Billing.CreateInvoice(ctx, c.Scope, in)
+	return invoiceOut(inv), err
+}
+
+func (s *area) invoices(ctx context.Context, c identity.Caller, f billing.InvoiceFilter, p core.Page) ([]invoiceJSON, error) {
+	invs, err := s.Deps.Billing.Invoices(ctx, c.Scope, f, p)
+	out := make([]invoiceJSON, len(invs))
+	for i, inv := range invs {
+		out[i] = invoiceOut(inv)
+	}
+	return out, err
+}
+
+func (s *area) contracts(ctx context.Context, c identity.Caller, f billing.ContractFilter, p core.Page) ([]billing.Contract, error) {
+	return s.Deps.Billing.Contracts(ctx, c.Scope, f, p)
+}
+
+// issued refuses a change to a document the caller did not issue.
+func (s *area) issued(c echo.Context, id int64) error {
+	_, err := s.issuedByID(c, id)
+	return err
+}
+
+func (s *area) ownsProduct(c echo.Context, id int64) error {
+	_, err := s.ownProduct(c, id)
+	return err
+}
+
+func (s *area) readsProfile(c echo.Context, id int64) error {
+	_, err := s.profileFor(c, id)
+	return err
+}
+
+func (s *area) addLine(ctx context.Context, c identity.Caller, id int64, in billing.LineInput) (invoiceJSON, error) {
+	inv, err := s.Deps.Billing.AddLine(ctx, c.Scope, id, in)
+	return invoiceOut(inv), err
+}
+
+func (s *area) creditNote(ctx context.Context, c identity.Caller, id int64, in billing.CreditNoteInput) (invoiceJSON, error) {
+	cn, err := s.Deps.Billing.CreditNote(ctx, c.Scope, id, in)
+	return invoiceOut(cn), err
 }
