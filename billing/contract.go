@@ -344,15 +344,7 @@ func (s *Service) TerminateContract(ctx context.Context, scope tenancy.Scope, id
 // changeContract runs fn in a transaction on a contract the caller sells,
 // loaded and locked for update; it returns the contract as fn left it.
 func (s *Service) changeContract(ctx context.Context, scope tenancy.Scope, id int64, fn func(ctx context.Context, c *Contract) error) (Contract, error) {
-	var c Contract
-	err := s.tx(ctx, func(ctx context.Context) error {
-		var err error
-		if c, err = s.sellerContract(ctx, scope, id); err != nil {
-			return err
-		}
-		return fn(ctx, &c)
-	})
-	return c, err
+	return changeLocked(ctx, s, func(ctx context.Context) (Contract, error) { return s.sellerContract(ctx, scope, id) }, fn)
 }
 
 // sellerContract loads a contract the caller sells, locked for update.

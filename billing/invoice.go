@@ -104,15 +104,21 @@ func (s *Service) sellerInvoice(ctx context.Context, scope tenancy.Scope, id int
 // the document as fn left it. Every change to a stored document starts
 // here.
 func (s *Service) changeInvoice(ctx context.Context, scope tenancy.Scope, id int64, fn func(ctx context.Context, inv *Invoice) error) (Invoice, error) {
-	var inv Invoice
+	return changeLocked(ctx, s, func(ctx context.Context) (Invoice, error) { return s.sellerInvoice(ctx, scope, id) }, fn)
+}
+
+// changeLocked runs fn in a transaction on what load returns (loaded and
+// locked in that transaction) and returns it as fn left it.
+func changeLocked[T any](ctx context.Context, s *Service, load func(ctx context.Context) (T, error), fn func(ctx context.Context, v *T) error) (T, error) {
+	var v T
 	err := s.tx(ctx, func(ctx context.Context) error {
 		var err error
-		if inv, err = s.sellerInvoice(ctx, scope, id); err != nil {
+		if v, err = load(ctx); err != nil {
 			return err
 		}
-		return fn(ctx, &inv)
+		return fn(ctx, &v)
 	})
-	return inv, err
+	return v, err
 }
 
 // move changes a document's status by the transition table.
