@@ -66,6 +66,9 @@ type Job struct {
 // TableName is the table's name.
 func (Job) TableName() string { return "provisioning_jobs" }
 
+// QueueID implements queue.Item.
+func (j Job) QueueID() int64 { return j.ID }
+
 func (j Job) params() jobParams {
 	var p jobParams
 	json.Unmarshal([]byte(j.Params), &p)

@@ -32,6 +32,9 @@ type eventRow struct {
 
 func (eventRow) TableName() string { return "outbox_events" }
 
+// QueueID implements queue.Item.
+func (r eventRow) QueueID() int64 { return r.ID }
+
 func (r eventRow) meta() Meta {
 	return Meta{ID: r.EventID, Seq: r.ID, Name: r.Name, Aggregate: r.Aggregate, Actor: r.Actor, OccurredAt: r.OccurredAt, Attempts: r.Attempts}
 }

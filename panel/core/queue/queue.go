@@ -80,32 +80,35 @@ LIMIT ?`, q.spec.Table, q.spec.Line)
 	return ids, err
 }
 
+// Item is a row type of a queue table.
+type Item interface{ QueueID() int64 }
+
 // Claim leases up to limit due items that are first in their line to
 // this worker until now+Lease: it locks the rows still due (skipping rows
 // another worker holds), sets locked_by and moves next_attempt_at to the
 // lease's end, so nobody else claims them before it expires. It returns
-// the claimed rows in id order; T is the table's row type.
-func Claim[T any](ctx context.Context, q *Queue, now time.Time, limit int) ([]T, error) {
+// the claimed rows in id order, as they were before the claim; T is the
+// table's row type.
+func Claim[T Item](ctx context.Context, q *Queue, now time.Time, limit int) ([]T, error) {
 	ids, err := q.candidates(ctx, now, limit)
 	if err != nil || len(ids) == 0 {
 		return nil, err
 	}
 	var rows []T
 	err = q.db.WithTxOpts(ctx, db.TxOptions{ReadCommitted: true}, func(ctx context.Context) error {
-		var claimed []int64
-		sel := q.db.Conn(ctx).Table(q.spec.Table).Where("id IN ? AND status = ? AND next_attempt_at <= ?", ids, q.spec.Pending, now).Order("id")
+		sel := q.db.Conn(ctx).Where("id IN ? AND status = ? AND next_attempt_at <= ?", ids, q.spec.Pending, now).Order("id")
 		if q.db.Dialect == db.MySQL {
 			sel = sel.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate, Options: clause.LockingOptionsSkipLocked})
 		}
-		if err := sel.Pluck("id", &claimed).Error; err != nil || len(claimed) == 0 {
+		if err := sel.Find(&rows).Error; err != nil || len(rows) == 0 {
 			return err
 		}
-		err := q.db.Conn(ctx).Table(q.spec.Table).Where("id IN ?", claimed).
+		claimed := make([]int64, len(rows))
+		for i, r := range rows {
+			claimed[i] = r.QueueID()
+		}
+		return q.db.Conn(ctx).Table(q.spec.Table).Where("id IN ?", claimed).
 			Updates(map[string]any{"locked_by": q.node, "next_attempt_at": now.Add(q.policy.Lease)}).Error
-		if err != nil {
-			return err
-		}
-		return q.db.Conn(ctx).Where("id IN ?", claimed).Order("id").Find(&rows).Error
 	})
 	if err != nil {
 		return nil, fmt.Errorf("claim from %s: %w", q.spec.Table, err)

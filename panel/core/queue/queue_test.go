@@ -25,6 +25,8 @@ type item struct {
 
 func (item) TableName() string { return "test_items" }
 
+func (it item) QueueID() int64 { return it.ID }
+
 var spec = queue.Spec{Table: "test_items", Line: "line", Pending: "pending", Stopped: "stopped"}
 
 func setup(t *testing.T, h *db.Handle, lines ...string) {
@@ -74,8 +76,8 @@ func TestClaimFirstInLine(t *testing.T) {
 		if err != nil || len(got) != 3 || got[0].ID != 1 || got[1].ID != 3 || got[2].ID != 4 {
 			t.Fatalf("claim = %v, %v; want items 1, 3, 4", ids(got), err)
 		}
-		if *got[0].LockedBy != "node-a" || !got[0].NextAttemptAt.Equal(t0.Add(time.Minute)) {
-			t.Errorf("claimed row: locked by %v until %s", *got[0].LockedBy, got[0].NextAttemptAt)
+		if claimed := get(t, h, 1); *claimed.LockedBy != "node-a" || !claimed.NextAttemptAt.Equal(t0.Add(time.Minute)) {
+			t.Errorf("claimed row: locked by %v until %s", *claimed.LockedBy, claimed.NextAttemptAt)
 		}
 		if again, _ := queue.Claim[item](ctx, b, t0.Add(30*time.Second), 10); len(again) != 0 {
 			t.Errorf("node-b claimed %v under node-a's lease", ids(again))
