@@ -26,8 +26,8 @@ type Document struct {
 	Language string                `json:"language"` // the buyer's; every label and format follows it
 	Currency string                `json:"currency"`
 
-	IssueDate   core.Date  `json:"issue_date"`
-	DueDate     *core.Date `json:"due_date,omitempty"` // invoices only
+	IssueDate core.Date  `json:"issue_date"`
+	DueDate   *core.Date `json:"due_date,omitempty"` // invoices only
 	// The service period, first and last day (inclusive, as EN 16931's
 	// invoicing period and a reader want it; billing stores the end as the
 	// next period's start).
