@@ -126,8 +126,10 @@ func (b *batch) unitDraft(ctx context.Context, u unit, cs []plannedContract) (*d
 	return d, b.finishDraft(ctx, d)
 }
 
-// finishDraft sets the document's period and due date from its lines and
-// computes the totals.
+// finishDraft sets the document's period from its lines and its due date
+// from the seller's payment terms (billing.payment_days after issue,
+// never before the period starts: billed in advance, a period is due when
+// it starts at the earliest), and computes the totals.
 func (b *batch) finishDraft(ctx context.Context, d *draft) error {
 	for _, l := range d.lines {
 		if l.PeriodStart == "" {
@@ -140,9 +142,15 @@ func (b *batch) finishDraft(ctx context.Context, d *draft) error {
 			d.inv.PeriodEnd = l.PeriodEnd
 		}
 	}
-	if d.inv.PeriodStart > d.inv.DueDate {
-		d.inv.DueDate = d.inv.PeriodStart // billed in advance: due when the period starts
+	terms, err := settings.Lookup(b.snap, PaymentDays, settings.Scope{Seller: itoa(d.inv.SellerID), Customer: itoa(d.inv.CustomerID)})
+	if err != nil {
+		return err
 	}
+	issue, err := ParseDay("issue_date", d.inv.IssueDate)
+	if err != nil {
+		return err
+	}
+	d.inv.DueDate = max(AddDays(issue, terms.Value).String(), d.inv.PeriodStart)
 	p, err := b.parties.get(ctx, d.inv.SellerID, d.inv.CustomerID)
 	if err != nil {
 		return err

@@ -98,7 +98,7 @@ func runFirstDay(t *testing.T, f *fixture) {
 	}
 	inv := de[0]
 	if *inv.Number != "INV-2026-000003" || inv.Status != billing.InvoiceStatusFinalized || inv.IssueDate != "2026-11-02" ||
-		inv.DueDate != "2026-11-02" || inv.PeriodStart != "2026-11-02" || inv.PeriodEnd != "2026-12-02" {
+		inv.DueDate != "2026-11-16" || inv.PeriodStart != "2026-11-02" || inv.PeriodEnd != "2026-12-02" {
 		t.Errorf("Kunde's invoice = %s %s issued %s due %s period %s..%s", *inv.Number, inv.Status, inv.IssueDate, inv.DueDate, inv.PeriodStart, inv.PeriodEnd)
 	}
 	// Setup 5.00 + hosting 10.00 + extra domain 2.00, German VAT 19%.
@@ -331,4 +331,46 @@ func numbers(docs []billing.Invoice) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// TestPaymentTerms is the table of the run's due dates: the payment terms
+// (billing.payment_days through the settings chain, 14 by default) after
+// issue, never before the service period starts.
+func TestPaymentTerms(t *testing.T) {
+	eachFixture(t, func(t *testing.T, f *fixture) {
+		monthly, net30, onReceipt := f.client("Monthly", "DE"), f.client("Net Thirty", "DE"), f.client("On Receipt", "DE")
+		f.set(billing.PaymentDays.Name, settings.LevelCustomer, itoa(int(net30.TenantID)), "30")
+		f.set(billing.PaymentDays.Name, settings.LevelCustomer, itoa(int(onReceipt.TenantID)), "0")
+		f.set(billing.PaymentDays.Name, settings.LevelSeller, itoa(int(f.reseller.TenantID)), "7")
+		for _, c := range []tenancy.Scope{monthly, net30, onReceipt} {
+			f.account(c, operator, "basic", "u"+itoa(int(c.TenantID)))
+		}
+		f.account(f.rclient, f.reseller, "basic", "rclient")
+		f.run("2026-11-02") // the first periods start today
+		f.run("2026-11-18") // the next ones start on Dec 2, within the 14-day lead time
+		cases := []struct {
+			name     string
+			customer tenancy.Scope
+			seller   int64
+			due      []string // the first invoice's due date, then the second's
+		}{
+			{"default terms: 14 days after issue", monthly, 1, []string{"2026-11-16", "2026-12-02"}},
+			{"customer's 30 days", net30, 1, []string{"2026-12-02", "2026-12-18"}},
+			{"payable on receipt, but not before the period starts", onReceipt, 1, []string{"2026-11-02", "2026-12-02"}},
+			{"the reseller's own terms", f.rclient, f.reseller.TenantID, []string{"2026-11-09", "2026-12-02"}},
+		}
+		for _, c := range cases {
+			invs := f.invoices(c.customer, billing.InvoiceFilter{SellerID: c.seller})
+			if len(invs) != 2 {
+				t.Errorf("%s: %d invoices, want 2", c.name, len(invs))
+				continue
+			}
+			first, second := invs[0], invs[1]
+			if first.DueDate != c.due[0] || second.DueDate != c.due[1] {
+				t.Errorf("%s: due %s (issued %s) and %s (issued %s, period from %s), want %v", c.name,
+					first.DueDate, first.IssueDate, second.DueDate, second.IssueDate, second.PeriodStart, c.due)
+			}
+		}
+		f.checkInvariants()
+	})
 }

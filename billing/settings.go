@@ -40,7 +40,8 @@ var (
 	VIESFallback = settings.Enum("billing.vies_fallback", string(FallbackLastValid), string(FallbackLastValid), string(FallbackConsumer))
 	// DefaultCycle: the cycle of contracts opened from provisioning events.
 	DefaultCycle = settings.Enum("billing.default_cycle", string(CycleMonthly), "monthly", "quarterly", "semiannual", "annual", "biennial")
-	// PaymentDays: a manual invoice is due this many days after issue.
+	// PaymentDays: the payment terms, days from issue to due date, of every
+	// invoice (the run's never fall due before their period starts).
 	PaymentDays = settings.Int("billing.payment_days", 14, 0, 365)
 	// DefaultCurrency: what a seller bills in when the buyer chose none.
 	DefaultCurrency = settings.Key[string]{Name: "billing.currency", Default: "EUR",
