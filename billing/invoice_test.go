@@ -245,3 +245,26 @@ func TestTerminationCredit(t *testing.T) {
 		}
 	})
 }
+
+// TestDisplay is the table of how lists show a document: a finalized
+// credit note is issued, negative and has no due date; an invoice keeps
+// its status, total and due date.
+func TestDisplay(t *testing.T) {
+	for _, c := range []struct {
+		kind   string
+		status billing.InvoiceStatus
+		shown  string
+		total  int64
+		payBy  string
+	}{
+		{billing.DocInvoice, billing.InvoiceStatusFinalized, "finalized", 1190, "2026-11-16"},
+		{billing.DocInvoice, billing.InvoiceStatusOverdue, "overdue", 1190, "2026-11-16"},
+		{billing.DocInvoice, billing.InvoiceStatusDraft, "draft", 1190, "2026-11-16"},
+		{billing.DocCreditNote, billing.InvoiceStatusFinalized, "issued", -1190, ""},
+	} {
+		inv := billing.Invoice{Kind: c.kind, Status: c.status, TotalMinor: 1190, DueDate: "2026-11-16"}
+		if inv.ShownStatus() != c.shown || inv.SignedTotal() != c.total || inv.PayBy() != c.payBy {
+			t.Errorf("%s %s: shown %q total %d pay by %q", c.kind, c.status, inv.ShownStatus(), inv.SignedTotal(), inv.PayBy())
+		}
+	}
+}

@@ -51,6 +51,32 @@ func CanMove(from, to InvoiceStatus) bool {
 	return slices.Contains(invoiceTransitions[from], to)
 }
 
+// ShownStatus is the status as a reader sees it: a finalized credit note
+// is "issued", not open for payment.
+func (i Invoice) ShownStatus() string {
+	if i.Kind == DocCreditNote && i.Status == InvoiceStatusFinalized {
+		return "issued"
+	}
+	return string(i.Status)
+}
+
+// SignedTotal is the total as a list of documents shows it: a credit
+// note's is negative.
+func (i Invoice) SignedTotal() int64 {
+	if i.Kind == DocCreditNote {
+		return -i.TotalMinor
+	}
+	return i.TotalMinor
+}
+
+// PayBy is an invoice's due date; a credit note has none.
+func (i Invoice) PayBy() string {
+	if i.Kind == DocCreditNote {
+		return ""
+	}
+	return i.DueDate
+}
+
 // Frozen reports whether the document was finalized.
 func (i *Invoice) Frozen() bool { return i.FinalizedAt != nil }
 

@@ -343,11 +343,21 @@ func billingPagesInvoice(t *testing.T, w *world, seller *browser) string {
 	if r = seller.post(doc+"/credit", url.Values{line[1]: {"500.25"}, "reason": {"Rabatt"}}); r.status != http.StatusSeeOther || r.location == doc {
 		t.Fatalf("credit note by form: %d %s", r.status, r.body)
 	}
-	if r = seller.get(r.location); !strings.Contains(r.body, "Gutschrift") || !strings.Contains(r.body, "CN-2026-") || !strings.Contains(r.body, "Rabatt") || !strings.Contains(r.body, "500,25\u00a0EUR") {
+	// The credit note reads as one: issued (not open), no due date, no
+	// total due, the credited invoice named.
+	if r = seller.get(r.location); !strings.Contains(r.body, "Gutschrift") || !strings.Contains(r.body, "CN-2026-") || !strings.Contains(r.body, "Rabatt") ||
+		!strings.Contains(r.body, "500,25\u00a0EUR") || !strings.Contains(r.body, ">issued<") || strings.Contains(r.body, `id="due-date"`) ||
+		strings.Contains(r.body, "Zahlbetrag") || !strings.Contains(r.body, `id="credits-ref"`) {
 		t.Errorf("credit note view: %s", r.body)
 	}
-	if r = seller.get("/billing/invoices?kind=credit_note"); !strings.Contains(r.body, "CN-2026-") || strings.Contains(r.body, "INV-2026-") {
+	// In the list its amount is negative and it has no due date.
+	if r = seller.get("/billing/invoices?kind=credit_note"); !strings.Contains(r.body, "CN-2026-") || strings.Contains(r.body, "INV-2026-") ||
+		!strings.Contains(r.body, "-500.25\u00a0EUR") || !strings.Contains(r.body, "<td></td>") {
 		t.Errorf("credit-note filter on the list page: %s", r.body)
+	}
+	// The credited invoice shows what is left to pay.
+	if r = seller.get(doc); !strings.Contains(r.body, "id=\"credited\">500,25\u00a0EUR") || !strings.Contains(r.body, "2.501,25\u00a0EUR</strong>") {
+		t.Errorf("credited invoice: %s", r.body)
 	}
 	if r = seller.get("/billing/invoices?status=nope"); r.status != http.StatusUnprocessableEntity {
 		t.Errorf("bad filter on the list page: %d", r.status)
