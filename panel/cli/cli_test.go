@@ -221,8 +221,8 @@ func TestServe(t *testing.T) {
 	for _, b := range dbtest.Backends(t) {
 		t.Run(string(b), func(t *testing.T) {
 			dir := t.TempDir()
-			addr := freePort(t)
-			env := []string{"FAKTURA_SERVER_LISTEN=" + addr}
+			addr, maddr := freePort(t), freePort(t)
+			env := []string{"FAKTURA_SERVER_LISTEN=" + addr, "FAKTURA_SERVER_METRICS_LISTEN=" + maddr}
 			if b != dbtest.SQLite {
 				env = append(env, backendEnv(t, b)...)
 			}
@@ -252,6 +252,13 @@ func TestServe(t *testing.T) {
 			t.Logf("%s: /healthz answered 200 after %v", b, time.Since(start).Round(time.Millisecond))
 			if resp, err := http.Get("http://" + addr + "/readyz"); err != nil || resp.StatusCode != 200 {
 				t.Errorf("/readyz = %v, %v", resp, err)
+			}
+			// Metrics: on their own address, refused on the panel's.
+			if resp, err := http.Get("http://" + maddr + "/metrics"); err != nil || resp.StatusCode != 200 {
+				t.Errorf("/metrics on server.metrics_listen = %v, %v", resp, err)
+			}
+			if resp, err := http.Get("http://" + addr + "/metrics"); err != nil || resp.StatusCode != http.StatusForbidden {
+				t.Errorf("/metrics on the panel's address = %v, %v; want 403", resp, err)
 			}
 			if b == dbtest.SQLite {
 				if _, err := os.Stat(filepath.Join(dir, "data", "faktura.db")); err != nil {

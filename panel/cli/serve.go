@@ -43,10 +43,24 @@ func serve(ctx context.Context, a *App) error {
 	m := a.Config.Mail
 	h := web.New(web.Deps{DB: a.DB, Bus: a.Bus, Log: a.Log, Identity: a.Identity, Hosting: a.Hosting, Billing: a.Billing, Theme: a.Theme,
 		Mail:    mail.NewSender(mail.Options{Host: m.Host, Port: m.Port, TLS: m.TLS, Username: m.Username, Password: m.Password, From: m.From}),
-		BaseURL: a.Config.Server.BaseURL, SessionLifetime: a.Config.Auth.SessionLifetime, ResetTTL: a.Config.Auth.PasswordResetTTL}, a.Areas...)
+		BaseURL: a.Config.Server.BaseURL, SessionLifetime: a.Config.Auth.SessionLifetime, ResetTTL: a.Config.Auth.PasswordResetTTL,
+		MetricsToken: a.Config.Server.MetricsToken}, a.Areas...)
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	serveErr := make(chan error, 1)
+	serveErr := make(chan error, 2)
 	go func() { serveErr <- srv.Serve(ln) }()
+	var msrv *http.Server
+	if addr := a.Config.Server.MetricsListen; addr != "" {
+		mln, err := net.Listen("tcp", addr)
+		if err != nil {
+			srv.Close()
+			return fmt.Errorf("listen on %s (server.metrics_listen): %w", addr, err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", h.Metrics())
+		msrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go func() { serveErr <- msrv.Serve(mln) }()
+		a.Log.Info("metrics on their own address", "addr", "http://"+mln.Addr().String()+"/metrics")
+	}
 
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	var workers sync.WaitGroup
@@ -73,6 +87,9 @@ func serve(ctx context.Context, a *App) error {
 	shCtx, cancel := context.WithTimeout(context.Background(), a.Config.Server.ShutdownTimeout)
 	defer cancel()
 	err = srv.Shutdown(shCtx)
+	if msrv != nil {
+		msrv.Shutdown(shCtx)
+	}
 	h.Wait()
 	stopWork()
 	workers.Wait()

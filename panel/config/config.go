@@ -53,6 +53,13 @@ type Server struct {
 	// BaseURL is the panel's public address, used in e-mailed links. When
 	// it is https, session cookies are marked Secure.
 	BaseURL string `yaml:"base_url"`
+	// MetricsToken, when set, lets a scraper read /metrics on the panel's
+	// address with "Authorization: Bearer <token>" (keep it in
+	// FAKTURA_SERVER_METRICS_TOKEN). MetricsListen, when set, serves
+	// /metrics on that address instead, for a network only the scraper
+	// reaches. With neither, /metrics is refused.
+	MetricsToken  string `yaml:"metrics_token"`
+	MetricsListen string `yaml:"metrics_listen"`
 }
 
 // Database says which database to use.
@@ -177,6 +184,16 @@ func (c Config) Validate() error {
 		v.Addf("server.listen", "host %q is not an IP address or localhost", host)
 	}
 	positive(&v, "server.shutdown_timeout", c.Server.ShutdownTimeout)
+	if t := c.Server.MetricsToken; t != "" && len(t) < 16 {
+		v.Add("server.metrics_token", "must be at least 16 characters (or empty to turn token access off)")
+	}
+	if m := c.Server.MetricsListen; m != "" {
+		if _, port, err := net.SplitHostPort(m); err != nil || port == "" {
+			v.Addf("server.metrics_listen", "want host:port (e.g. 127.0.0.1:9100), got %q", m)
+		} else if m == c.Server.Listen {
+			v.Add("server.metrics_listen", "must differ from server.listen")
+		}
+	}
 	if err := c.DBOptions().Validate(); err != nil {
 		if ve, ok := err.(*core.ValidationError); ok {
 			for k, msg := range ve.Fields {

@@ -77,6 +77,9 @@ func TestLoadBad(t *testing.T) {
 		{"bad env type", "", []string{"FAKTURA_OUTBOX_MAX_ATTEMPTS=many"}, map[string]string{"FAKTURA_OUTBOX_MAX_ATTEMPTS": "want a whole number"}},
 		{"backoff order", "outbox:\n  backoff_base: 10m\n  backoff_max: 1m\n", nil, map[string]string{"outbox.backoff_max": "not be shorter"}},
 		{"bad yaml", "server: [\n", nil, map[string]string{"config": "not valid YAML"}},
+		{"short metrics token", "", []string{"FAKTURA_SERVER_METRICS_TOKEN=secret"}, map[string]string{"server.metrics_token": "at least 16 characters"}},
+		{"bad metrics address", "server:\n  metrics_listen: nowhere\n", nil, map[string]string{"server.metrics_listen": "want host:port"}},
+		{"metrics on the panel address", "server:\n  listen: 127.0.0.1:8080\n  metrics_listen: 127.0.0.1:8080\n", nil, map[string]string{"server.metrics_listen": "must differ"}},
 		{"decode and validation problems together", "server:\n  listn: x\ndatabase:\n  driver: mysql\n", nil, map[string]string{
 			"server.listn": "unknown key", "database.dsn": "required when database.driver is mysql"}},
 	}

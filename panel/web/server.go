@@ -8,10 +8,12 @@ package web
 
 import (
 	"context"
+	"crypto/subtle"
 	"log/slog"
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -43,6 +45,7 @@ type Deps struct {
 	BaseURL         string        // public address, for e-mailed links and Secure cookies
 	SessionLifetime time.Duration // session cookie lifetime
 	ResetTTL        time.Duration // how long reset links live (said in the mail)
+	MetricsToken    string        // Bearer token for /metrics; empty: /metrics refused on the panel address
 }
 
 // Server is the panel's HTTP handler.
@@ -51,6 +54,7 @@ type Server struct {
 	e       *echo.Echo
 	ready   atomic.Bool
 	latency *prometheus.HistogramVec
+	metrics http.Handler
 	bg      sync.WaitGroup
 	navs    []NavEntry
 }
@@ -85,9 +89,31 @@ func New(d Deps, areas ...Area) *Server {
 	s.e.Use(s.observe)
 	s.e.GET("/healthz", s.healthz)
 	s.e.GET("/readyz", s.readyz)
-	s.e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
+	s.metrics = promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	s.e.GET("/metrics", s.guardedMetrics)
 	s.routes(areas)
 	return s
+}
+
+// Metrics is the Prometheus handler, for a listener of its own
+// (server.metrics_listen) that only the scraper reaches.
+func (s *Server) Metrics() http.Handler { return s.metrics }
+
+// guardedMetrics serves /metrics on the panel's address only to a
+// scraper with the metrics token: the figures name the panel's load and
+// backlogs, which are nobody else's business.
+func (s *Server) guardedMetrics(c echo.Context) error {
+	tok := s.Deps.MetricsToken
+	if tok == "" {
+		return echo.NewHTTPError(http.StatusForbidden, "metrics are not served on this address: set server.metrics_token or server.metrics_listen")
+	}
+	got, ok := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
+	if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(tok)) != 1 {
+		c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="metrics"`)
+		return echo.NewHTTPError(http.StatusUnauthorized, "the metrics token is missing or wrong")
+	}
+	s.metrics.ServeHTTP(c.Response(), c.Request())
+	return nil
 }
 
 // Wait blocks until background work (mail sending) has finished.

@@ -36,6 +36,10 @@ func (pinged) EventName() string      { return "test.pinged" }
 func (p pinged) AggregateKey() string { return "ping:" + p.ID }
 
 func newServer(t *testing.T, h *db.Handle, areas ...web.Area) (*web.Server, *bytes.Buffer) {
+	return newServerWith(t, h, metricsToken, areas...)
+}
+
+func newServerWith(t *testing.T, h *db.Handle, token string, areas ...web.Area) (*web.Server, *bytes.Buffer) {
 	var logs bytes.Buffer
 	log := slog.New(slog.NewJSONHandler(&logs, nil))
 	theme, err := themes.Load("")
@@ -47,7 +51,8 @@ func newServer(t *testing.T, h *db.Handle, areas ...web.Area) (*web.Server, *byt
 	if err != nil {
 		t.Fatal(err)
 	}
-	return web.New(web.Deps{DB: h, Bus: outbox.NewBus(h, clock), Log: log, Identity: id, Theme: theme, Mail: mail.NewSender(mail.Options{}), BaseURL: "http://panel.test"}, areas...), &logs
+	return web.New(web.Deps{DB: h, Bus: outbox.NewBus(h, clock), Log: log, Identity: id, Theme: theme, Mail: mail.NewSender(mail.Options{}), BaseURL: "http://panel.test",
+		MetricsToken: token}, areas...), &logs
 }
 
 // errorArea serves /api/test-error/<i>, answering with the i-th error.
@@ -59,9 +64,17 @@ func (a errorArea) Routes(r *web.Router) {
 	}
 }
 
-func get(s http.Handler, path string) (int, string) {
+// metricsToken is the scrapers' token in these tests.
+const metricsToken = "scrape-token-0123456789"
+
+// get sends GET path with the header pairs hdr.
+func get(s http.Handler, path string, hdr ...string) (int, string) {
 	rec := httptest.NewRecorder()
-	s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+	req := httptest.NewRequest(http.MethodGet, path, nil)
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	s.ServeHTTP(rec, req)
 	b, _ := io.ReadAll(rec.Body)
 	return rec.Code, string(b)
 }
@@ -76,15 +89,18 @@ func TestProbesAndMetrics(t *testing.T) {
 			name   string
 			setup  func()
 			path   string
+			hdr    []string
 			status int
 			want   []string
 		}{
-			{"healthz", nil, "/healthz", 200, []string{`"status":"ok"`}},
-			{"readyz before start", nil, "/readyz", 503, []string{"not ready"}},
-			{"readyz when ready", func() { s.SetReady(true) }, "/readyz", 200, []string{`"ready"`}},
-			{"readyz during shutdown", func() { s.SetReady(false) }, "/readyz", 503, []string{"not ready"}},
-			{"unknown API route", nil, "/api/v1/nope", 401, []string{`"code":"unauthorized"`}},
-			{"metrics", nil, "/metrics", 200, []string{
+			{"healthz", nil, "/healthz", nil, 200, []string{`"status":"ok"`}},
+			{"readyz before start", nil, "/readyz", nil, 503, []string{"not ready"}},
+			{"readyz when ready", func() { s.SetReady(true) }, "/readyz", nil, 200, []string{`"ready"`}},
+			{"readyz during shutdown", func() { s.SetReady(false) }, "/readyz", nil, 503, []string{"not ready"}},
+			{"unknown API route", nil, "/api/v1/nope", nil, 401, []string{`"code":"unauthorized"`}},
+			{"metrics without the token", nil, "/metrics", nil, 401, []string{"metrics token"}},
+			{"metrics with a wrong token", nil, "/metrics", []string{"Authorization", "Bearer " + metricsToken + "x"}, 401, []string{"metrics token"}},
+			{"metrics", nil, "/metrics", []string{"Authorization", "Bearer " + metricsToken}, 200, []string{
 				`faktura_http_request_duration_seconds_bucket{method="GET",route="/healthz",status="200"`,
 				`faktura_http_request_duration_seconds_count{method="GET",route="/api/v1/*",status="401"}`,
 				`faktura_outbox_events{status="pending"} 1`,
@@ -98,7 +114,7 @@ func TestProbesAndMetrics(t *testing.T) {
 				if tc.setup != nil {
 					tc.setup()
 				}
-				status, body := get(s, tc.path)
+				status, body := get(s, tc.path, tc.hdr...)
 				if status != tc.status {
 					t.Errorf("GET %s = %d, want %d: %s", tc.path, status, tc.status, body)
 				}
@@ -114,6 +130,22 @@ func TestProbesAndMetrics(t *testing.T) {
 			t.Errorf("healthz with the database closed = %d %s, want 503", status, body)
 		}
 	})
+}
+
+// TestMetricsOff: without a token, /metrics on the panel's address is
+// refused whatever the request says; the handler for a listener of its
+// own (server.metrics_listen) serves them.
+func TestMetricsOff(t *testing.T) {
+	h := dbtest.Open(t, dbtest.SQLite, testSets)
+	s, _ := newServerWith(t, h, "")
+	for _, hdr := range [][]string{nil, {"Authorization", "Bearer "}, {"Authorization", "Bearer " + metricsToken}} {
+		if status, body := get(s, "/metrics", hdr...); status != http.StatusForbidden || !strings.Contains(body, "server.metrics_listen") {
+			t.Errorf("/metrics with %v = %d %s, want 403 naming the settings", hdr, status, body)
+		}
+	}
+	if status, body := get(s.Metrics(), "/metrics"); status != http.StatusOK || !strings.Contains(body, "go_goroutines") {
+		t.Errorf("the metrics handler = %d", status)
+	}
 }
 
 func TestErrorMapping(t *testing.T) {
