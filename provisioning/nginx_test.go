@@ -1,6 +1,7 @@
 package provisioning_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,6 +25,7 @@ import (
 type realNginx struct {
 	addr     string
 	settings nginx.Settings
+	stop     func() // stops the master (also at cleanup)
 }
 
 func findNginx(t *testing.T) string {
@@ -84,17 +87,21 @@ http {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			cmd.Process.Kill()
-		}
-	})
-	n := &realNginx{addr: addr, settings: nginx.Settings{Binary: bin, Prefix: dir, Conf: confPath,
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cmd.Process.Signal(os.Interrupt)
+			done := make(chan struct{})
+			go func() { cmd.Wait(); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(5 * time.Second):
+				cmd.Process.Kill()
+			}
+		})
+	}
+	t.Cleanup(stop)
+	n := &realNginx{addr: addr, stop: stop, settings: nginx.Settings{Binary: bin, Prefix: dir, Conf: confPath,
 		SitesDir: filepath.Join(dir, "sites"), WebRoot: filepath.Join(dir, "www"), LogDir: filepath.Join(dir, "logs"), Listen: addr}}
 	n.waitFor(t, "unknown.example", 404, "no such site")
 	return n
@@ -257,4 +264,39 @@ func nginxUsageAndTerminate(t *testing.T, f *fixture, n *realNginx, srv provisio
 	t.Logf("access log of %s: %d requests, %d bytes sent", domain, len(lines), total)
 	want(t, "events", strings.Join(f.events("account:"+itoa(a.ID)), ","),
 		"account_created,domain_added,subdomain_added,account_suspended,account_unsuspended,subdomain_removed,domain_removed,account_terminated")
+}
+
+// TestNginxTestConnection: "test connection" passes on a running nginx,
+// and reports (creating nothing) a directory that does not exist and an
+// nginx that is not running.
+func TestNginxTestConnection(t *testing.T) {
+	n := startNginx(t)
+	ctx := context.Background()
+	check := func(s nginx.Settings) error {
+		raw, _ := json.Marshal(s)
+		d, err := nginx.New(raw, provisioning.Env{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d.TestConnection(ctx)
+	}
+	if err := check(n.settings); err != nil {
+		t.Fatalf("running nginx: %v", err)
+	}
+	if entries, _ := os.ReadDir(n.settings.WebRoot); len(entries) != 0 {
+		t.Errorf("the check left files in the web root: %v", entries)
+	}
+	elsewhere := filepath.Join(t.TempDir(), "not", "there")
+	bad := n.settings
+	bad.WebRoot = elsewhere
+	if err := check(bad); err == nil || !strings.Contains(err.Error(), "web_root "+elsewhere+": does not exist") {
+		t.Errorf("missing web root: %v", err)
+	}
+	if _, err := os.Stat(filepath.Dir(elsewhere)); !os.IsNotExist(err) {
+		t.Errorf("the check created %s", filepath.Dir(elsewhere))
+	}
+	n.stop()
+	if err := check(n.settings); err == nil || !strings.Contains(err.Error(), "nginx is not running") {
+		t.Errorf("stopped nginx: %v", err)
+	}
 }

@@ -14,13 +14,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 
 	"faktura/panel/core"
 	"faktura/provisioning"
@@ -109,15 +112,93 @@ func (d *Driver) nginx(ctx context.Context, args ...string) error {
 	return nil
 }
 
-// TestConnection checks the binary, the directories and the current
-// configuration.
+// TestConnection checks, creating nothing outside the directories it
+// checks: the binary is an executable, the directories exist and take a
+// file, nginx is running (its pid file names a live process) and the
+// configuration passes nginx -t. It reports every problem it finds.
 func (d *Driver) TestConnection(ctx context.Context) error {
-	for _, dir := range []string{d.s.SitesDir, d.s.WebRoot, d.s.LogDir} {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return fmt.Errorf("directory: %w", err)
+	var problems []string
+	if fi, err := os.Stat(d.s.Binary); err != nil || fi.IsDir() || fi.Mode()&0o111 == 0 {
+		problems = append(problems, fmt.Sprintf("binary %s is not an executable file", d.s.Binary))
+	}
+	for _, dir := range []struct{ name, path string }{{"sites_dir", d.s.SitesDir}, {"web_root", d.s.WebRoot}, {"log_dir", d.s.LogDir}} {
+		if err := writable(dir.path); err != nil {
+			problems = append(problems, fmt.Sprintf("%s %s: %v", dir.name, dir.path, err))
 		}
 	}
-	return d.nginx(ctx, "-t", "-q")
+	if len(problems) == 0 {
+		if err := d.running(ctx); err != nil {
+			problems = append(problems, err.Error())
+		} else if err := d.nginx(ctx, "-t", "-q"); err != nil {
+			problems = append(problems, err.Error())
+		}
+	}
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// writable checks that dir is a directory a file can be written to,
+// with a file it removes at once.
+func writable(dir string) error {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return errors.New("does not exist")
+	}
+	if !fi.IsDir() {
+		return errors.New("is not a directory")
+	}
+	f, err := os.CreateTemp(dir, ".faktura-test-*")
+	if err != nil {
+		return errors.New("is not writable")
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
+var (
+	pidDirective = regexp.MustCompile(`(?m)^\s*pid\s+([^;\s]+)\s*;`)
+	pidPathFlag  = regexp.MustCompile(`--pid-path=(\S+)`)
+	prefixFlag   = regexp.MustCompile(`--prefix=(\S+)`)
+)
+
+// running checks that the nginx master is up: the pid file (the main
+// configuration's pid directive, else the compiled-in path) names a live
+// process.
+func (d *Driver) running(ctx context.Context) error {
+	conf, err := os.ReadFile(d.s.Conf)
+	if err != nil {
+		return fmt.Errorf("conf %s: %v", d.s.Conf, err)
+	}
+	path, prefix := "", d.s.Prefix
+	if m := pidDirective.FindSubmatch(conf); m != nil {
+		path = string(m[1])
+	}
+	if path == "" || (!filepath.IsAbs(path) && prefix == "") {
+		out, _ := exec.CommandContext(ctx, d.s.Binary, "-V").CombinedOutput()
+		if m := pidPathFlag.FindSubmatch(out); path == "" && m != nil {
+			path = string(m[1])
+		}
+		if m := prefixFlag.FindSubmatch(out); prefix == "" && m != nil {
+			prefix = string(m[1])
+		}
+	}
+	if path == "" {
+		return errors.New("nginx names no pid file: cannot tell whether it is running")
+	}
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(prefix, path)
+	}
+	raw, err := os.ReadFile(path)
+	pid, perr := strconv.Atoi(strings.TrimSpace(string(raw)))
+	if err != nil || perr != nil || pid <= 0 {
+		return fmt.Errorf("nginx is not running (no pid in %s)", path)
+	}
+	if err := syscall.Kill(pid, 0); err != nil && !errors.Is(err, syscall.EPERM) {
+		return fmt.Errorf("nginx is not running (pid %d from %s is gone)", pid, path)
+	}
+	return nil
 }
 
 func (d *Driver) CreateAccount(ctx context.Context, a provisioning.AccountSpec) error {
