@@ -204,6 +204,35 @@ func (s *Service) UpdateServer(ctx context.Context, id int64, up UpdateServerInp
 	return srv, err
 }
 
+// DeleteServer removes a server that never hosted anything: one with
+// accounts (terminated ones too, which keep their history) or jobs is
+// refused; disable it instead.
+func (s *Service) DeleteServer(ctx context.Context, id int64) (Server, error) {
+	var srv Server
+	err := s.tx(ctx, func(ctx context.Context) error {
+		var err error
+		if srv, err = s.GetServer(ctx, id); err != nil {
+			return err
+		}
+		var accounts, jobs int64
+		if err := s.db.Conn(ctx).Model(&Account{}).Where("server_id = ?", id).Count(&accounts).Error; err != nil {
+			return err
+		}
+		if err := s.db.Conn(ctx).Model(&Job{}).Where("server_id = ?", id).Count(&jobs).Error; err != nil {
+			return err
+		}
+		if accounts+jobs > 0 {
+			return core.E(core.ErrPrecondition, "server %s has hosted %d accounts: disable it instead of removing it", srv.Name, accounts)
+		}
+		if err := s.db.Conn(ctx).Where("id = ?", id).Delete(&Server{}).Error; err != nil {
+			return fmt.Errorf("remove server %d: %w", id, err)
+		}
+		return s.record(ctx, "server.delete", "server", srv.ID, tenancy.OperatorID, tenancy.PathOf("/", tenancy.OperatorID),
+			map[string]any{"name": srv.Name, "driver": srv.Driver}, nil)
+	})
+	return srv, err
+}
+
 // GetServer loads a server.
 func (s *Service) GetServer(ctx context.Context, id int64) (Server, error) {
 	var srv Server

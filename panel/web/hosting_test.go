@@ -217,3 +217,58 @@ func TestHostingPages(t *testing.T) {
 		}
 	})
 }
+
+// TestServerPage: the operator edits a server on its page (bad input
+// named, nothing changed), disables it, and removes one only when it
+// never hosted an account, after ticking the confirmation; the API
+// removes the same way. A reseller opens none of it.
+func TestServerPage(t *testing.T) {
+	eachWorld(t, func(t *testing.T, w *world) {
+		admin, reseller := w.signIn("admin@op.test"), w.signIn("owner@a.test")
+		page := "/servers/" + itoa(w.server.ID)
+		if r := admin.get(page); r.status != http.StatusOK || !strings.Contains(r.body, `id="server-edit"`) {
+			t.Fatalf("server page: %d", r.status)
+		}
+		if r := reseller.get(page); r.status != http.StatusForbidden {
+			t.Errorf("reseller opens a server: %d, want 403", r.status)
+		}
+		r := admin.post(page, url.Values{"name": {"web1"}, "capacity": {"many"}, "settings": {"{"}})
+		if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, `class="ferr"`) {
+			t.Errorf("bad edit: %d", r.status)
+		}
+		if n := w.count("servers", "id = ? AND enabled", w.server.ID); n != 1 {
+			t.Errorf("a refused edit changed the server")
+		}
+		if r = admin.post(page, url.Values{"name": {"web1-renamed"}, "capacity": {"10"}, "settings": {"{}"}}); r.status != http.StatusSeeOther {
+			t.Fatalf("edit: %d %s", r.status, r.body)
+		}
+		if n := w.count("servers", "id = ? AND name = 'web1-renamed' AND capacity = 10 AND NOT enabled", w.server.ID); n != 1 {
+			t.Errorf("the edit (renamed, capacity 10, disabled) was not saved")
+		}
+		// It hosts accounts: it stays, with the reason.
+		if r = admin.post(page+"/delete", url.Values{"confirm": {"on"}}); r.status != http.StatusPreconditionFailed || !strings.Contains(r.body, "disable it instead") {
+			t.Errorf("removing a used server: %d", r.status)
+		}
+		// An empty one goes, once confirmed.
+		empty := w.api(w.adminKey, http.MethodPost, "/api/v1/servers", map[string]any{"name": "spare", "driver": "noop"})
+		spare := "/servers/" + itoa(int64(apiJSON(t, empty)["id"].(float64)))
+		if r = admin.post(spare+"/delete", nil); r.status != http.StatusUnprocessableEntity {
+			t.Errorf("removal without the confirmation: %d", r.status)
+		}
+		if r = admin.post(spare+"/delete", url.Values{"confirm": {"on"}}); r.status != http.StatusSeeOther || w.count("servers", "name = 'spare'") != 0 {
+			t.Errorf("removing an empty server: %d", r.status)
+		}
+		// The API: the same rule, and a reseller is refused.
+		other := w.api(w.adminKey, http.MethodPost, "/api/v1/servers", map[string]any{"name": "spare2", "driver": "noop"})
+		otherID := itoa(int64(apiJSON(t, other)["id"].(float64)))
+		if r = w.api(w.keyA, http.MethodDelete, "/api/v1/servers/"+otherID, nil); r.status != http.StatusForbidden {
+			t.Errorf("reseller removes a server: %d", r.status)
+		}
+		if r = w.api(w.adminKey, http.MethodDelete, "/api/v1/servers/"+itoa(w.server.ID), nil); r.status != http.StatusPreconditionFailed {
+			t.Errorf("API removes a used server: %d", r.status)
+		}
+		if r = w.api(w.adminKey, http.MethodDelete, "/api/v1/servers/"+otherID, nil); r.status != http.StatusOK || w.count("servers", "name = 'spare2'") != 0 {
+			t.Errorf("API removes an empty server: %d %s", r.status, r.body)
+		}
+	})
+}

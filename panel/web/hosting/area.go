@@ -40,6 +40,10 @@ func (Area) Routes(r *web.Router) {
 	in.GET("/servers", s.Show("servers", s.serversPage))
 	in.POST("/servers", s.Submit("servers", "/servers", "created", s.serversPage, s.saveServer))
 	in.POST("/servers/:id/test", s.serverTest)
+	srv := s.ByID("server", "/servers/", s.serverPage, []string{"name", "capacity", "settings", "enabled"}, s.saveServerEdit)
+	in.GET("/servers/:id", srv)
+	in.POST("/servers/:id", srv)
+	in.POST("/servers/:id/delete", s.serverDelete)
 	in.GET("/reseller-accounts", s.Show("reseller_accounts", s.resellerAccountsPage))
 	in.POST("/reseller-accounts", s.resellerAccountPost)
 	in.POST("/reseller-accounts/:id", s.resellerAccountPost)
@@ -61,6 +65,7 @@ func (Area) Routes(r *web.Router) {
 	api.POST("/servers", web.Create(web.OperatorPerm(identity.PermServers), s.createServer))
 	api.PATCH("/servers/:id", web.Change(web.OperatorPerm(identity.PermServers), http.StatusOK, s.updateServer))
 	api.POST("/servers/:id/test", web.Get(web.OperatorPerm(identity.PermServers), s.testServer))
+	api.DELETE("/servers/:id", web.Get(web.OperatorPerm(identity.PermServers), s.deleteServer))
 	api.GET("/reseller-accounts", web.All(read, s.resellers))
 	api.POST("/reseller-accounts", web.Create(web.OperatorPerm(identity.PermResellerLimit), web.Scoped(h.CreateReseller)))
 	api.PATCH("/reseller-accounts/:id", web.Change(web.OperatorPerm(identity.PermResellerLimit), http.StatusOK, web.ScopedID(h.UpdateReseller)))
@@ -202,4 +207,8 @@ type domainInput struct {
 
 func (s *area) addDomain(ctx context.Context, c identity.Caller, id int64, in domainInput) (provisioning.Domain, error) {
 	return s.Deps.Hosting.AddDomain(ctx, c.Scope, id, in.Name)
+}
+
+func (s *area) deleteServer(ctx context.Context, _ identity.Caller, id int64) (provisioning.Server, error) {
+	return s.Deps.Hosting.DeleteServer(ctx, id)
 }

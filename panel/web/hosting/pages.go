@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -289,4 +290,65 @@ func (s *area) resellerAccountPost(c echo.Context) error {
 	}
 	web.Flash(c, "saved")
 	return c.Redirect(http.StatusSeeOther, "/reseller-accounts")
+}
+
+// serverPage is a server's page: its settings to edit, enabled or not,
+// and its removal (the operator's).
+func (s *area) serverPage(c echo.Context, id int64) (*web.Page, error) {
+	if err := web.NeedOperator(c, identity.PermHostingRead); err != nil {
+		return nil, err
+	}
+	srv, err := s.Deps.Hosting.GetServer(c.Request().Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	p := s.NewPage(c, "servers.edit")
+	p.Data = srv
+	p.Form["name"], p.Form["capacity"], p.Form["settings"] = srv.Name, strconv.Itoa(srv.Capacity), srv.Settings
+	if srv.Enabled {
+		p.Form["enabled"] = "on"
+	}
+	return p, nil
+}
+
+func (s *area) saveServerEdit(c echo.Context, id int64) error {
+	if err := web.NeedOperator(c, identity.PermServers); err != nil {
+		return err
+	}
+	name, settings := strings.TrimSpace(c.FormValue("name")), strings.TrimSpace(c.FormValue("settings"))
+	capacity, err := strconv.Atoi(strings.TrimSpace(c.FormValue("capacity")))
+	if err != nil {
+		return core.Invalid("capacity", "must be a whole number (0: no limit)")
+	}
+	if !json.Valid([]byte(settings)) {
+		return web.InvalidJSON("settings")
+	}
+	enabled := c.FormValue("enabled") == "on"
+	_, err = s.Deps.Hosting.UpdateServer(c.Request().Context(), id, provisioning.UpdateServerInput{Name: &name, Settings: json.RawMessage(settings),
+		Capacity: &capacity, Enabled: &enabled})
+	return err
+}
+
+// serverDelete removes a server that never hosted anything, once the
+// operator ticked the confirmation.
+func (s *area) serverDelete(c echo.Context) error {
+	id, err := web.IDParam(c)
+	if err != nil {
+		return err
+	}
+	p, err := s.serverPage(c, id)
+	if err != nil {
+		return err
+	}
+	if err := web.NeedOperator(c, identity.PermServers); err != nil {
+		return err
+	}
+	if c.FormValue("confirm") != "on" {
+		return s.FormError(c, "server", p, core.Invalid("confirm", "tick the box to confirm the removal"))
+	}
+	if _, err := s.Deps.Hosting.DeleteServer(c.Request().Context(), id); err != nil {
+		return s.FormError(c, "server", p, err)
+	}
+	web.Flash(c, "deleted")
+	return c.Redirect(http.StatusSeeOther, "/servers")
 }
