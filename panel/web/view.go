@@ -210,3 +210,13 @@ const flashCookie = "faktura_flash"
 func (p *Page) Money(minor int64, cur string) string {
 	return document.LocaleFor(p.Lang).Money(minor, cur)
 }
+
+// Day writes a calendar day (YYYY-MM-DD) as the page's language does;
+// anything else is shown as it is, "" stays empty.
+func (p *Page) Day(iso string) string {
+	d, err := core.ParseDate("day", iso)
+	if err != nil {
+		return iso
+	}
+	return document.LocaleFor(p.Lang).Date(d)
+}
