@@ -268,3 +268,57 @@ func TestDisplay(t *testing.T) {
 		}
 	}
 }
+
+// TestBalances: what the seller is owed and what a customer owes, per
+// currency: open invoices less credit notes, the overdue part, and the
+// documents awaiting approval; drafts, held and credited-in-full
+// documents owe nothing.
+func TestBalances(t *testing.T) {
+	eachFixture(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		a, b := f.client("Alpha", "DE"), f.client("Beta", "DE")
+		f.account(a, operator, "basic", "alpha") // 15.00 net, 17.85 gross
+		f.account(b, operator, "big", "beta")    // 30.00 net, 35.70 gross
+		f.run("2026-11-02")
+		invA := f.invoices(a, billing.InvoiceFilter{})[0]
+		if _, err := f.s.CreditNote(f.ctx(), operator, invA.ID, billing.CreditNoteInput{Reason: "goodwill",
+			Lines: []billing.CreditItem{{LineID: invA.Lines[0].ID, AmountMinor: 100}}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.s.MarkOverdue(ctx, mustDay(t, "2026-11-17")); err != nil {
+			t.Fatal(err)
+		}
+		held, err := f.s.CreateInvoice(f.ctx(), operator, billing.InvoiceInput{CustomerID: a.TenantID, Currency: "EUR",
+			Lines: []billing.LineInput{{Description: "Migration", UnitPrice: "50"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.s.Finalize(f.ctx(), operator, held.ID); err != nil { // held: manual lines
+			t.Fatal(err)
+		}
+		rec, awaiting, err := f.s.Receivables(ctx, operator)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var eur billing.Balance
+		for _, bl := range rec {
+			if bl.Currency == "EUR" {
+				eur = bl
+			}
+		}
+		// Both invoices are overdue on Nov 17 (due Nov 16); Alpha's less
+		// its credit note (1.00 net, 1.19 gross).
+		want := invA.TotalMinor - 119 + f.invoices(b, billing.InvoiceFilter{})[0].TotalMinor
+		if eur.OpenMinor != want || eur.OverdueMinor != want || eur.Open != 2 || awaiting != 1 {
+			t.Errorf("receivables = %+v, awaiting %d; want %d open and overdue on 2 invoices, 1 awaiting", rec, awaiting, want)
+		}
+		pay, err := f.s.Payables(ctx, a)
+		if err != nil || len(pay) != 1 || pay[0].OpenMinor != invA.TotalMinor-119 {
+			t.Errorf("Alpha's payables = %+v, %v", pay, err)
+		}
+		if rec, _, _ := f.s.Receivables(ctx, a); len(rec) != 0 {
+			t.Errorf("a client has receivables: %+v", rec)
+		}
+		f.checkInvariants()
+	})
+}

@@ -17,6 +17,7 @@ import (
 	"faktura/billing"
 	"faktura/panel/core"
 	"faktura/panel/core/audit"
+	"faktura/panel/core/automation"
 	"faktura/panel/core/db"
 	"faktura/panel/core/db/dbtest"
 	"faktura/panel/core/mail"
@@ -57,6 +58,7 @@ type world struct {
 	id    *identity.Service
 	clock *core.FrozenClock
 	logs  *bytes.Buffer
+	run   *automation.Runner
 
 	admin                     identity.User
 	resA, cliA, resB, cliB    identity.Tenant
@@ -102,9 +104,11 @@ func newWorld(t *testing.T, h *db.Handle, o worldOpts) *world {
 	}
 	var logs bytes.Buffer
 	bill := billing.New(h, clock, audit.New(h, clock), st, billing.Options{})
-	s := web.New(web.Deps{DB: h, Bus: bus, Log: slog.New(slog.NewJSONHandler(&logs, nil)), Identity: id, Hosting: hosting, Billing: bill, Theme: theme,
+	log := slog.New(slog.NewJSONHandler(&logs, nil))
+	runner := automation.NewRunner(h, clock, "test", log)
+	s := web.New(web.Deps{DB: h, Bus: bus, Log: log, Identity: id, Hosting: hosting, Billing: bill, Theme: theme, Runner: runner,
 		Mail: o.mail, BaseURL: "http://panel.test", SessionLifetime: 24 * time.Hour, ResetTTL: time.Hour}, Areas...)
-	w := &world{t: t, h: h, s: s, id: id, clock: clock, logs: &logs, hosting: hosting, billing: bill}
+	w := &world{t: t, h: h, s: s, id: id, clock: clock, logs: &logs, hosting: hosting, billing: bill, run: runner}
 	w.srv = httptest.NewServer(s)
 	t.Cleanup(func() { w.srv.Close(); s.Wait() })
 	w.seed()

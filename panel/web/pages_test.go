@@ -1,12 +1,17 @@
 package web_test
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"testing"
 
+	"faktura/billing/document"
+	"faktura/panel/core"
+	"faktura/panel/core/automation"
 	"faktura/panel/core/db/dbtest"
 )
 
@@ -176,4 +181,49 @@ func TestDashboardCounts(t *testing.T) {
 	if got := between(r.body, `<div class="muted">Clients</div><div class="stat">`, "<"); got != "206" {
 		t.Errorf("reseller A's dashboard counts %q clients, want 206", got)
 	}
+}
+
+// failingStep is a daily step that fails, for the dashboard's last run.
+type failingStep struct{}
+
+func (failingStep) Name() string { return "test.failing" }
+func (failingStep) Run(context.Context, core.Date) (map[string]int64, error) {
+	return nil, errors.New("the mail server refused the connection")
+}
+
+// TestDashboards: the operator sees what it is owed, what awaits
+// approval and the last daily run with its failed step; reseller A what
+// it owes the operator; B's client its services and what it owes; no
+// client sees a run or another tenant's money.
+func TestDashboards(t *testing.T) {
+	eachWorld(t, func(t *testing.T, w *world) {
+		if err := w.run.Register(failingStep{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.run.Run(context.Background(), core.Date{Year: 2026, Month: 11, Day: 22}, automation.TriggerCLI); err != nil {
+			t.Fatal(err)
+		}
+		money := func(minor int64) string { return document.LocaleFor("en").Money(minor, "EUR") }
+		admin := w.signIn("admin@op.test").get("/")
+		for _, want := range []string{`id="receivables"`, money(w.opInvA.TotalMinor), `id="awaiting"`, `id="last-run"`, "22 November 2026", "test.failing", "refused the connection"} {
+			if !strings.Contains(admin.body, want) {
+				t.Errorf("operator dashboard lacks %q", want)
+			}
+		}
+		reseller := w.signIn("owner@a.test").get("/")
+		if !strings.Contains(reseller.body, `id="payables"`) || !strings.Contains(reseller.body, money(w.opInvA.TotalMinor)) || !strings.Contains(reseller.body, `id="last-run"`) {
+			t.Errorf("reseller A's dashboard: %s", reseller.body)
+		}
+		client := w.signIn("owner@clientb.test").get("/")
+		for _, want := range []string{`id="services"`, `id="payables"`, money(w.finalB.TotalMinor)} {
+			if !strings.Contains(client.body, want) {
+				t.Errorf("B's client's dashboard lacks %q", want)
+			}
+		}
+		for _, not := range []string{`id="receivables"`, `id="last-run"`, "test.failing"} {
+			if strings.Contains(client.body, not) {
+				t.Errorf("B's client's dashboard shows %q", not)
+			}
+		}
+	})
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"faktura/billing"
+	"faktura/panel/core/automation"
 	"faktura/panel/core/db"
 	"faktura/panel/core/mail"
 	"faktura/panel/core/outbox"
@@ -40,6 +41,7 @@ type Deps struct {
 	Identity        *identity.Service
 	Hosting         *provisioning.Service
 	Billing         *billing.Service
+	Runner          *automation.Runner // the daily run, for its last result on the dashboards
 	Theme           *themes.Theme
 	Mail            *mail.Sender
 	BaseURL         string        // public address, for e-mailed links and Secure cookies

@@ -303,3 +303,32 @@ func (r *Runner) scheduledState(ctx context.Context, day core.Date) (ok bool, la
 	}
 	return ok, lastStart, err
 }
+
+// Record is a recorded daily run, for the dashboards.
+type Record struct {
+	Date       string
+	Trigger    string
+	Status     string
+	StartedAt  time.Time
+	FinishedAt *time.Time
+	Failed     []StepResult // the steps that failed, with their errors
+}
+
+// LastRun is the latest recorded run; ok is false before the first.
+func (r *Runner) LastRun(ctx context.Context) (rec Record, ok bool, err error) {
+	var row runRow
+	res := r.db.Read(ctx).Order("id DESC").Limit(1).Find(&row)
+	if res.Error != nil || res.RowsAffected == 0 {
+		return rec, false, res.Error
+	}
+	rec = Record{Date: row.RunDate, Trigger: row.TriggeredBy, Status: row.Status, StartedAt: row.StartedAt, FinishedAt: row.FinishedAt}
+	var sum Summary
+	if row.Summary != "" && json.Unmarshal([]byte(row.Summary), &sum) == nil {
+		for _, st := range sum.Steps {
+			if st.Status == RunFailed {
+				rec.Failed = append(rec.Failed, st)
+			}
+		}
+	}
+	return rec, true, nil
+}

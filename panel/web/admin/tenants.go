@@ -6,15 +6,23 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"faktura/billing"
 	"faktura/panel/core"
+	"faktura/panel/core/automation"
 	"faktura/panel/core/tenancy"
 	"faktura/panel/identity"
 	"faktura/panel/web"
+	"faktura/provisioning"
 )
 
 type dashboardView struct {
 	Tenant                    identity.Tenant
 	Resellers, Clients, Users int64
+	Receivables               []billing.Balance // what the caller's clients owe it, per currency
+	Awaiting                  int64             // its documents awaiting approval
+	Payables                  []billing.Balance // what the caller owes its seller, per currency
+	Services                  int64             // its hosting accounts
+	LastRun                   *automation.Record
 }
 
 func (s *area) dashboard(c echo.Context) error {
@@ -34,9 +42,42 @@ func (s *area) dashboard(c echo.Context) error {
 			return err
 		}
 	}
+	if err := s.money(c, caller, &v); err != nil {
+		return err
+	}
 	p := s.NewPage(c, "nav.dashboard")
 	p.Data = v
 	return s.Render(c, http.StatusOK, "dashboard", p)
+}
+
+// money adds what the caller is owed and owes, its services and, for
+// sellers, the last daily run to the dashboard.
+func (s *area) money(c echo.Context, caller identity.Caller, v *dashboardView) error {
+	ctx := c.Request().Context()
+	var err error
+	if caller.Can(identity.PermBillingRead) {
+		if v.Receivables, v.Awaiting, err = s.Deps.Billing.Receivables(ctx, caller.Scope); err != nil {
+			return err
+		}
+		if v.Payables, err = s.Deps.Billing.Payables(ctx, caller.Scope); err != nil {
+			return err
+		}
+		if caller.Scope.Kind != tenancy.KindClient && s.Deps.Runner != nil {
+			if rec, ok, err := s.Deps.Runner.LastRun(ctx); err != nil {
+				return err
+			} else if ok {
+				v.LastRun = &rec
+			}
+		}
+	}
+	if caller.Can(identity.PermHostingRead) {
+		accts, err := s.Deps.Hosting.Accounts(ctx, caller.Scope, provisioning.AccountFilter{TenantID: caller.Scope.TenantID}, core.Page{Limit: 200})
+		if err != nil {
+			return err
+		}
+		v.Services = int64(len(accts))
+	}
+	return nil
 }
 
 func (s *area) tenantList(c echo.Context) error {
