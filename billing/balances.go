@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"faktura/panel/core/tenancy"
+
+	"gorm.io/gorm"
 )
 
 // Balance is what is open on a currency's invoices: the amount still to
@@ -18,6 +20,14 @@ type Balance struct {
 
 // openStatuses are the invoice states with something left to pay.
 var openStatuses = []InvoiceStatus{InvoiceStatusFinalized, InvoiceStatusPartiallyPaid, InvoiceStatusOverdue}
+
+// balanceQuery sums the open invoices, per currency once grouped.
+func (s *Service) balanceQuery(ctx context.Context) *gorm.DB {
+	return s.db.Read(ctx).Model(&Invoice{}).
+		Select("currency, SUM(total_minor - paid_minor - credited_minor) AS open_minor, "+
+			"SUM(CASE WHEN status = ? THEN total_minor - paid_minor - credited_minor ELSE 0 END) AS overdue_minor, COUNT(*) AS open", InvoiceStatusOverdue).
+		Where("kind = ? AND status IN ? AND total_minor - paid_minor - credited_minor > 0", DocInvoice, openStatuses)
+}
 
 // Receivables are the balances of the invoices the caller issues, per
 // currency, and how many of its documents await approval.
@@ -45,10 +55,21 @@ func (s *Service) Payables(ctx context.Context, scope tenancy.Scope) ([]Balance,
 
 func (s *Service) balances(ctx context.Context, who string, id int64) ([]Balance, error) {
 	var out []Balance
-	err := s.db.Read(ctx).Model(&Invoice{}).
-		Select("currency, SUM(total_minor - paid_minor - credited_minor) AS open_minor, "+
-			"SUM(CASE WHEN status = ? THEN total_minor - paid_minor - credited_minor ELSE 0 END) AS overdue_minor, COUNT(*) AS open", InvoiceStatusOverdue).
-		Where(who, id).Where("kind = ? AND status IN ? AND total_minor - paid_minor - credited_minor > 0", DocInvoice, openStatuses).
+	err := s.balanceQuery(ctx).Where(who, id).Group("currency").Order("currency").Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("open balances: %w", err)
+	}
+	return out, nil
+}
+
+// CustomerBalances are the balances of a customer's invoices in the
+// caller's subtree (its seller's view of a client), per currency.
+func (s *Service) CustomerBalances(ctx context.Context, scope tenancy.Scope, customerID int64) ([]Balance, error) {
+	if !scope.Valid() {
+		return nil, nil
+	}
+	var out []Balance
+	err := s.balanceQuery(ctx).Scopes(scope.PathColumn("customer_path")).Where("customer_id = ?", customerID).
 		Group("currency").Order("currency").Scan(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("open balances: %w", err)

@@ -227,3 +227,27 @@ func TestDashboards(t *testing.T) {
 		}
 	})
 }
+
+// TestClientPage: a seller's page of its client shows the client's
+// services, active contracts, invoices and balance with a link to its
+// billing profile; the client's own page does not present it as a
+// customer.
+func TestClientPage(t *testing.T) {
+	eachWorld(t, func(t *testing.T, w *world) {
+		seller := w.signIn("owner@a.test")
+		r := seller.get("/tenants/" + itoa(w.cliA.ID))
+		for _, want := range []string{`id="tenant-services"`, `href="/hosting/` + itoa(w.acctA.ID) + `"`, `id="tenant-contracts"`,
+			`href="/billing/contracts/` + itoa(w.contractA.ID) + `"`, `id="tenant-invoices"`, `id="tenant-balance"`, `href="/tenants/` + itoa(w.cliA.ID) + `/billing"`} {
+			if !strings.Contains(r.body, want) {
+				t.Errorf("client page lacks %s", want)
+			}
+		}
+		if strings.Contains(r.body, "Bravo") {
+			t.Error("client page shows tenant B's data")
+		}
+		own := w.signIn("owner@clienta.test").get("/tenants/" + itoa(w.cliA.ID))
+		if own.status == http.StatusOK && strings.Contains(own.body, `id="tenant-balance"`) {
+			t.Error("a client's own page presents it as a customer")
+		}
+	})
+}

@@ -171,11 +171,16 @@ func (s *area) saveNewTenant(c echo.Context, p *web.Page) (int64, error) {
 }
 
 type tenantView struct {
-	Tenant   identity.Tenant
-	Editable bool
-	Users    []identity.User
-	Clients  []identity.Tenant
-	Statuses []string
+	Tenant    identity.Tenant
+	Editable  bool
+	Users     []identity.User
+	Clients   []identity.Tenant
+	Statuses  []string
+	Customer  bool // the caller sells to it: its services and billing follow
+	Services  []provisioning.Account
+	Contracts []billing.Contract
+	Invoices  []billing.Invoice
+	Balance   []billing.Balance
 }
 
 func (s *area) tenantPage(c echo.Context, id int64) (*web.Page, error) {
@@ -196,6 +201,9 @@ func (s *area) tenantPage(c echo.Context, id int64) (*web.Page, error) {
 			return nil, err
 		}
 	}
+	if err := s.customerOf(c, caller, t, &v); err != nil {
+		return nil, err
+	}
 	p := s.NewPage(c, "tenants.title")
 	p.Form = map[string]string{"name": t.Name, "email": t.Email, "country": t.Country, "language": t.Language, "status": t.Status}
 	p.Data = v
@@ -206,5 +214,32 @@ func (s *area) saveTenant(c echo.Context, id int64) error {
 	in := identity.UpdateTenantInput{Name: web.FormPtr(c, "name"), Email: web.FormPtr(c, "email"), Country: web.FormPtr(c, "country"),
 		Language: web.FormPtr(c, "language"), Status: web.FormPtr(c, "status")}
 	_, err := s.Deps.Identity.UpdateTenant(c.Request().Context(), web.CallerOf(c), id, in)
+	return err
+}
+
+// customerOf adds, for a tenant the caller sells to, its services, its
+// contracts, its latest invoices and what it owes.
+func (s *area) customerOf(c echo.Context, caller identity.Caller, t identity.Tenant, v *tenantView) error {
+	if t.ID == caller.Scope.TenantID || t.Kind == tenancy.KindOperator {
+		return nil
+	}
+	v.Customer = true
+	ctx, scope := c.Request().Context(), caller.Scope
+	var err error
+	if caller.Can(identity.PermHostingRead) {
+		if v.Services, err = s.Deps.Hosting.Accounts(ctx, scope, provisioning.AccountFilter{TenantID: t.ID}, core.Page{Limit: 50}); err != nil {
+			return err
+		}
+	}
+	if !caller.Can(identity.PermBillingRead) {
+		return nil
+	}
+	if v.Contracts, err = s.Deps.Billing.Contracts(ctx, scope, billing.ContractFilter{CustomerID: t.ID, Status: billing.ContractActive}, core.Page{Limit: 50}); err != nil {
+		return err
+	}
+	if v.Invoices, err = s.Deps.Billing.Invoices(ctx, scope, billing.InvoiceFilter{CustomerID: t.ID}, core.Page{Limit: 10}); err != nil {
+		return err
+	}
+	v.Balance, err = s.Deps.Billing.CustomerBalances(ctx, scope, t.ID)
 	return err
 }
