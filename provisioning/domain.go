@@ -253,3 +253,24 @@ func (s *Service) Domains(ctx context.Context, scope tenancy.Scope, accountID in
 	}
 	return out, nil
 }
+
+// MainDomains names each account's first domain (its display name), for
+// lists; an account without one is left out.
+func (s *Service) MainDomains(ctx context.Context, scope tenancy.Scope, accountIDs []int64) (map[int64]string, error) {
+	out := map[int64]string{}
+	if len(accountIDs) == 0 {
+		return out, nil
+	}
+	var doms []Domain
+	err := s.db.Read(ctx).Scopes(scope.PathColumn("tenant_path")).Where("account_id IN ? AND parent_id IS NULL", accountIDs).
+		Order("id").Find(&doms).Error
+	if err != nil {
+		return nil, fmt.Errorf("main domains: %w", err)
+	}
+	for _, d := range doms {
+		if _, ok := out[d.AccountID]; !ok {
+			out[d.AccountID] = d.DisplayName
+		}
+	}
+	return out, nil
+}

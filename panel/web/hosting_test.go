@@ -208,8 +208,14 @@ func TestHostingPages(t *testing.T) {
 		if !strings.Contains(r.body, `id="account-error"`) || !strings.Contains(r.body, "quota daemon unreachable") || !strings.Contains(r.body, `id="retry"`) {
 			t.Errorf("account page does not show the failing change: %s", r.body)
 		}
+		// The operator's list names each account's owner, main domain,
+		// package and server; a client's has no server column.
+		if r = admin.get("/hosting"); !strings.Contains(r.body, "Alpha Client") || !strings.Contains(r.body, "alpha-client.example") ||
+			!strings.Contains(r.body, w.pkg.Name) || !strings.Contains(r.body, w.server.Name) {
+			t.Errorf("operator's hosting list lacks owner, domain, package or server: %s", r.body)
+		}
 		client := w.signIn("owner@clienta.test")
-		if r = client.get("/hosting"); !strings.Contains(r.body, "alpha") || !strings.Contains(r.body, "formuser") {
+		if r = client.get("/hosting"); !strings.Contains(r.body, "alpha") || !strings.Contains(r.body, "formuser") || strings.Contains(r.body, w.server.Name+"</td>") {
 			t.Errorf("client's hosting list: %s", r.body)
 		}
 		if r = client.get("/servers"); r.status != http.StatusForbidden {

@@ -245,6 +245,11 @@ func TestClientPage(t *testing.T) {
 		if strings.Contains(r.body, "Bravo") {
 			t.Error("client page shows tenant B's data")
 		}
+		// The operator's client list names each client's seller.
+		list := w.signIn("admin@op.test").get("/tenants?kind=client")
+		if !strings.Contains(list.body, `<a href="/tenants/`+itoa(w.resA.ID)+`">Alpha Hosting</a>`) {
+			t.Errorf("operator's client list lacks the seller column: %s", list.body)
+		}
 		own := w.signIn("owner@clienta.test").get("/tenants/" + itoa(w.cliA.ID))
 		if own.status == http.StatusOK && strings.Contains(own.body, `id="tenant-balance"`) {
 			t.Error("a client's own page presents it as a customer")

@@ -92,8 +92,36 @@ func (s *area) tenantList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p.Data = web.ListOf(c, items, pg.Limit, func(r identity.Tenant) int64 { return r.ID })
+	v := tenantListView{ListView: web.ListOf(c, items, pg.Limit, func(r identity.Tenant) int64 { return r.ID })}
+	if kind == tenancy.KindClient && web.CallerOf(c).Scope.Kind == tenancy.KindOperator {
+		var parents []int64
+		for _, t := range items {
+			if t.ParentID != nil {
+				parents = append(parents, *t.ParentID)
+			}
+		}
+		v.Sellers = s.TenantNames(c, parents)
+	}
+	p.Data = v
 	return s.Render(c, http.StatusOK, "tenants", p)
+}
+
+// tenantListView is a page of tenants; the operator's client list names
+// each client's seller (itself or a reseller).
+type tenantListView struct {
+	web.ListView[identity.Tenant]
+	Sellers map[int64]string
+}
+
+// SellerOf is the id and name of t's seller (0 and "" for the operator).
+func (v tenantListView) SellerOf(t identity.Tenant) (seller struct {
+	ID   int64
+	Name string
+}) {
+	if t.ParentID != nil {
+		seller.ID, seller.Name = *t.ParentID, v.Sellers[*t.ParentID]
+	}
+	return seller
 }
 
 type tenantNewView struct{ Parents []identity.Tenant }

@@ -17,7 +17,11 @@ import (
 
 type hostingListView struct {
 	web.ListView[provisioning.Account]
-	States []provisioning.State
+	States   []provisioning.State
+	Owners   map[int64]string // tenant id -> name
+	Domains  map[int64]string // account id -> main domain
+	Packages map[int64]string // package id -> name
+	Servers  map[int64]string // server id -> name (the operator's view)
 }
 
 func (s *area) hostingList(c echo.Context) error {
@@ -32,8 +36,12 @@ func (s *area) hostingList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p.Data = hostingListView{ListView: web.ListOf(c, items, web.PageSize, func(r provisioning.Account) int64 { return r.ID }),
+	v := hostingListView{ListView: web.ListOf(c, items, web.PageSize, func(r provisioning.Account) int64 { return r.ID }),
 		States: []provisioning.State{provisioning.StatePending, provisioning.StateActive, provisioning.StateSuspended, provisioning.StateTerminated, provisioning.StateFailed}}
+	if err := s.listNames(c, items, &v); err != nil {
+		return err
+	}
+	p.Data = v
 	return s.Render(c, http.StatusOK, "hosting", p)
 }
 
@@ -351,4 +359,38 @@ func (s *area) serverDelete(c echo.Context) error {
 	}
 	web.Flash(c, "deleted")
 	return c.Redirect(http.StatusSeeOther, "/servers")
+}
+
+// listNames puts the owners', main domains', packages' and (for the
+// operator) servers' names beside the accounts of a list.
+func (s *area) listNames(c echo.Context, items []provisioning.Account, v *hostingListView) error {
+	ctx, caller := c.Request().Context(), web.CallerOf(c)
+	owners, ids := make([]int64, len(items)), make([]int64, len(items))
+	for i, a := range items {
+		owners[i], ids[i] = a.TenantID, a.ID
+	}
+	v.Owners = s.TenantNames(c, owners)
+	var err error
+	if v.Domains, err = s.Deps.Hosting.MainDomains(ctx, caller.Scope, ids); err != nil {
+		return err
+	}
+	pkgs, err := s.Deps.Hosting.Packages(ctx, caller.Scope)
+	if err != nil {
+		return err
+	}
+	v.Packages = map[int64]string{}
+	for _, p := range pkgs {
+		v.Packages[p.ID] = p.Name
+	}
+	if caller.Scope.Kind == tenancy.KindOperator {
+		srvs, err := s.Deps.Hosting.Servers(ctx)
+		if err != nil {
+			return err
+		}
+		v.Servers = map[int64]string{}
+		for _, sv := range srvs {
+			v.Servers[sv.ID] = sv.Name
+		}
+	}
+	return nil
 }
