@@ -400,7 +400,10 @@ func billingPagesClient(t *testing.T, w *world, seller *browser, doc string) {
 			t.Errorf("seller GET %s = %d", p, r.status)
 		}
 	}
-	if r = seller.post("/billing/contracts/"+itoa(w.contractA.ID)+"/terminate", nil); r.status != http.StatusSeeOther {
+	if r = seller.post("/billing/contracts/"+itoa(w.contractA.ID)+"/terminate", nil); r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "tick the box") {
+		t.Errorf("terminate without the confirmation: %d", r.status)
+	}
+	if r = seller.post("/billing/contracts/"+itoa(w.contractA.ID)+"/terminate", url.Values{"confirm": {"on"}}); r.status != http.StatusSeeOther {
 		t.Errorf("terminate by form: %d %s", r.status, r.body)
 	}
 	if n := w.count("contracts", "id = ? AND status = 'terminated'", w.contractA.ID); n != 1 {

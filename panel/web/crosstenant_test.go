@@ -281,7 +281,7 @@ func (w *world) probe(page *browser, key, method, path string, kind reach, ids [
 				form := url.Values{"name": {"Hacked"}, "email": {"hacked@x.test"}, "status": {"closed"}, "reason": {"manual"},
 					"package_id": {strconv.FormatInt(w.pkg.ID, 10)}, "password": {testPassword}, "label": {"hacked"},
 					"domain_id": {strconv.FormatInt(w.domB.ID, 10)}, "action": {a}, "tenant_id": {strconv.FormatInt(id, 10)},
-					"code": {"BRAVOSECRET"}, "description": {"hacked"}, "unit_price": {"1"}, "full": {"on"},
+					"code": {"BRAVOSECRET"}, "description": {"hacked"}, "unit_price": {"1"}, "full": {"on"}, "confirm": {"on"},
 					"legal_name": {"Hacked"}, "country": {"DE"}, "kind": {"hosting"}, "match_code": {"std"}, "amount_0": {"1"}, "currency_0": {"EUR"}, "cycle_0": {"monthly"}}
 				if kind == accountID && strings.HasSuffix(ap, "/domains") {
 					form["name"] = []string{"hacked.example"}
@@ -296,7 +296,7 @@ func (w *world) probe(page *browser, key, method, path string, kind reach, ids [
 		if kind == accountID && method == http.MethodPost && !api {
 			own := w.acctA.ID
 			for _, a := range []string{"subdomains", "remove-domain"} {
-				r := send("/hosting/"+strconv.FormatInt(own, 10)+"/"+a, url.Values{"domain_id": {strconv.FormatInt(w.domB.ID, 10)}, "label": {"hacked"}}, nil)
+				r := send("/hosting/"+strconv.FormatInt(own, 10)+"/"+a, url.Values{"domain_id": {strconv.FormatInt(w.domB.ID, 10)}, "label": {"hacked"}, "confirm": {"on"}}, nil)
 				r.refusal = true
 				out = append(out, r)
 			}

@@ -235,3 +235,13 @@ func withID(build func(echo.Context, int64) (*Page, error)) func(echo.Context) (
 func ListOf[T any](c echo.Context, rows []T, limit int, id func(T) int64) ListView[T] {
 	return ListView[T]{Items: rows, Next: NextLink(c, rows, limit, id)}
 }
+
+// Confirmed refuses a form that terminates or deletes something unless
+// its confirmation box is ticked (the pages run no script, so the box
+// is the confirmation).
+func Confirmed(c echo.Context) error {
+	if c.FormValue("confirm") != "on" {
+		return core.Invalid("confirm", "tick the box to confirm")
+	}
+	return nil
+}

@@ -118,7 +118,14 @@ func (s *area) contractPost(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.contractAction(c, id, c.Param("action"), c.FormValue("code")); err != nil {
+	err = nil
+	if c.Param("action") == "terminate" {
+		err = web.Confirmed(c)
+	}
+	if err == nil {
+		_, err = s.contractAction(c, id, c.Param("action"), c.FormValue("code"))
+	}
+	if err != nil {
 		p, perr := s.contractPage(c, id)
 		if perr != nil {
 			return perr

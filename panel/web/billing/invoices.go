@@ -138,6 +138,9 @@ func (s *area) invoicePost(c echo.Context) error {
 			target = "/billing/invoices/" + strconv.FormatInt(cn.ID, 10)
 		}
 	case "delete":
+		if opErr = web.Confirmed(c); opErr != nil {
+			break
+		}
 		if _, opErr = s.invoiceAction(c, inv.ID, action); opErr == nil {
 			web.Flash(c, "deleted")
 			return c.Redirect(http.StatusSeeOther, "/billing/invoices")

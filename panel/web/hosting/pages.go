@@ -155,7 +155,13 @@ func (s *area) accountPost(c echo.Context) error {
 	case "subdomains":
 		_, opErr = s.addSubdomain(c.Request().Context(), web.CallerOf(c), web.FormInt(c.FormValue("domain_id")), labelInput{c.FormValue("label")})
 	case "remove-domain":
-		_, opErr = s.removeDomain(c.Request().Context(), web.CallerOf(c), web.FormInt(c.FormValue("domain_id")), struct{}{})
+		if opErr = web.Confirmed(c); opErr == nil {
+			_, opErr = s.removeDomain(c.Request().Context(), web.CallerOf(c), web.FormInt(c.FormValue("domain_id")), struct{}{})
+		}
+	case "terminate":
+		if opErr = web.Confirmed(c); opErr == nil {
+			_, opErr = s.accountAction(c, id, action, "", "", "")
+		}
 	default:
 		_, opErr = s.accountAction(c, id, action, c.FormValue("reason"), c.FormValue("package_id"), c.FormValue("password"))
 	}
@@ -290,7 +296,7 @@ func (s *area) resellerAccountPost(c echo.Context) error {
 		return perr
 	} else if action := c.FormValue("action"); action == "update" {
 		_, err = s.Deps.Hosting.UpdateReseller(ctx, scope, id, in)
-	} else {
+	} else if err = s.confirmTerminate(c, action); err == nil {
 		_, err = s.resellerAction(c, id, action, c.FormValue("reason"))
 	}
 	if err != nil {
@@ -351,8 +357,8 @@ func (s *area) serverDelete(c echo.Context) error {
 	if err := web.NeedOperator(c, identity.PermServers); err != nil {
 		return err
 	}
-	if c.FormValue("confirm") != "on" {
-		return s.FormError(c, "server", p, core.Invalid("confirm", "tick the box to confirm the removal"))
+	if err := web.Confirmed(c); err != nil {
+		return s.FormError(c, "server", p, err)
 	}
 	if _, err := s.Deps.Hosting.DeleteServer(c.Request().Context(), id); err != nil {
 		return s.FormError(c, "server", p, err)
@@ -391,6 +397,14 @@ func (s *area) listNames(c echo.Context, items []provisioning.Account, v *hostin
 		for _, sv := range srvs {
 			v.Servers[sv.ID] = sv.Name
 		}
+	}
+	return nil
+}
+
+// confirmTerminate asks for the confirmation box when action terminates.
+func (s *area) confirmTerminate(c echo.Context, action string) error {
+	if action == "terminate" {
+		return web.Confirmed(c)
 	}
 	return nil
 }
