@@ -21,6 +21,7 @@ import (
 	"faktura/panel/web/admin"
 	billingweb "faktura/panel/web/billing"
 	hostingweb "faktura/panel/web/hosting"
+	settingsweb "faktura/panel/web/settings"
 	"faktura/panel/web/signin"
 	"faktura/provisioning"
 
@@ -61,7 +62,8 @@ func wire(a *cli.App) error {
 	}
 
 	a.Migrations = []db.MigrationSet{identity.Migrations, provisioning.Migrations, billing.Migrations}
-	a.Areas = []web.Area{signin.Area{}, admin.Area{}, hostingweb.Area{}, billingweb.Area{}}
+	a.Areas = []web.Area{signin.Area{}, admin.Area{}, hostingweb.Area{}, billingweb.Area{}, settingsweb.Area{}}
+	a.SettingDefs = a.Billing.SettingDefs()
 	steps := []automation.Step{
 		identity.PruneStep{S: a.Identity},
 		provisioning.JobsStep{S: a.Hosting, Node: a.Node, Log: a.Log},

@@ -52,6 +52,9 @@ type App struct {
 	Billing    *billing.Service
 	Migrations []db.MigrationSet // the modules' sets, in dependency order (after the core's)
 	Areas      []web.Area        // the panel's areas, in navigation order
+	// SettingDefs are the business-rule keys of the modules, for the
+	// settings pages and API.
+	SettingDefs []settings.Def
 }
 
 // newLogger builds the process logger from the log section.

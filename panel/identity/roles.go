@@ -60,6 +60,9 @@ const (
 	PermInvoices    Perm = "invoices.write"
 	PermApprove     Perm = "invoices.approve"
 	PermProfile     Perm = "billing_profile.write"
+	// PermSettings reads and changes the business rules of the caller's
+	// own levels of the settings chain.
+	PermSettings Perm = "settings.write"
 )
 
 type roleKey struct {
@@ -69,10 +72,10 @@ type roleKey struct {
 
 var all = []Perm{PermTenantsRead, PermTenantsWrite, PermUsersRead, PermUsersWrite, PermAuditRead, PermKeysRead, PermKeysWrite, PermBrand, PermSecurity,
 	PermHostingRead, PermHostingWrite, PermSubdomains, PermServers, PermResellerLimit,
-	PermBillingRead, PermCatalog, PermContracts, PermInvoices, PermApprove, PermProfile}
+	PermBillingRead, PermCatalog, PermContracts, PermInvoices, PermApprove, PermProfile, PermSettings}
 
 // billingAll is every billing permission.
-var billingAll = []Perm{PermBillingRead, PermCatalog, PermContracts, PermInvoices, PermApprove, PermProfile}
+var billingAll = []Perm{PermBillingRead, PermCatalog, PermContracts, PermInvoices, PermApprove, PermProfile, PermSettings}
 
 // All lists every permission.
 func All() []Perm { return slices.Clone(all) }

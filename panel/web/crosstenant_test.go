@@ -17,24 +17,25 @@ import (
 type reach int
 
 const (
-	public     reach = iota // no tenant data (sign-in, probes, the OpenAPI document)
-	own                     // acts only on the caller's own account or tenant
-	listing                 // lists the caller's scope: another tenant's names must not appear
-	creating                // creates in a tenant named in the input: another tenant's id must be refused
-	tenantID                // :id is a tenant
-	userID                  // :id is a user
-	keyID                   // :id is an API key
-	accountID               // :id is a hosting account
-	domainID                // :id is a domain or subdomain
-	resellerID              // :id is a reseller account
-	serverID                // :id is a server (the operator's alone)
-	productID               // :id is a catalog product
-	contractID              // :id is a contract
-	invoiceID               // :id is an invoice or credit note
+	public        reach = iota // no tenant data (sign-in, probes, the OpenAPI document)
+	own                        // acts only on the caller's own account or tenant
+	listing                    // lists the caller's scope: another tenant's names must not appear
+	creating                   // creates in a tenant named in the input: another tenant's id must be refused
+	tenantID                   // :id is a tenant
+	userID                     // :id is a user
+	keyID                      // :id is an API key
+	accountID                  // :id is a hosting account
+	domainID                   // :id is a domain or subdomain
+	resellerID                 // :id is a reseller account
+	serverID                   // :id is a server (the operator's alone)
+	productID                  // :id is a catalog product
+	contractID                 // :id is a contract
+	invoiceID                  // :id is an invoice or credit note
+	settingsLevel              // :level/:id is a level of the settings chain
 )
 
 // objectIDs are the kinds whose probes must answer 404 or 403.
-var objectIDs = []reach{tenantID, userID, keyID, accountID, domainID, resellerID, serverID, productID, contractID, invoiceID}
+var objectIDs = []reach{tenantID, userID, keyID, accountID, domainID, resellerID, serverID, productID, contractID, invoiceID, settingsLevel}
 
 // crossTenant classifies every route. A new route fails the suite until
 // it is added here: one line.
@@ -160,6 +161,11 @@ var crossTenant = map[string]reach{
 	"POST /api/v1/invoices/:id/finalize":      invoiceID,
 	"POST /api/v1/invoices/:id/approve":       invoiceID,
 	"POST /api/v1/invoices/:id/credit-notes":  invoiceID,
+	"GET /settings":                           own,
+	"GET /settings/:level/:id":                settingsLevel,
+	"POST /settings/:level/:id":               settingsLevel,
+	"GET /api/v1/settings/:level/:id":         settingsLevel,
+	"PUT /api/v1/settings/:level/:id":         settingsLevel,
 	"GET /api/v1/tenants/:id/billing-profile": tenantID,
 	"PUT /api/v1/tenants/:id/billing-profile": tenantID,
 }
@@ -195,6 +201,7 @@ func TestCrossTenant(t *testing.T) {
 			targets map[reach][]int64
 			parent  int64 // a seller outside the actor's scope, for creating
 			child   int64 // a tenant outside the actor's scope, for creating
+			levels  []string
 		}
 		foreign := map[reach][]int64{accountID: {w.acctB.ID}, domainID: {w.domB.ID, w.subB.ID}, serverID: {w.server.ID},
 			contractID: {w.contractB.ID}}
@@ -202,11 +209,17 @@ func TestCrossTenant(t *testing.T) {
 			{"reseller A", reseller, w.keyA, map[reach][]int64{
 				tenantID: {w.resB.ID, w.cliB.ID}, userID: {w.ownerB.ID, w.ownerCliB.ID, w.usB.ID}, keyID: {w.keyIDB, w.keyIDCliB},
 				accountID: foreign[accountID], domainID: foreign[domainID], serverID: foreign[serverID], resellerID: {w.raB.ID},
-				productID: {w.prodB.ID}, contractID: foreign[contractID], invoiceID: {w.draftB.ID, w.finalB.ID}}, w.resB.ID, w.cliB.ID},
+				productID: {w.prodB.ID}, contractID: foreign[contractID], invoiceID: {w.draftB.ID, w.finalB.ID}}, w.resB.ID, w.cliB.ID,
+				// Outside the scope, and inside it but another seller's: its own
+				// customer level (the operator's) and the operator's plan.
+				levels("panel/0", "seller/%d", w.resB.ID, "customer/%d", w.cliB.ID, "customer/%d", w.resB.ID, "customer/%d", w.resA.ID,
+					"plan/%d", w.prodB.ID, "plan/%d", w.prodOp.ID, "contract/%d", w.contractB.ID)},
 			{"client of A", client, w.keyCliA, map[reach][]int64{
 				tenantID: {w.resA.ID, w.resB.ID, w.cliB.ID}, userID: {w.ownerA.ID, w.ownerB.ID, w.usB.ID}, keyID: {w.keyIDA, w.keyIDB},
 				accountID: foreign[accountID], domainID: foreign[domainID], serverID: foreign[serverID], resellerID: {w.raA.ID, w.raB.ID},
-				productID: {w.prodB.ID, w.prodOp.ID}, contractID: foreign[contractID], invoiceID: {w.draftB.ID, w.finalB.ID, w.opInvA.ID}}, w.resA.ID, w.resA.ID},
+				productID: {w.prodB.ID, w.prodOp.ID}, contractID: foreign[contractID], invoiceID: {w.draftB.ID, w.finalB.ID, w.opInvA.ID}}, w.resA.ID, w.resA.ID,
+				levels("panel/0", "seller/%d", w.resA.ID, "seller/%d", w.cliA.ID, "customer/%d", w.cliA.ID, "customer/%d", w.cliB.ID,
+					"plan/%d", w.prodOp.ID, "contract/%d", w.contractB.ID)},
 		}
 		counts := map[reach]int{}
 		requests := 0
@@ -215,7 +228,11 @@ func TestCrossTenant(t *testing.T) {
 			counts[kind]++
 			method, path, _ := strings.Cut(r, " ")
 			for _, a := range actors {
-				for _, res := range w.probe(a.page, a.key, method, path, kind, a.targets[kind], a.parent, a.child) {
+				probes := w.probe(a.page, a.key, method, path, kind, a.targets[kind], a.parent, a.child)
+				if kind == settingsLevel {
+					probes = w.probeLevels(a.page, a.key, method, path, a.levels)
+				}
+				for _, res := range probes {
 					requests++
 					label := fmt.Sprintf("%s: %s %s", a.name, method, res.path)
 					switch {
@@ -243,6 +260,40 @@ func TestCrossTenant(t *testing.T) {
 			len(routes), covered, covered-counts[creating]-counts[listing], counts[creating], counts[listing], counts[own], counts[public], requests)
 		fmt.Printf("cross-tenant endpoints covered: %d (%s)\n", covered, dbName(w.h))
 	})
+}
+
+// levels writes settings levels: a format and its id, pairwise.
+func levels(args ...any) []string {
+	var out []string
+	for i := 0; i < len(args); i++ {
+		f := args[i].(string)
+		if strings.Contains(f, "%d") {
+			i++
+			f = fmt.Sprintf(f, args[i])
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// probeLevels aims a settings route at levels the actor does not own,
+// changing the payment terms to 99 days.
+func (w *world) probeLevels(page *browser, key, method, path string, lv []string) []probeResult {
+	var out []probeResult
+	for _, l := range lv {
+		p := strings.Replace(path, ":level/:id", l, 1)
+		var r resp
+		switch {
+		case strings.HasPrefix(p, "/api/v1/"):
+			r = w.api(key, method, p, map[string]any{"billing.payment_days": 99})
+		case method == http.MethodGet:
+			r = page.get(p)
+		default:
+			r = page.post(p, url.Values{"billing.payment_days": {"99"}})
+		}
+		out = append(out, probeResult{path: p, status: r.status, body: r.body})
+	}
+	return out
 }
 
 func dbName(h *db.Handle) string { return string(h.Dialect) }
@@ -450,6 +501,9 @@ func (w *world) checkIdentityHostingUntouched() {
 // nothing was created on anyone's behalf.
 func (w *world) checkBillingUntouched() {
 	t := w.t
+	if n := w.count("settings", "value = ?", "99"); n != 0 {
+		t.Errorf("%d settings changed across tenants", n)
+	}
 	if n := w.count("products", "name LIKE ? OR code LIKE ?", "%Hacked%", "%hacked%"); n != 0 {
 		t.Errorf("%d products changed across tenants", n)
 	}

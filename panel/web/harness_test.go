@@ -30,6 +30,7 @@ import (
 	"faktura/panel/web/admin"
 	billingweb "faktura/panel/web/billing"
 	hostingweb "faktura/panel/web/hosting"
+	settingsweb "faktura/panel/web/settings"
 	"faktura/panel/web/signin"
 	"faktura/provisioning"
 	_ "faktura/provisioning/nginx"
@@ -38,7 +39,7 @@ import (
 )
 
 // Areas are the panel's areas, as the composition root lists them.
-var Areas = []web.Area{signin.Area{}, admin.Area{}, hostingweb.Area{}, billingweb.Area{}}
+var Areas = []web.Area{signin.Area{}, admin.Area{}, hostingweb.Area{}, billingweb.Area{}, settingsweb.Area{}}
 
 var testSets = []db.MigrationSet{schema.Set, identity.Migrations, provisioning.Migrations, billing.Migrations}
 
@@ -107,6 +108,7 @@ func newWorld(t *testing.T, h *db.Handle, o worldOpts) *world {
 	log := slog.New(slog.NewJSONHandler(&logs, nil))
 	runner := automation.NewRunner(h, clock, "test", log)
 	s := web.New(web.Deps{DB: h, Bus: bus, Log: log, Identity: id, Hosting: hosting, Billing: bill, Theme: theme, Runner: runner,
+		Audit: audit.New(h, clock), Settings: st, SettingDefs: bill.SettingDefs(),
 		Mail: o.mail, BaseURL: "http://panel.test", SessionLifetime: 24 * time.Hour, ResetTTL: time.Hour}, Areas...)
 	w := &world{t: t, h: h, s: s, id: id, clock: clock, logs: &logs, hosting: hosting, billing: bill, run: runner}
 	w.srv = httptest.NewServer(s)

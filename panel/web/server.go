@@ -24,10 +24,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"faktura/billing"
+	"faktura/panel/core/audit"
 	"faktura/panel/core/automation"
 	"faktura/panel/core/db"
 	"faktura/panel/core/mail"
 	"faktura/panel/core/outbox"
+	"faktura/panel/core/settings"
 	"faktura/panel/identity"
 	"faktura/provisioning"
 	"faktura/themes"
@@ -42,6 +44,9 @@ type Deps struct {
 	Hosting         *provisioning.Service
 	Billing         *billing.Service
 	Runner          *automation.Runner // the daily run, for its last result on the dashboards
+	Audit           *audit.Log
+	Settings        *settings.Store
+	SettingDefs     []settings.Def // the business-rule keys the modules define, in page order
 	Theme           *themes.Theme
 	Mail            *mail.Sender
 	BaseURL         string        // public address, for e-mailed links and Secure cookies

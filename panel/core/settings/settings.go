@@ -62,11 +62,37 @@ type Key[T any] struct {
 	Default T
 	Parse   func(string) (T, error)
 	Format  func(T) string
+	// Kind, Choices and the bounds describe the key to the settings
+	// pages and API (the constructors fill them).
+	Kind     Kind
+	Choices  []string
+	Min, Max int
+	// Levels lists where the key is read, general to specific: a level
+	// its lookups skip offers no override. Empty means every level.
+	Levels []Level
+}
+
+// Kind is the shape of a key's values.
+type Kind string
+
+// The kinds.
+const (
+	KindInt  Kind = "int"
+	KindBool Kind = "bool"
+	KindEnum Kind = "enum"
+	KindText Kind = "text"
+)
+
+// At returns k read at the given levels only (the levels its lookups
+// consult).
+func (k Key[T]) At(levels ...Level) Key[T] {
+	k.Levels = levels
+	return k
 }
 
 // Int returns an integer key with bounds.
 func Int(name string, def, lo, hi int) Key[int] {
-	return Key[int]{Name: name, Default: def, Format: strconv.Itoa, Parse: func(s string) (int, error) {
+	return Key[int]{Name: name, Default: def, Kind: KindInt, Min: lo, Max: hi, Format: strconv.Itoa, Parse: func(s string) (int, error) {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < lo || n > hi {
 			return 0, fmt.Errorf("must be a whole number from %d to %d", lo, hi)
@@ -77,7 +103,7 @@ func Int(name string, def, lo, hi int) Key[int] {
 
 // Bool returns a boolean key.
 func Bool(name string, def bool) Key[bool] {
-	return Key[bool]{Name: name, Default: def, Format: strconv.FormatBool, Parse: func(s string) (bool, error) {
+	return Key[bool]{Name: name, Default: def, Kind: KindBool, Format: strconv.FormatBool, Parse: func(s string) (bool, error) {
 		b, err := strconv.ParseBool(s)
 		if err != nil {
 			return false, errors.New("must be true or false")
@@ -88,7 +114,7 @@ func Bool(name string, def bool) Key[bool] {
 
 // Enum returns a string key limited to the given values.
 func Enum(name, def string, allowed ...string) Key[string] {
-	return Key[string]{Name: name, Default: def, Format: func(s string) string { return s }, Parse: func(s string) (string, error) {
+	return Key[string]{Name: name, Default: def, Kind: KindEnum, Choices: allowed, Format: func(s string) string { return s }, Parse: func(s string) (string, error) {
 		for _, a := range allowed {
 			if s == a {
 				return s, nil
@@ -155,7 +181,12 @@ func Set[T any](ctx context.Context, s *Store, k Key[T], l Level, scopeID string
 	if _, err := k.Parse(raw); err != nil {
 		return core.Invalid(k.Name, "%v", err)
 	}
-	r := row{Level: string(l), ScopeID: scopeID, Name: k.Name, Value: raw, UpdatedAt: s.clock.Now()}
+	return s.put(ctx, row{Level: string(l), ScopeID: scopeID, Name: k.Name, Value: raw})
+}
+
+// put upserts one value.
+func (s *Store) put(ctx context.Context, r row) error {
+	r.UpdatedAt = s.clock.Now()
 	return s.db.Conn(ctx).Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "level"}, {Name: "scope_id"}, {Name: "name"}},
 		DoUpdates: clause.AssignmentColumns([]string{"value", "updated_at"}),
@@ -215,23 +246,30 @@ func snapshotOf(rows []row) *Snapshot {
 
 // Lookup resolves k for scope from the snapshot.
 func Lookup[T any](snap *Snapshot, k Key[T], scope Scope) (Resolved[T], error) {
-	vals := snap.values[k.Name]
+	raw, l, ok := snap.raw(k.Name, scope)
+	if !ok {
+		return Resolved[T]{Value: k.Default, From: FromDefault}, nil
+	}
+	v, err := k.Parse(raw)
+	if err != nil {
+		return Resolved[T]{}, core.E(core.ErrInvalid, "setting %s at %s level holds %q: %v", k.Name, l, raw, err)
+	}
+	return Resolved[T]{Value: v, From: l}, nil
+}
+
+// raw finds the most specific stored value of name for scope.
+func (snap *Snapshot) raw(name string, scope Scope) (string, Level, bool) {
+	vals := snap.values[name]
 	for _, l := range Chain {
 		id, ok := scope.id(l)
 		if !ok {
 			continue
 		}
-		raw, ok := vals[string(l)+"/"+id]
-		if !ok {
-			continue
+		if raw, ok := vals[string(l)+"/"+id]; ok {
+			return raw, l, true
 		}
-		v, err := k.Parse(raw)
-		if err != nil {
-			return Resolved[T]{}, core.E(core.ErrInvalid, "setting %s at %s level holds %q: %v", k.Name, l, raw, err)
-		}
-		return Resolved[T]{Value: v, From: l}, nil
 	}
-	return Resolved[T]{Value: k.Default, From: FromDefault}, nil
+	return "", "", false
 }
 
 // Values lists every stored value of k in the snapshot (all levels), for
