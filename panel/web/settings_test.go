@@ -199,6 +199,17 @@ func TestSettingsPages(t *testing.T) {
 				t.Errorf("GET %s = %d", p, r.status)
 			}
 		}
+		links := map[string]string{fmt.Sprintf("/tenants/%d", w.cliA.ID): fmt.Sprintf("/settings/customer/%d", w.cliA.ID),
+			fmt.Sprintf("/billing/catalog/%d", w.prodA.ID): fmt.Sprintf("/settings/plan/%d", w.prodA.ID),
+			fmt.Sprintf("/billing/contracts/%d", w.contractA.ID): fmt.Sprintf("/settings/contract/%d", w.contractA.ID)}
+		for page, link := range links {
+			if !strings.Contains(reseller.get(page).body, `href="`+link+`"`) {
+				t.Errorf("%s does not link to its settings %s", page, link)
+			}
+		}
+		if strings.Contains(client.get(fmt.Sprintf("/billing/contracts/%d", w.contractA.ID)).body, "/settings/contract/") {
+			t.Error("the client's contract page links to the seller's settings")
+		}
 		plan := reseller.get(fmt.Sprintf("/settings/plan/%d", w.prodA.ID)).body
 		if strings.Contains(plan, "Payment terms") {
 			t.Error("the plan level offers payment terms, which are read per seller and customer")

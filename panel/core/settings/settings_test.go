@@ -94,3 +94,79 @@ func TestBadInput(t *testing.T) {
 		}
 	})
 }
+
+// TestEntriesAndApply: a level's view of its keys (set here, in effect,
+// inherited) and Apply's all-or-nothing validation, no-op detection and
+// resets.
+func TestEntriesAndApply(t *testing.T) {
+	dbtest.Each(t, []db.MigrationSet{schema.Set}, func(t *testing.T, h *db.Handle) {
+		ctx := context.Background()
+		s := NewStore(h, core.NewFrozenClock(time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)))
+		terms := Int("billing.payment_days", 14, 0, 365).At(LevelPanel, LevelSeller, LevelCustomer)
+		defs := []Def{terms.Def(), leadDays.Def(), Bool("billing.four_eyes", false).Def()}
+		apply := func(l Level, id string, ch map[string]Change) (map[string]any, map[string]any, error) {
+			return s.Apply(ctx, defs, l, id, ch)
+		}
+		if _, _, err := apply(LevelPanel, "", map[string]Change{"billing.payment_days": {Value: " 30 "}}); err != nil {
+			t.Fatal(err)
+		}
+		before, after, err := apply(LevelSeller, "7", map[string]Change{"billing.payment_days": {Value: "21"}, "billing.four_eyes": {Value: "1"}})
+		if err != nil || before["billing.payment_days"] != nil || after["billing.payment_days"] != 21 || after["billing.four_eyes"] != true {
+			t.Fatalf("Apply = %v -> %v, %v", before, after, err)
+		}
+		bad := []struct {
+			name  string
+			level Level
+			ch    map[string]Change
+			field string
+		}{
+			{"not a number", LevelSeller, map[string]Change{"billing.payment_days": {Value: "soon"}, "billing.lead_days": {Value: "3"}}, "billing.payment_days"},
+			{"out of range", LevelSeller, map[string]Change{"billing.payment_days": {Value: "-1"}}, "billing.payment_days"},
+			{"unknown key", LevelSeller, map[string]Change{"billing.nope": {Value: "1"}}, "billing.nope"},
+			{"not at this level", LevelPlan, map[string]Change{"billing.payment_days": {Value: "3"}}, "billing.payment_days"},
+		}
+		for _, tc := range bad {
+			id := "7"
+			_, _, err := apply(tc.level, id, tc.ch)
+			var ve *core.ValidationError
+			if !errors.As(err, &ve) || ve.Fields[tc.field] == "" {
+				t.Errorf("%s: error = %v, want a problem with %s", tc.name, err, tc.field)
+			}
+		}
+		es, err := s.Entries(ctx, defs, LevelCustomer, "9", Scope{Seller: "7", Customer: "9"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]Entry{
+			"billing.payment_days": {Effective: "21", From: LevelSeller, Inherited: "21", InheritedFrom: LevelSeller},
+			"billing.lead_days":    {Effective: "14", From: FromDefault, Inherited: "14", InheritedFrom: FromDefault},
+			"billing.four_eyes":    {Effective: "true", From: LevelSeller, Inherited: "true", InheritedFrom: LevelSeller},
+		}
+		if len(es) != 3 {
+			t.Fatalf("%d entries at the customer level, want 3", len(es))
+		}
+		for _, e := range es {
+			w := want[e.Name]
+			if e.Set || e.Effective != w.Effective || e.From != w.From || e.Inherited != w.Inherited || e.InheritedFrom != w.InheritedFrom {
+				t.Errorf("%s = %+v, want %+v", e.Name, e, w)
+			}
+		}
+		es, _ = s.Entries(ctx, defs, LevelSeller, "7", Scope{Seller: "7"})
+		if e := es[0]; !e.Set || e.Value != "21" || e.Effective != "21" || e.Inherited != "30" || e.InheritedFrom != LevelPanel {
+			t.Errorf("seller entry = %+v", e)
+		}
+		if es, _ := s.Entries(ctx, defs, LevelPlan, "3", Scope{Seller: "7", Plan: "3"}); len(es) != 2 {
+			t.Errorf("plan level lists %d keys, want the 2 read there", len(es))
+		}
+		// No change, then a reset.
+		if _, after, _ := apply(LevelSeller, "7", map[string]Change{"billing.payment_days": {Value: "21"}, "billing.lead_days": {Reset: true}}); len(after) != 0 {
+			t.Errorf("a repeat and a reset of nothing changed %v", after)
+		}
+		if before, after, _ := apply(LevelSeller, "7", map[string]Change{"billing.payment_days": {Reset: true}}); before["billing.payment_days"] != 21 || after["billing.payment_days"] != nil {
+			t.Errorf("reset = %v -> %v", before, after)
+		}
+		if r, _ := Get(ctx, s, terms, Scope{Seller: "7", Customer: "9"}); r.Value != 30 || r.From != LevelPanel {
+			t.Errorf("after the reset: %+v, want 30 from the panel", r)
+		}
+	})
+}
