@@ -200,7 +200,7 @@ func TestSettingsPages(t *testing.T) {
 			}
 		}
 		links := map[string]string{fmt.Sprintf("/tenants/%d", w.cliA.ID): fmt.Sprintf("/settings/customer/%d", w.cliA.ID),
-			fmt.Sprintf("/billing/catalog/%d", w.prodA.ID): fmt.Sprintf("/settings/plan/%d", w.prodA.ID),
+			fmt.Sprintf("/billing/catalog/%d", w.prodA.ID):       fmt.Sprintf("/settings/plan/%d", w.prodA.ID),
 			fmt.Sprintf("/billing/contracts/%d", w.contractA.ID): fmt.Sprintf("/settings/contract/%d", w.contractA.ID)}
 		for page, link := range links {
 			if !strings.Contains(reseller.get(page).body, `href="`+link+`"`) {
