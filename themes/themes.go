@@ -9,6 +9,7 @@
 package themes
 
 import (
+	"bytes"
 	"embed"
 	"encoding/json"
 	"errors"
@@ -121,7 +122,12 @@ func (t *Theme) Render(w io.Writer, name string, v any) error {
 	if !ok {
 		return fmt.Errorf("theme: no page %q", name)
 	}
-	return tpl.ExecuteTemplate(w, "layout", v)
+	var buf bytes.Buffer
+	if err := tpl.ExecuteTemplate(&buf, "layout", v); err != nil {
+		return err
+	}
+	_, err := w.Write(labelCells(buf.Bytes()))
+	return err
 }
 
 // RenderPartial writes the partial template name (defined in

@@ -35,11 +35,14 @@ type Router struct {
 }
 
 // NavEntry is a navigation item an area adds: shown to callers holding
-// Perm (and of one of Kinds, when set), in Order.
+// Perm (and of one of Kinds, when set), in Order. Entries of one Group
+// share a menu, placed where its first entry is; a group the caller sees
+// one entry of is that entry alone.
 type NavEntry struct {
 	Order  int
 	Href   string
 	Label  string // message id
+	Group  string // message id of its menu; empty: a link of its own
 	Perm   identity.Perm
 	Kinds  []tenancy.Kind
 	Active func(path, kindQuery string) bool
@@ -67,16 +70,29 @@ func (s *Server) routes(areas []Area) {
 	}
 }
 
-// nav lists the entries the caller's role may open, the profile last.
-func (s *Server) nav(c echo.Context, caller identity.Caller) []navItem {
+// nav lists the entries the caller's role may open, in their groups,
+// the profile last.
+func (s *Server) nav(c echo.Context, caller identity.Caller) []navGroup {
 	path, query := c.Request().URL.Path, c.Request().URL.Query().Get("kind")
-	var items []navItem
+	var out []navGroup
+	at := map[string]int{}
 	for _, n := range s.navs {
-		if (n.Perm == "" || caller.Can(n.Perm)) && (len(n.Kinds) == 0 || slices.Contains(n.Kinds, caller.Scope.Kind)) {
-			items = append(items, navItem{Href: n.Href, Label: n.Label, Active: n.Active != nil && n.Active(path, query)})
+		if (n.Perm != "" && !caller.Can(n.Perm)) || (len(n.Kinds) > 0 && !slices.Contains(n.Kinds, caller.Scope.Kind)) {
+			continue
 		}
+		item := navItem{Href: n.Href, Label: n.Label, Active: n.Active != nil && n.Active(path, query)}
+		i, ok := at[n.Group]
+		if !ok || n.Group == "" {
+			i = len(out)
+			out = append(out, navGroup{Label: n.Group})
+			if n.Group != "" {
+				at[n.Group] = i
+			}
+		}
+		out[i].Items = append(out[i].Items, item)
+		out[i].Active = out[i].Active || item.Active
 	}
-	return items
+	return out
 }
 
 // secureHeaders sets the headers every page carries: no framing, no MIME

@@ -23,6 +23,16 @@ type navItem struct {
 	Active      bool
 }
 
+// navGroup is a menu of items, or (one item, or no Label) a plain link.
+type navGroup struct {
+	Label  string
+	Items  []navItem
+	Active bool
+}
+
+// Menu reports whether the group shows as a menu rather than a link.
+func (g navGroup) Menu() bool { return g.Label != "" && len(g.Items) > 1 }
+
 // Page is the view model every Page template renders: the layout's parts
 // (language, brand, navigation, CSRF token, messages) and the Page's Data.
 type Page struct {
@@ -36,7 +46,7 @@ type Page struct {
 	Brand     brandView
 	User      *identity.User
 	caller    *identity.Caller
-	Nav       []navItem
+	Nav       []navGroup
 	Form      map[string]string
 	Errs      map[string]string
 	Data      any

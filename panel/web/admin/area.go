@@ -84,15 +84,15 @@ func (Area) Routes(r *web.Router) {
 	}
 	r.Nav(
 		web.NavEntry{Order: 0, Href: "/", Label: "nav.dashboard", Active: is("/")},
-		web.NavEntry{Order: 10, Href: "/tenants?kind=reseller", Label: "nav.resellers", Perm: identity.PermTenantsRead, Kinds: []tenancy.Kind{tenancy.KindOperator},
+		web.NavEntry{Order: 10, Href: "/tenants?kind=reseller", Label: "nav.resellers", Group: "nav.group.customers", Perm: identity.PermTenantsRead, Kinds: []tenancy.Kind{tenancy.KindOperator},
 			Active: func(path, kind string) bool { return strings.HasPrefix(path, "/tenants") && kind == "reseller" }},
-		web.NavEntry{Order: 20, Href: "/tenants?kind=client", Label: "nav.clients", Perm: identity.PermTenantsRead, Kinds: sellers,
+		web.NavEntry{Order: 20, Href: "/tenants?kind=client", Label: "nav.clients", Group: "nav.group.customers", Perm: identity.PermTenantsRead, Kinds: sellers,
 			Active: func(path, kind string) bool { return strings.HasPrefix(path, "/tenants") && kind != "reseller" }},
-		web.NavEntry{Order: 80, Href: "/users", Label: "nav.users", Perm: identity.PermUsersRead, Active: under("/users")},
-		web.NavEntry{Order: 90, Href: "/apikeys", Label: "nav.apikeys", Perm: identity.PermKeysRead, Active: under("/apikeys")},
-		web.NavEntry{Order: 100, Href: "/audit", Label: "nav.audit", Perm: identity.PermAuditRead, Active: is("/audit")},
-		web.NavEntry{Order: 110, Href: "/brand", Label: "nav.brand", Perm: identity.PermBrand, Active: is("/brand")},
-		web.NavEntry{Order: 120, Href: "/settings/security", Label: "nav.security", Perm: identity.PermSecurity, Kinds: []tenancy.Kind{tenancy.KindOperator},
+		web.NavEntry{Order: 80, Href: "/users", Label: "nav.users", Group: "nav.group.admin", Perm: identity.PermUsersRead, Active: under("/users")},
+		web.NavEntry{Order: 90, Href: "/apikeys", Label: "nav.apikeys", Group: "nav.group.admin", Perm: identity.PermKeysRead, Active: under("/apikeys")},
+		web.NavEntry{Order: 100, Href: "/audit", Label: "nav.audit", Group: "nav.group.admin", Perm: identity.PermAuditRead, Active: is("/audit")},
+		web.NavEntry{Order: 110, Href: "/brand", Label: "nav.brand", Group: "nav.group.admin", Perm: identity.PermBrand, Active: is("/brand")},
+		web.NavEntry{Order: 120, Href: "/settings/security", Label: "nav.security", Group: "nav.group.admin", Perm: identity.PermSecurity, Kinds: []tenancy.Kind{tenancy.KindOperator},
 			Active: is("/settings/security")},
 		web.NavEntry{Order: 1000, Href: "/profile", Label: "nav.profile", Active: under("/profile")},
 	)

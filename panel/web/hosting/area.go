@@ -74,12 +74,12 @@ func (Area) Routes(r *web.Router) {
 	op := []tenancy.Kind{tenancy.KindOperator}
 	is := func(p string) func(string, string) bool { return func(path, _ string) bool { return path == p } }
 	r.Nav(
-		web.NavEntry{Order: 30, Href: "/hosting", Label: "nav.hosting", Perm: identity.PermHostingRead,
+		web.NavEntry{Order: 30, Href: "/hosting", Label: "nav.hosting", Group: "nav.group.hosting", Perm: identity.PermHostingRead,
 			Active: func(path, _ string) bool { return strings.HasPrefix(path, "/hosting") }},
-		web.NavEntry{Order: 40, Href: "/packages", Label: "nav.packages", Perm: identity.PermHostingRead,
+		web.NavEntry{Order: 40, Href: "/packages", Label: "nav.packages", Group: "nav.group.hosting", Perm: identity.PermHostingRead,
 			Kinds: []tenancy.Kind{tenancy.KindOperator, tenancy.KindReseller}, Active: is("/packages")},
-		web.NavEntry{Order: 50, Href: "/reseller-accounts", Label: "nav.reseller_accounts", Perm: identity.PermHostingRead, Kinds: op, Active: is("/reseller-accounts")},
-		web.NavEntry{Order: 60, Href: "/servers", Label: "nav.servers", Perm: identity.PermHostingRead, Kinds: op, Active: is("/servers")},
+		web.NavEntry{Order: 50, Href: "/reseller-accounts", Label: "nav.reseller_accounts", Group: "nav.group.hosting", Perm: identity.PermHostingRead, Kinds: op, Active: is("/reseller-accounts")},
+		web.NavEntry{Order: 60, Href: "/servers", Label: "nav.servers", Group: "nav.group.hosting", Perm: identity.PermHostingRead, Kinds: op, Active: is("/servers")},
 	)
 }
 

@@ -38,7 +38,7 @@ func (Area) Routes(r *web.Router) {
 	r.Pages.POST("/settings/:level/:id", s.save)
 	r.API.GET("/settings/:level/:id", s.apiGet)
 	r.API.PUT("/settings/:level/:id", s.apiPut)
-	r.Nav(web.NavEntry{Order: 85, Href: "/settings", Label: "nav.settings", Perm: identity.PermSettings,
+	r.Nav(web.NavEntry{Order: 85, Href: "/settings", Label: "nav.settings", Group: "nav.group.admin", Perm: identity.PermSettings,
 		Kinds: []tenancy.Kind{tenancy.KindOperator, tenancy.KindReseller},
 		Active: func(path, _ string) bool {
 			return (path == "/settings" || strings.HasPrefix(path, "/settings/")) && path != "/settings/security"
