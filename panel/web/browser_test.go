@@ -58,7 +58,7 @@ func (b *tab) fail(format string, args ...any) {
 	path := filepath.Join(b.shot, fmt.Sprintf("browser-failure-%d.png", time.Now().UnixNano()))
 	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
 	defer cancel()
-	if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90)); err == nil && os.WriteFile(path, png, 0o644) == nil {
+	if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil && os.WriteFile(path, png, 0o644) == nil {
 		b.t.Fatalf(format+"\nscreenshot: %s", append(args, path)...)
 	}
 	b.t.Fatalf(format, args...)
@@ -111,16 +111,24 @@ func (b *tab) must(cond bool, format string, args ...any) {
 // reseller, the reseller creates a client, the client turns on two-factor
 // sign-in and signs in with it; each sees only what is theirs.
 func TestBrowser(t *testing.T) {
+	w, b := openBrowser(t)
+	browserResellerAndClient(b, w)
+	browserTwoFactor(b, w)
+	browserInvoice(b)
+}
+
+// openBrowser starts a world on SQLite and a headless Chromium tab on its
+// panel.
+func openBrowser(t *testing.T) (*world, *tab) {
 	exe := chromium(t)
 	h := dbtest.Open(t, dbtest.SQLite, testSets)
 	w := newWorld(t, h, worldOpts{})
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU,
 		chromedp.UserDataDir(t.TempDir()), chromedp.Flag("disable-quic", true), chromedp.Flag("no-first-run", true),
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true))
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
+	t.Cleanup(func() { cancel(); cancelAlloc() })
 	shots := os.Getenv("FAKTURA_TEST_ARTIFACTS")
 	if shots == "" {
 		shots = os.TempDir()
@@ -130,11 +138,7 @@ func TestBrowser(t *testing.T) {
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("start Chromium (%s): %v", exe, err)
 	}
-	b := &tab{t: t, ctx: ctx, base: w.srv.URL, shot: shots}
-
-	browserResellerAndClient(b, w)
-	browserTwoFactor(b, w)
-	browserInvoice(b)
+	return w, &tab{t: t, ctx: ctx, base: w.srv.URL, shot: shots}
 }
 
 // browserResellerAndClient: the admin creates a reseller with its owner;
