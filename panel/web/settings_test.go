@@ -98,6 +98,8 @@ func TestSettingsAPI(t *testing.T) {
 			{fmt.Sprintf("seller/%d", w.resA.ID), map[string]any{"billing.no_such_key": 1}, "billing.no_such_key"},
 			{fmt.Sprintf("plan/%d", w.prodA.ID), map[string]any{"billing.payment_days": 5}, "billing.payment_days"},
 			{fmt.Sprintf("seller/%d", w.resA.ID), map[string]any{}, "body"},
+			{fmt.Sprintf("seller/%d", w.resA.ID), []int{1}, "body"},
+			{fmt.Sprintf("seller/%d", w.resA.ID), "billing.payment_days=5", "body"},
 		}
 		for _, b := range bad {
 			r := put(w.keyA, b.path, b.body)
@@ -175,6 +177,12 @@ func TestSettingsPages(t *testing.T) {
 			t.Errorf("bad form = %d, want the form again naming the field", r.status)
 		}
 		w.wantSetting(w.keyA, "seller", w.resA.ID, "billing.lead_days", 14, "default")
+		w.h.W.Exec("UPDATE users SET language = 'de' WHERE email = 'owner@a.test'")
+		r = reseller.post(own, url.Values{"billing.payment_days": {"400"}, "billing.grouping": {"weekly"}})
+		if !strings.Contains(r.body, "muss eine ganze Zahl von 0 bis 365 sein") || !strings.Contains(r.body, "wählen Sie einen der angebotenen Werte") {
+			t.Errorf("the problems are not in the reader's language: %d", r.status)
+		}
+		w.h.W.Exec("UPDATE users SET language = 'en' WHERE email = 'owner@a.test'")
 		if r := reseller.post(own, url.Values{"billing.payment_days": {"21"}, "billing.four_eyes": {"true"}}); r.status != http.StatusSeeOther {
 			t.Fatalf("reseller saves = %d %.500s", r.status, r.body)
 		}

@@ -18,8 +18,8 @@ type Def struct {
 	Name     string   `json:"name"`
 	Kind     Kind     `json:"kind"`
 	Choices  []string `json:"choices,omitempty"`
-	Min      int      `json:"min,omitempty"`
-	Max      int      `json:"max,omitempty"`
+	Min      int      `json:"-"` // an int key's bounds
+	Max      int      `json:"-"`
 	Default  string   `json:"-"`
 	Levels   []Level  `json:"levels"`
 	canonize func(string) (string, error)
@@ -119,7 +119,7 @@ func (s *Store) Entries(ctx context.Context, defs []Def, l Level, id string, sc 
 		if raw, from, ok := snap.raw(d.Name, sc); ok {
 			e.Effective, e.From = raw, from
 		}
-		if raw, from, ok := snap.raw(d.Name, above); ok {
+		if raw, from, ok := snap.raw(d.Name, above); ok && l != LevelPanel { // above the panel: the default
 			e.Inherited, e.InheritedFrom = raw, from
 		}
 		out = append(out, e)

@@ -155,6 +155,10 @@ func TestEntriesAndApply(t *testing.T) {
 		if e := es[0]; !e.Set || e.Value != "21" || e.Effective != "21" || e.Inherited != "30" || e.InheritedFrom != LevelPanel {
 			t.Errorf("seller entry = %+v", e)
 		}
+		es, _ = s.Entries(ctx, defs, LevelPanel, "", Scope{})
+		if e := es[0]; !e.Set || e.Effective != "30" || e.From != LevelPanel || e.Inherited != "14" || e.InheritedFrom != FromDefault {
+			t.Errorf("panel entry = %+v, want 30 set here over the default 14", e)
+		}
 		if es, _ := s.Entries(ctx, defs, LevelPlan, "3", Scope{Seller: "7", Plan: "3"}); len(es) != 2 {
 			t.Errorf("plan level lists %d keys, want the 2 read there", len(es))
 		}

@@ -191,6 +191,8 @@ type apiSettings struct {
 
 type apiEntry struct {
 	settings.Def
+	Min           *int           `json:"min,omitempty"` // an int key's bounds (0 is a bound too)
+	Max           *int           `json:"max,omitempty"`
 	Value         any            `json:"value"` // set at this level; null when inherited
 	Effective     any            `json:"effective"`
 	From          settings.Level `json:"from"` // this level, one above, or "default"
@@ -211,6 +213,9 @@ func (s *area) apiView(ctx context.Context, t target) (apiSettings, error) {
 		}
 		out.Settings[i] = apiEntry{Def: e.Def, Value: v, Effective: e.Typed(e.Effective), From: e.From,
 			Inherited: e.Typed(e.Inherited), InheritedFrom: e.InheritedFrom}
+		if e.Kind == settings.KindInt {
+			out.Settings[i].Min, out.Settings[i].Max = &e.Min, &e.Max
+		}
 	}
 	return out, nil
 }
@@ -235,9 +240,13 @@ func (s *area) apiPut(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var body map[string]json.RawMessage
-	if err := web.Bind(c, &body); err != nil {
+	var raw json.RawMessage
+	if err := web.Bind(c, &raw); err != nil {
 		return err
+	}
+	var body map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &body); err != nil || body == nil {
+		return web.InvalidJSON("body")
 	}
 	if len(body) == 0 {
 		return core.Invalid("body", "name at least one setting: {\"billing.payment_days\": 30}, or null to reset one")

@@ -1,11 +1,13 @@
 package settings
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"faktura/panel/core"
 	"faktura/panel/core/settings"
 	"faktura/panel/web"
 )
@@ -114,7 +116,7 @@ func (s *area) save(c echo.Context) error {
 	v.Rows = rows(p, v.Target, v.Entries, string(web.CallerOf(c).Scope.Kind))
 	p.Data = v
 	if err := s.apply(c.Request().Context(), v.Target, changes); err != nil {
-		return s.FormError(c, "settings", p, err)
+		return s.FormError(c, "settings", p, localize(p, v.Entries, err))
 	}
 	web.Flash(c, "saved")
 	return c.Redirect(http.StatusSeeOther, "/settings/"+string(v.Target.Level)+"/"+v.Target.PathID())
@@ -131,3 +133,31 @@ func formChange(raw string) settings.Change {
 
 // inherit is the select option that takes the value from the level above.
 const inherit = "-"
+
+// localize writes a key's problem in the reader's language: an int's
+// bounds, a choice, or the parser's own words for a text key.
+func localize(p *web.Page, es []settings.Entry, err error) error {
+	var ve *core.ValidationError
+	if !errors.As(err, &ve) {
+		return err
+	}
+	out := &core.ValidationError{}
+	for field, problem := range ve.Fields {
+		msg := problem
+		for _, e := range es {
+			if e.Name != field {
+				continue
+			}
+			switch e.Kind {
+			case settings.KindInt:
+				msg = p.T("settings.bad.int", "Min", e.Min, "Max", e.Max)
+			case settings.KindEnum, settings.KindBool:
+				msg = p.T("settings.bad.choice")
+			default:
+				msg = p.T("settings.bad.text", "Problem", problem)
+			}
+		}
+		out.Add(field, msg)
+	}
+	return out
+}
