@@ -108,6 +108,9 @@ func labelCells(src []byte) []byte {
 
 // spanOf reads the current tag's colspan (1 when absent or odd).
 func spanOf(z *html.Tokenizer) int {
+	if !bytes.Contains(z.Raw(), []byte("colspan")) {
+		return 1
+	}
 	for {
 		k, v, more := z.TagAttr()
 		if string(k) == "colspan" {
