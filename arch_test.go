@@ -45,11 +45,12 @@ func TestImportRules(t *testing.T) {
 func under(pkg, root string) bool { return pkg == root || strings.HasPrefix(pkg, root+"/") }
 
 // pluginFacing are billing's packages a plugin may import: the document
-// model (renderers, exports) and the plugin contracts.
-var pluginFacing = []string{"faktura/billing/document", "faktura/billing/plugin"}
+// model (renderers, exports), payments (the gateway registry) and the
+// plugin contracts.
+var pluginFacing = []string{"faktura/billing/document", "faktura/billing/payment", "faktura/billing/plugin"}
 
 // webAreas are the panel's areas under panel/web.
-var webAreas = []string{"signin", "admin", "hosting", "billing"}
+var webAreas = []string{"signin", "admin", "hosting", "billing", "settings", "payments"}
 
 func areaOf(pkg string) string {
 	for _, a := range webAreas {

@@ -13,6 +13,7 @@ import (
 	"io/fs"
 
 	"faktura/billing"
+	"faktura/billing/payment"
 	"faktura/panel/cli"
 	"faktura/panel/core/automation"
 	"faktura/panel/core/db"
@@ -60,10 +61,14 @@ func wire(a *cli.App) error {
 	if err := a.Billing.Bind(a.Bus); err != nil {
 		return err
 	}
+	a.Payments = payment.New(a.DB, a.Clock, a.Audit, a.Settings, a.Billing)
+	if err := a.Payments.Bind(a.Bus); err != nil {
+		return err
+	}
 
 	a.Migrations = []db.MigrationSet{identity.Migrations, provisioning.Migrations, billing.Migrations}
 	a.Areas = []web.Area{signin.Area{}, admin.Area{}, hostingweb.Area{}, billingweb.Area{}, settingsweb.Area{}}
-	a.SettingDefs = a.Billing.SettingDefs()
+	a.SettingDefs = append(a.Billing.SettingDefs(), a.Payments.SettingDefs()...)
 	steps := []automation.Step{
 		identity.PruneStep{S: a.Identity},
 		provisioning.JobsStep{S: a.Hosting, Node: a.Node, Log: a.Log},

@@ -40,9 +40,11 @@ var invoiceTransitions = map[InvoiceStatus][]InvoiceStatus{
 	InvoiceStatusIssuing:          {InvoiceStatusFinalized},
 	InvoiceStatusAwaitingApproval: {InvoiceStatusFinalized, InvoiceStatusDraft},
 	InvoiceStatusFinalized:        {InvoiceStatusPartiallyPaid, InvoiceStatusPaid, InvoiceStatusOverdue, InvoiceStatusCancelled},
-	InvoiceStatusPartiallyPaid:    {InvoiceStatusPaid, InvoiceStatusOverdue, InvoiceStatusCancelled},
+	InvoiceStatusPartiallyPaid:    {InvoiceStatusPaid, InvoiceStatusOverdue, InvoiceStatusCancelled, InvoiceStatusFinalized},
 	InvoiceStatusOverdue:          {InvoiceStatusPartiallyPaid, InvoiceStatusPaid, InvoiceStatusCancelled},
-	InvoiceStatusPaid:             {},
+	// A refund, a returned payment or a moved allocation reopens a paid
+	// invoice.
+	InvoiceStatusPaid: {InvoiceStatusPartiallyPaid, InvoiceStatusFinalized, InvoiceStatusOverdue},
 	InvoiceStatusCancelled:        {},
 }
 
@@ -75,6 +77,15 @@ func (i Invoice) PayBy() string {
 		return ""
 	}
 	return i.DueDate
+}
+
+// OpenMinor is what is left to pay: the total less payments and credit
+// notes (0 for a credit note).
+func (i Invoice) OpenMinor() int64 {
+	if i.Kind != DocInvoice {
+		return 0
+	}
+	return i.TotalMinor - i.PaidMinor - i.CreditedMinor
 }
 
 // Frozen reports whether the document was finalized.

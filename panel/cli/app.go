@@ -11,6 +11,7 @@ import (
 	"log/slog"
 
 	"faktura/billing"
+	"faktura/billing/payment"
 	"faktura/panel/config"
 	"faktura/panel/core"
 	"faktura/panel/core/audit"
@@ -50,6 +51,7 @@ type App struct {
 	Identity   *identity.Service
 	Hosting    *provisioning.Service
 	Billing    *billing.Service
+	Payments   *payment.Service
 	Migrations []db.MigrationSet // the modules' sets, in dependency order (after the core's)
 	Areas      []web.Area        // the panel's areas, in navigation order
 	// SettingDefs are the business-rule keys of the modules, for the

@@ -24,6 +24,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"faktura/billing"
+	"faktura/billing/payment"
 	"faktura/panel/core/audit"
 	"faktura/panel/core/automation"
 	"faktura/panel/core/db"
@@ -43,6 +44,7 @@ type Deps struct {
 	Identity        *identity.Service
 	Hosting         *provisioning.Service
 	Billing         *billing.Service
+	Payments        *payment.Service
 	Runner          *automation.Runner // the daily run, for its last result on the dashboards
 	Audit           *audit.Log
 	Settings        *settings.Store
