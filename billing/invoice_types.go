@@ -44,8 +44,8 @@ var invoiceTransitions = map[InvoiceStatus][]InvoiceStatus{
 	InvoiceStatusOverdue:          {InvoiceStatusPartiallyPaid, InvoiceStatusPaid, InvoiceStatusCancelled},
 	// A refund, a returned payment or a moved allocation reopens a paid
 	// invoice.
-	InvoiceStatusPaid: {InvoiceStatusPartiallyPaid, InvoiceStatusFinalized, InvoiceStatusOverdue},
-	InvoiceStatusCancelled:        {},
+	InvoiceStatusPaid:      {InvoiceStatusPartiallyPaid, InvoiceStatusFinalized, InvoiceStatusOverdue},
+	InvoiceStatusCancelled: {},
 }
 
 // CanMove reports whether the table allows from -> to.

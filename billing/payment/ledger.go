@@ -184,4 +184,6 @@ func (s *Service) spend(ctx context.Context, k key, invoiceID, amount int64) (in
 }
 
 // billingMoney writes an amount for a message: "10.00 EUR".
-func billingMoney(n int64, cur string) string { return money.Money{Amount: n, Currency: money.Currency(cur)}.String() }
+func billingMoney(n int64, cur string) string {
+	return money.Money{Amount: n, Currency: money.Currency(cur)}.String()
+}

@@ -233,4 +233,3 @@ func (s *Service) Unallocate(ctx context.Context, scope tenancy.Scope, id, invoi
 	})
 	return p, err
 }
-
