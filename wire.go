@@ -22,6 +22,7 @@ import (
 	"faktura/panel/web/admin"
 	billingweb "faktura/panel/web/billing"
 	hostingweb "faktura/panel/web/hosting"
+	paymentsweb "faktura/panel/web/payments"
 	settingsweb "faktura/panel/web/settings"
 	"faktura/panel/web/signin"
 	"faktura/provisioning"
@@ -67,7 +68,7 @@ func wire(a *cli.App) error {
 	}
 
 	a.Migrations = []db.MigrationSet{identity.Migrations, provisioning.Migrations, billing.Migrations}
-	a.Areas = []web.Area{signin.Area{}, admin.Area{}, hostingweb.Area{}, billingweb.Area{}, settingsweb.Area{}}
+	a.Areas = []web.Area{signin.Area{}, admin.Area{}, hostingweb.Area{}, billingweb.Area{}, paymentsweb.Area{}, settingsweb.Area{}}
 	a.SettingDefs = append(a.Billing.SettingDefs(), a.Payments.SettingDefs()...)
 	steps := []automation.Step{
 		identity.PruneStep{S: a.Identity},

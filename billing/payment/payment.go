@@ -141,3 +141,6 @@ func (s *Service) Bind(b *outbox.Bus) error {
 }
 
 func (s *Service) now() time.Time { return s.clock.Now().UTC().Truncate(time.Millisecond) }
+
+// LeftMinor is what of the payment is not refunded.
+func (p Payment) LeftMinor() int64 { return p.AmountMinor - p.RefundedMinor }

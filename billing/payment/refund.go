@@ -33,6 +33,18 @@ func (s *Service) Payment(ctx context.Context, scope tenancy.Scope, id int64) (P
 	return ps[0], err
 }
 
+// Refunds lists the refunds of payment id in the caller's subtree.
+func (s *Service) Refunds(ctx context.Context, scope tenancy.Scope, id int64) ([]Refund, error) {
+	if _, err := s.Payment(ctx, scope, id); err != nil {
+		return nil, err
+	}
+	var out []Refund
+	if err := s.db.Read(ctx).Where("payment_id = ?", id).Order("id").Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("read refunds of payment %d: %w", id, err)
+	}
+	return out, nil
+}
+
 // Filter narrows a list of payments.
 type Filter struct {
 	CustomerID int64

@@ -63,6 +63,9 @@ const (
 	// PermSettings reads and changes the business rules of the caller's
 	// own levels of the settings chain.
 	PermSettings Perm = "settings.write"
+	// PermPayments records payments received, applies credit, moves
+	// allocations and refunds.
+	PermPayments Perm = "payments.write"
 )
 
 type roleKey struct {
@@ -72,10 +75,10 @@ type roleKey struct {
 
 var all = []Perm{PermTenantsRead, PermTenantsWrite, PermUsersRead, PermUsersWrite, PermAuditRead, PermKeysRead, PermKeysWrite, PermBrand, PermSecurity,
 	PermHostingRead, PermHostingWrite, PermSubdomains, PermServers, PermResellerLimit,
-	PermBillingRead, PermCatalog, PermContracts, PermInvoices, PermApprove, PermProfile, PermSettings}
+	PermBillingRead, PermCatalog, PermContracts, PermInvoices, PermApprove, PermProfile, PermSettings, PermPayments}
 
 // billingAll is every billing permission.
-var billingAll = []Perm{PermBillingRead, PermCatalog, PermContracts, PermInvoices, PermApprove, PermProfile, PermSettings}
+var billingAll = []Perm{PermBillingRead, PermCatalog, PermContracts, PermInvoices, PermApprove, PermProfile, PermSettings, PermPayments}
 
 // All lists every permission.
 func All() []Perm { return slices.Clone(all) }
@@ -91,7 +94,7 @@ var grants = map[roleKey][]Perm{
 	{tenancy.KindReseller, RoleOwner}: append([]Perm{PermTenantsRead, PermTenantsWrite, PermUsersRead, PermUsersWrite, PermAuditRead, PermKeysRead, PermKeysWrite, PermBrand,
 		PermHostingRead, PermHostingWrite, PermSubdomains}, billingAll...),
 	{tenancy.KindReseller, RoleStaff}: {PermTenantsRead, PermTenantsWrite, PermUsersRead, PermHostingRead, PermHostingWrite, PermSubdomains,
-		PermBillingRead, PermContracts, PermInvoices, PermProfile},
+		PermBillingRead, PermContracts, PermInvoices, PermProfile, PermPayments},
 	{tenancy.KindClient, RoleOwner}: {PermTenantsRead, PermUsersRead, PermUsersWrite, PermKeysRead, PermKeysWrite, PermHostingRead, PermSubdomains,
 		PermBillingRead, PermProfile},
 	{tenancy.KindClient, RoleUser}: {PermTenantsRead, PermHostingRead, PermBillingRead},

@@ -32,10 +32,11 @@ const (
 	contractID                 // :id is a contract
 	invoiceID                  // :id is an invoice or credit note
 	settingsLevel              // :level/:id is a level of the settings chain
+	paymentID                  // :id is a payment
 )
 
 // objectIDs are the kinds whose probes must answer 404 or 403.
-var objectIDs = []reach{tenantID, userID, keyID, accountID, domainID, resellerID, serverID, productID, contractID, invoiceID, settingsLevel}
+var objectIDs = []reach{tenantID, userID, keyID, accountID, domainID, resellerID, serverID, productID, contractID, invoiceID, settingsLevel, paymentID}
 
 // crossTenant classifies every route. A new route fails the suite until
 // it is added here: one line.
@@ -162,6 +163,19 @@ var crossTenant = map[string]reach{
 	"POST /api/v1/invoices/:id/approve":       invoiceID,
 	"POST /api/v1/invoices/:id/credit-notes":  invoiceID,
 	"GET /settings":                           own,
+	"GET /billing/payments":                   listing,
+	"GET /billing/payments/new":               creating,
+	"POST /billing/payments/new":              creating,
+	"GET /billing/payments/:id":               paymentID,
+	"POST /billing/payments/:id/:action":      paymentID,
+	"POST /billing/invoices/:id/apply-credit": invoiceID,
+	"GET /api/v1/payments":                    listing,
+	"POST /api/v1/payments":                   creating,
+	"GET /api/v1/payments/:id":                paymentID,
+	"POST /api/v1/payments/:id/refund":        paymentID,
+	"POST /api/v1/payments/:id/unallocate":    paymentID,
+	"POST /api/v1/invoices/:id/apply-credit":  invoiceID,
+	"GET /api/v1/tenants/:id/credit":          tenantID,
 	"GET /settings/:level/:id":                settingsLevel,
 	"POST /settings/:level/:id":               settingsLevel,
 	"GET /api/v1/settings/:level/:id":         settingsLevel,
@@ -209,7 +223,7 @@ func TestCrossTenant(t *testing.T) {
 			{"reseller A", reseller, w.keyA, map[reach][]int64{
 				tenantID: {w.resB.ID, w.cliB.ID}, userID: {w.ownerB.ID, w.ownerCliB.ID, w.usB.ID}, keyID: {w.keyIDB, w.keyIDCliB},
 				accountID: foreign[accountID], domainID: foreign[domainID], serverID: foreign[serverID], resellerID: {w.raB.ID},
-				productID: {w.prodB.ID}, contractID: foreign[contractID], invoiceID: {w.draftB.ID, w.finalB.ID}}, w.resB.ID, w.cliB.ID,
+				productID: {w.prodB.ID}, contractID: foreign[contractID], invoiceID: {w.draftB.ID, w.finalB.ID}, paymentID: {w.payB.ID}}, w.resB.ID, w.cliB.ID,
 				// Outside the scope, and inside it but another seller's: its own
 				// customer level (the operator's) and the operator's plan.
 				levels("panel/0", "seller/%d", w.resB.ID, "customer/%d", w.cliB.ID, "customer/%d", w.resB.ID, "customer/%d", w.resA.ID,
@@ -217,7 +231,7 @@ func TestCrossTenant(t *testing.T) {
 			{"client of A", client, w.keyCliA, map[reach][]int64{
 				tenantID: {w.resA.ID, w.resB.ID, w.cliB.ID}, userID: {w.ownerA.ID, w.ownerB.ID, w.usB.ID}, keyID: {w.keyIDA, w.keyIDB},
 				accountID: foreign[accountID], domainID: foreign[domainID], serverID: foreign[serverID], resellerID: {w.raA.ID, w.raB.ID},
-				productID: {w.prodB.ID, w.prodOp.ID}, contractID: foreign[contractID], invoiceID: {w.draftB.ID, w.finalB.ID, w.opInvA.ID}}, w.resA.ID, w.resA.ID,
+				productID: {w.prodB.ID, w.prodOp.ID}, contractID: foreign[contractID], invoiceID: {w.draftB.ID, w.finalB.ID, w.opInvA.ID}, paymentID: {w.payB.ID}}, w.resA.ID, w.resA.ID,
 				levels("panel/0", "seller/%d", w.resA.ID, "seller/%d", w.cliA.ID, "customer/%d", w.cliA.ID, "customer/%d", w.cliB.ID,
 					"plan/%d", w.prodOp.ID, "contract/%d", w.contractB.ID)},
 		}
@@ -323,7 +337,7 @@ func (w *world) probe(page *browser, key, method, path string, kind reach, ids [
 	}
 	var out []probeResult
 	switch kind {
-	case tenantID, userID, keyID, accountID, domainID, resellerID, serverID, productID, contractID, invoiceID:
+	case tenantID, userID, keyID, accountID, domainID, resellerID, serverID, productID, contractID, invoiceID, paymentID:
 		for _, id := range ids {
 			p := strings.Replace(path, ":id", strconv.FormatInt(id, 10), 1)
 			actions := probeActions(kind, p)
@@ -375,6 +389,8 @@ func probeActions(kind reach, p string) []string {
 		return []string{"terminate", "coupon"}
 	case invoiceID:
 		return []string{"finalize", "approve", "delete", "line", "credit"}
+	case paymentID:
+		return []string{"refund", "unallocate"}
 	}
 	return accountActions
 }
@@ -399,8 +415,14 @@ func (w *world) probeBody(kind reach, ap, a string, id int64) any {
 		return map[string]any{"description": "hacked", "unit_price": "1"}
 	case kind == invoiceID && strings.HasSuffix(ap, "/credit-notes"):
 		return map[string]any{"full": true, "reason": "hacked"}
+	case kind == invoiceID && strings.HasSuffix(ap, "/apply-credit"):
+		return map[string]any{"amount": "1.00"}
 	case kind == invoiceID:
 		return nil
+	case kind == paymentID && strings.HasSuffix(ap, "/refund"):
+		return map[string]any{"amount": "1.00", "reason": "hacked"}
+	case kind == paymentID:
+		return map[string]any{"invoice_id": w.finalB.ID}
 	case kind == productID:
 		return map[string]any{"code": "hacked", "name": "Hacked", "kind": "hosting", "match_code": "std",
 			"prices": []map[string]any{{"currency": "EUR", "cycle": "monthly", "amount": "1"}}}
@@ -451,6 +473,16 @@ func (w *world) createProbes(send func(string, url.Values, any) probeResult, met
 		out = append(out, send(path, nil, map[string]any{"customer_id": child, "product_id": w.prodB.ID, "cycle": "monthly", "currency": "EUR", "name": "intruder"}))
 	case "/billing/invoices/new":
 		out = append(out, send(path, url.Values{"customer_id": {cid}, "currency": {"EUR"}, "description_0": {"intruder"}, "unit_price_0": {"1"}}, nil))
+	case "/billing/payments/new":
+		if method == http.MethodGet {
+			return append(out, send(path+"?invoice_id="+strconv.FormatInt(w.finalB.ID, 10), nil, nil))
+		}
+		out = append(out, send(path, url.Values{"customer_id": {cid}, "amount": {"1.00"}, "currency": {"EUR"}, "method": {"cash"}, "received_on": {"2026-11-21"},
+			"invoice_id": {strconv.FormatInt(w.finalB.ID, 10)}, "allocate": {"1.00"}}, nil))
+	case "/api/v1/payments":
+		out = append(out, send(path, nil, map[string]any{"customer_id": child, "amount": "1.00", "currency": "EUR", "method": "cash", "received_on": "2026-11-21"}),
+			send(path, nil, map[string]any{"customer_id": w.cliA.ID, "amount": "1.00", "currency": "EUR", "method": "cash", "received_on": "2026-11-21",
+				"allocations": []map[string]any{{"invoice_id": w.finalB.ID, "amount": "1.00"}}}))
 	case "/api/v1/invoices":
 		out = append(out, send(path, nil, map[string]any{"customer_id": child, "currency": "EUR", "lines": []map[string]any{{"description": "intruder", "unit_price": "1"}}}))
 	default:
@@ -501,6 +533,12 @@ func (w *world) checkIdentityHostingUntouched() {
 // nothing was created on anyone's behalf.
 func (w *world) checkBillingUntouched() {
 	t := w.t
+	if n := w.count("payments", "1 = 1"); n != 2 {
+		t.Errorf("%d payments after the probes, want the 2 seeded", n)
+	}
+	if n := w.count("payment_allocations", "1 = 1") + w.count("payment_refunds", "1 = 1") + w.count("payments", "refunded_minor <> 0"); n != 0 {
+		t.Errorf("%d allocations or refunds made across tenants", n)
+	}
 	if n := w.count("settings", "value = ?", "99"); n != 0 {
 		t.Errorf("%d settings changed across tenants", n)
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"faktura/billing"
+	"faktura/billing/payment"
 	"faktura/panel/core"
 	"faktura/panel/core/audit"
 	"faktura/panel/core/automation"
@@ -30,6 +31,7 @@ import (
 	"faktura/panel/web/admin"
 	billingweb "faktura/panel/web/billing"
 	hostingweb "faktura/panel/web/hosting"
+	paymentsweb "faktura/panel/web/payments"
 	settingsweb "faktura/panel/web/settings"
 	"faktura/panel/web/signin"
 	"faktura/provisioning"
@@ -39,7 +41,7 @@ import (
 )
 
 // Areas are the panel's areas, as the composition root lists them.
-var Areas = []web.Area{signin.Area{}, admin.Area{}, hostingweb.Area{}, billingweb.Area{}, settingsweb.Area{}}
+var Areas = []web.Area{signin.Area{}, admin.Area{}, hostingweb.Area{}, billingweb.Area{}, paymentsweb.Area{}, settingsweb.Area{}}
 
 var testSets = []db.MigrationSet{schema.Set, identity.Migrations, provisioning.Migrations, billing.Migrations}
 
@@ -80,6 +82,8 @@ type world struct {
 	prodOp, prodA, prodB   billing.Product // the operator's wholesale product and each reseller's retail one
 	contractA, contractB   billing.Contract
 	draftB, finalB, opInvA billing.Invoice // B's draft and finalized invoices to its client; the operator's to reseller A
+	pay                    *payment.Service
+	payA, payB             payment.Payment // each reseller's client paid it 1.00 USD (kept as credit)
 }
 
 type worldOpts struct {
@@ -105,12 +109,13 @@ func newWorld(t *testing.T, h *db.Handle, o worldOpts) *world {
 	}
 	var logs bytes.Buffer
 	bill := billing.New(h, clock, audit.New(h, clock), st, billing.Options{})
+	pay := payment.New(h, clock, audit.New(h, clock), st, bill)
 	log := slog.New(slog.NewJSONHandler(&logs, nil))
 	runner := automation.NewRunner(h, clock, "test", log)
 	s := web.New(web.Deps{DB: h, Bus: bus, Log: log, Identity: id, Hosting: hosting, Billing: bill, Theme: theme, Runner: runner,
-		Audit: audit.New(h, clock), Settings: st, SettingDefs: bill.SettingDefs(),
+		Audit: audit.New(h, clock), Clock: clock, Settings: st, SettingDefs: append(bill.SettingDefs(), pay.SettingDefs()...), Payments: pay,
 		Mail: o.mail, BaseURL: "http://panel.test", SessionLifetime: 24 * time.Hour, ResetTTL: time.Hour}, Areas...)
-	w := &world{t: t, h: h, s: s, id: id, clock: clock, logs: &logs, hosting: hosting, billing: bill, run: runner}
+	w := &world{t: t, h: h, s: s, id: id, clock: clock, logs: &logs, hosting: hosting, billing: bill, pay: pay, run: runner}
 	w.srv = httptest.NewServer(s)
 	t.Cleanup(func() { w.srv.Close(); s.Wait() })
 	w.seed()
@@ -208,6 +213,14 @@ func (w *world) seedBilling() {
 	must(err)
 	w.opInvA, err = b.Approve(ctx, op, w.opInvA.ID)
 	must(err)
+	paid := func(seller, customer identity.Tenant, ref string) payment.Payment {
+		p, err := w.pay.RecordManual(ctx, seller.Scope(), payment.ManualInput{CustomerID: customer.ID, Method: "bank_transfer", Amount: "1.00",
+			Currency: "USD", ReceivedOn: "2026-11-21", Reference: ref}) // no USD invoice takes it: credit
+
+		must(err)
+		return p
+	}
+	w.payA, w.payB = paid(w.resA, w.cliA, "alpha transfer"), paid(w.resB, w.cliB, "Bravo Secret transfer")
 	if w.finalB.Number == nil || w.opInvA.Number == nil {
 		t.Fatalf("seeded invoices not finalized: %s, %s", w.finalB.Status, w.opInvA.Status)
 	}

@@ -25,6 +25,7 @@ import (
 
 	"faktura/billing"
 	"faktura/billing/payment"
+	"faktura/panel/core"
 	"faktura/panel/core/audit"
 	"faktura/panel/core/automation"
 	"faktura/panel/core/db"
@@ -47,6 +48,7 @@ type Deps struct {
 	Payments        *payment.Service
 	Runner          *automation.Runner // the daily run, for its last result on the dashboards
 	Audit           *audit.Log
+	Clock           core.Clock // today, for forms' default dates
 	Settings        *settings.Store
 	SettingDefs     []settings.Def // the business-rule keys the modules define, in page order
 	Theme           *themes.Theme

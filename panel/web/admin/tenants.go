@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"faktura/billing"
+	"faktura/billing/payment"
 	"faktura/panel/core"
 	"faktura/panel/core/automation"
 	"faktura/panel/core/tenancy"
@@ -209,6 +210,7 @@ type tenantView struct {
 	Contracts []billing.Contract
 	Invoices  []billing.Invoice
 	Balance   []billing.Balance
+	Credit    []payment.Balance // its credit: paid and not allocated
 }
 
 func (s *area) tenantPage(c echo.Context, id int64) (*web.Page, error) {
@@ -268,6 +270,9 @@ func (s *area) customerOf(c echo.Context, caller identity.Caller, t identity.Ten
 	if v.Invoices, err = s.Deps.Billing.Invoices(ctx, scope, billing.InvoiceFilter{CustomerID: t.ID}, core.Page{Limit: 10}); err != nil {
 		return err
 	}
-	v.Balance, err = s.Deps.Billing.CustomerBalances(ctx, scope, t.ID)
+	if v.Balance, err = s.Deps.Billing.CustomerBalances(ctx, scope, t.ID); err != nil {
+		return err
+	}
+	v.Credit, err = s.Deps.Payments.Credits(ctx, scope, t.ID)
 	return err
 }

@@ -5,6 +5,8 @@ import (
 
 	"faktura/billing"
 	"faktura/billing/document"
+	"faktura/billing/payment"
+	"faktura/panel/core"
 	"faktura/panel/identity"
 	"faktura/panel/web"
 	"faktura/themes"
@@ -19,6 +21,18 @@ type invoiceDoc struct {
 	CanWrite bool
 	Approve  bool
 	Credit   bool
+	// Payments that pay it, with the part each pays; the customer's
+	// credit with the seller in its currency; whether the caller may
+	// record a payment or apply credit to it.
+	Payments    []paidBy
+	CreditMinor int64
+	CanPay      bool
+}
+
+// paidBy is a payment and the part of it that pays this invoice.
+type paidBy struct {
+	payment.Payment
+	PartMinor int64
 }
 
 // docView is the document partial's data: a document written out in its
@@ -75,6 +89,43 @@ func (s *area) invoicePage(c echo.Context, id int64) (*web.Page, error) {
 	d.CanWrite = d.IsSeller && caller.Can(identity.PermInvoices)
 	d.Approve = d.IsSeller && caller.Can(identity.PermApprove) && inv.Status == billing.InvoiceStatusAwaitingApproval
 	d.Credit = d.CanWrite && inv.Kind == billing.DocInvoice && inv.Frozen() && inv.Status != billing.InvoiceStatusCancelled
+	if err := s.payments(c, d); err != nil {
+		return nil, err
+	}
 	p.Data = d
 	return p, nil
+}
+
+// payments fills in the invoice's payments and, for its seller, what it
+// may do about them.
+func (s *area) payments(c echo.Context, d *invoiceDoc) error {
+	ctx, caller := c.Request().Context(), web.CallerOf(c)
+	inv := d.Inv
+	if inv.Kind != billing.DocInvoice || !inv.Frozen() {
+		return nil
+	}
+	ps, err := s.Deps.Payments.Payments(ctx, caller.Scope, payment.Filter{InvoiceID: inv.ID}, core.Page{Limit: 100})
+	if err != nil {
+		return err
+	}
+	for _, p := range ps {
+		for _, a := range p.Allocations {
+			if a.InvoiceID == inv.ID {
+				d.Payments = append(d.Payments, paidBy{p, a.AmountMinor})
+			}
+		}
+	}
+	d.CanPay = d.IsSeller && caller.Can(identity.PermPayments) && inv.OpenMinor() > 0 && inv.Status != billing.InvoiceStatusCancelled
+	if d.CanPay {
+		credits, err := s.Deps.Payments.Credits(ctx, caller.Scope, inv.CustomerID)
+		if err != nil {
+			return err
+		}
+		for _, b := range credits {
+			if b.SellerID == inv.SellerID && b.Currency == inv.Currency {
+				d.CreditMinor = b.BalanceMinor
+			}
+		}
+	}
+	return nil
 }
