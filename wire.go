@@ -63,6 +63,7 @@ func wire(a *cli.App) error {
 		return err
 	}
 	a.Payments = payment.New(a.DB, a.Clock, a.Audit, a.Settings, a.Billing)
+	a.Billing.UseOverpayments(a.Payments)
 	if err := a.Payments.Bind(a.Bus); err != nil {
 		return err
 	}

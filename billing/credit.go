@@ -199,13 +199,26 @@ func (s *Service) issueCredit(ctx context.Context, orig Invoice, items []creditI
 	if err != nil {
 		return Invoice{}, err
 	}
-	extra := map[string]any{"credited_minor": credited, "updated_at": now}
-	if credited >= orig.TotalMinor && orig.Status != InvoiceStatusPaid {
-		if err := s.move(ctx, &orig, InvoiceStatusCancelled, extra); err != nil {
+	if err := s.db.Conn(ctx).Model(&Invoice{}).Where("id = ?", orig.ID).Updates(map[string]any{"credited_minor": credited, "updated_at": now}).Error; err != nil {
+		return Invoice{}, fmt.Errorf("book credit note on invoice %d: %w", orig.ID, err)
+	}
+	orig.CreditedMinor = credited
+	if excess := orig.PaidMinor - (orig.TotalMinor - credited); excess > 0 {
+		// Paid more than is now due: the excess goes back to the customer's credit.
+		if s.overpaid == nil {
+			return Invoice{}, core.E(core.ErrPrecondition, "invoice %d is paid: the credit note would leave %d overpaid", orig.ID, excess)
+		}
+		if err := s.overpaid.ReleaseOverpaid(ctx, orig, excess); err != nil {
 			return Invoice{}, err
 		}
-	} else if err := s.db.Conn(ctx).Model(&Invoice{}).Where("id = ?", orig.ID).Updates(extra).Error; err != nil {
-		return Invoice{}, fmt.Errorf("book credit note on invoice %d: %w", orig.ID, err)
+		if err := s.db.Conn(ctx).Where("id = ?", orig.ID).Take(&orig).Error; err != nil {
+			return Invoice{}, fmt.Errorf("reload invoice %d: %w", orig.ID, err)
+		}
+	}
+	if credited >= orig.TotalMinor {
+		if err := s.move(ctx, &orig, InvoiceStatusCancelled, nil); err != nil {
+			return Invoice{}, err
+		}
 	}
 	if err := s.publish(ctx, finalizedEvent(d.inv, &orig)); err != nil {
 		return Invoice{}, err

@@ -43,8 +43,8 @@ var invoiceTransitions = map[InvoiceStatus][]InvoiceStatus{
 	InvoiceStatusPartiallyPaid:    {InvoiceStatusPaid, InvoiceStatusOverdue, InvoiceStatusCancelled, InvoiceStatusFinalized},
 	InvoiceStatusOverdue:          {InvoiceStatusPartiallyPaid, InvoiceStatusPaid, InvoiceStatusCancelled},
 	// A refund, a returned payment or a moved allocation reopens a paid
-	// invoice.
-	InvoiceStatusPaid:      {InvoiceStatusPartiallyPaid, InvoiceStatusFinalized, InvoiceStatusOverdue},
+	// invoice; a full credit note cancels it (its payments go to credit).
+	InvoiceStatusPaid:      {InvoiceStatusPartiallyPaid, InvoiceStatusFinalized, InvoiceStatusOverdue, InvoiceStatusCancelled},
 	InvoiceStatusCancelled: {},
 }
 

@@ -53,7 +53,21 @@ type Service struct {
 
 	hookMu sync.Mutex
 	hook   func(stage string) error // test hook: called at named points of the run
+
+	overpaid Overpayments // takes back what credit notes leave overpaid (the payment module)
 }
+
+// Overpayments moves money an invoice no longer needs back to its
+// customer's credit: a credit note lowered what is due below what was
+// paid. It runs in the credit note's transaction.
+type Overpayments interface {
+	ReleaseOverpaid(ctx context.Context, inv Invoice, excess int64) error
+}
+
+// UseOverpayments sets who takes back overpaid money (the composition
+// root wires the payment module). Without one, a credit note that would
+// leave an invoice overpaid is refused.
+func (s *Service) UseOverpayments(o Overpayments) { s.overpaid = o }
 
 // New returns the service.
 func New(h *db.Handle, clock core.Clock, log *audit.Log, st *settings.Store, o Options) *Service {

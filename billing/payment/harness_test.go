@@ -53,6 +53,7 @@ func newFixture(t *testing.T, h *db.Handle) *fixture {
 	log := audit.New(h, f.clock)
 	f.bill = billing.New(h, f.clock, log, f.st, billing.Options{Log: quiet(), Bus: f.bus})
 	f.pay = payment.New(h, f.clock, log, f.st, f.bill)
+	f.bill.UseOverpayments(f.pay)
 	f.must(f.bill.Bind(f.bus))
 	f.must(f.pay.Bind(f.bus))
 	f.bus.Start()

@@ -190,3 +190,28 @@ func TestBadPayments(t *testing.T) {
 		}
 	})
 }
+
+// TestCreditNoteOnPaidInvoice: a credit note on a paid invoice moves
+// what is no longer due back to the customer's credit; a full one
+// cancels the invoice and all its money becomes credit.
+func TestCreditNoteOnPaidInvoice(t *testing.T) {
+	dbtest.Each(t, sets, func(t *testing.T, h *db.Handle) {
+		f := newFixture(t, h)
+		f.must(settings.Set(f.ctx(), f.st, payment.ApplyCredit, settings.LevelPanel, "", false))
+		inv := f.invoice(operator, f.c, "20.00", "EUR")
+		_, err := f.pay.RecordManual(f.ctx(), operator, manual(f.c, "20.00", alloc(inv, "20.00")))
+		f.must(err)
+		lines := f.load(inv.ID).Lines
+		_, err = f.bill.CreditNote(f.ctx(), operator, inv.ID, billing.CreditNoteInput{Reason: "discount",
+			Lines: []billing.CreditItem{{LineID: lines[0].ID, AmountMinor: 500}}})
+		f.must(err)
+		if got := f.load(inv.ID); got.Status != billing.InvoiceStatusPaid || got.PaidMinor != 1500 || f.credit(operator, f.c, "EUR") != 500 {
+			t.Errorf("after a 5.00 credit note: %s paid %d, credit %d", got.Status, got.PaidMinor, f.credit(operator, f.c, "EUR"))
+		}
+		_, err = f.bill.CreditNote(f.ctx(), operator, inv.ID, billing.CreditNoteInput{Full: true, Reason: "cancelled"})
+		f.must(err)
+		if got := f.load(inv.ID); got.Status != billing.InvoiceStatusCancelled || got.PaidMinor != 0 || f.credit(operator, f.c, "EUR") != 2000 {
+			t.Errorf("after the full credit note: %s paid %d, credit %d", got.Status, got.PaidMinor, f.credit(operator, f.c, "EUR"))
+		}
+	})
+}

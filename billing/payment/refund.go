@@ -245,3 +245,39 @@ func (s *Service) Unallocate(ctx context.Context, scope tenancy.Scope, id, invoi
 	})
 	return p, err
 }
+
+// ReleaseOverpaid implements billing.Overpayments: excess of what was
+// paid on inv (a credit note lowered what is due) goes back to the
+// customer's credit, taken from its newest allocations first. It runs in
+// the credit note's transaction.
+func (s *Service) ReleaseOverpaid(ctx context.Context, inv billing.Invoice, excess int64) error {
+	var as []Allocation
+	if err := s.db.Conn(ctx).Where("invoice_id = ?", inv.ID).Order("id DESC").Find(&as).Error; err != nil {
+		return fmt.Errorf("read allocations of invoice %d: %w", inv.ID, err)
+	}
+	left := excess
+	for _, a := range as {
+		if left == 0 {
+			break
+		}
+		var p Payment
+		if err := s.db.Conn(ctx).Where("id = ?", a.PaymentID).Take(&p).Error; err != nil {
+			return fmt.Errorf("load payment %d: %w", a.PaymentID, err)
+		}
+		n := min(a.AmountMinor, left)
+		if err := s.release(ctx, a, n); err != nil {
+			return err
+		}
+		if err := s.addCredit(ctx, keyOf(p), n); err != nil {
+			return err
+		}
+		left -= n
+	}
+	if left != 0 {
+		return core.E(core.ErrConflict, "invoice %d: %d paid without an allocation", inv.ID, left)
+	}
+	return s.audit.Record(ctx, audit.Entry{Action: "payment.overpaid", ObjectType: "invoice", ObjectID: strconv.FormatInt(inv.ID, 10),
+		TenantID: inv.CustomerID, TenantPath: inv.CustomerPath, After: map[string]any{"to_credit_minor": excess}})
+}
+
+var _ billing.Overpayments = (*Service)(nil)

@@ -110,6 +110,7 @@ func newWorld(t *testing.T, h *db.Handle, o worldOpts) *world {
 	var logs bytes.Buffer
 	bill := billing.New(h, clock, audit.New(h, clock), st, billing.Options{})
 	pay := payment.New(h, clock, audit.New(h, clock), st, bill)
+	bill.UseOverpayments(pay)
 	log := slog.New(slog.NewJSONHandler(&logs, nil))
 	runner := automation.NewRunner(h, clock, "test", log)
 	s := web.New(web.Deps{DB: h, Bus: bus, Log: log, Identity: id, Hosting: hosting, Billing: bill, Theme: theme, Runner: runner,
