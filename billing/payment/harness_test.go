@@ -17,6 +17,7 @@ import (
 	"faktura/panel/core/db/dbtest"
 	"faktura/panel/core/outbox"
 	"faktura/panel/core/schema"
+	"faktura/panel/core/secret"
 	"faktura/panel/core/settings"
 	"faktura/panel/core/tenancy"
 	"faktura/provisioning"
@@ -54,6 +55,9 @@ func newFixture(t *testing.T, h *db.Handle) *fixture {
 	f.bill = billing.New(h, f.clock, log, f.st, billing.Options{Log: quiet(), Bus: f.bus})
 	f.pay = payment.New(h, f.clock, log, f.st, f.bill)
 	f.bill.UseOverpayments(f.pay)
+	box, err := secret.New([]byte("0123456789abcdef0123456789abcdef"))
+	f.must(err)
+	f.pay.UseSecrets(box)
 	f.must(f.bill.Bind(f.bus))
 	f.must(f.pay.Bind(f.bus))
 	f.bus.Start()
@@ -215,3 +219,5 @@ func field(err error, name string) bool {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func corePage() core.Page { return core.Page{Limit: 200} }

@@ -17,6 +17,7 @@ import (
 	"faktura/panel/core/audit"
 	"faktura/panel/core/db"
 	"faktura/panel/core/outbox"
+	"faktura/panel/core/secret"
 	"faktura/panel/core/settings"
 )
 
@@ -61,6 +62,7 @@ type Payment struct {
 	CreatedBy     string       `json:"created_by"`
 	CreatedAt     time.Time    `json:"created_at"`
 	UpdatedAt     time.Time    `json:"updated_at"`
+	AttemptID     *int64       `json:"attempt_id,omitempty"`
 	Allocations   []Allocation `json:"allocations" gorm:"-"`
 	// UnallocatedMinor is the part neither allocated nor refunded: the
 	// customer's credit from this payment.
@@ -92,6 +94,7 @@ type Refund struct {
 	ProviderRef *string   `json:"provider_ref,omitempty"`
 	CreatedBy   string    `json:"created_by"`
 	CreatedAt   time.Time `json:"created_at"`
+	Booked      bool      `json:"-"` // taken off the payment (false while its payment is not received yet)
 }
 
 // TableName is the table's name.
@@ -117,11 +120,13 @@ type Service struct {
 	audit    *audit.Log
 	settings *settings.Store
 	bill     *billing.Service
+	box      *secret.Box // seals gateway credentials
+	wake     chan struct{}
 }
 
 // New returns the service on billing's tables.
 func New(h *db.Handle, clock core.Clock, log *audit.Log, st *settings.Store, bill *billing.Service) *Service {
-	return &Service{db: h, clock: clock, audit: log, settings: st, bill: bill}
+	return &Service{db: h, clock: clock, audit: log, settings: st, bill: bill, wake: make(chan struct{}, 1)}
 }
 
 // SettingDefs lists the payment keys for the settings pages and API.

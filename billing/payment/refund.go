@@ -142,13 +142,15 @@ func (s *Service) Refund(ctx context.Context, scope tenancy.Scope, id int64, in 
 		if reason == "" || len(reason) > 500 {
 			return core.Invalid("reason", "is required (at most 500 characters)")
 		}
-		return s.refund(ctx, &p, amount, reason, nil)
+		return s.refund(ctx, &p, amount, reason, nil, true)
 	})
 	return p, err
 }
 
 // refund books amount of p (locked, with its allocations) as given back.
-func (s *Service) refund(ctx context.Context, p *Payment, amount int64, reason string, providerRef *string) error {
+// With row false the refund's row exists already (a provider's refund
+// noted before its payment was received).
+func (s *Service) refund(ctx context.Context, p *Payment, amount int64, reason string, providerRef *string, row bool) error {
 	fromCredit := min(p.UnallocatedMinor, amount)
 	if err := s.addCredit(ctx, keyOf(*p), -fromCredit); err != nil {
 		return err
@@ -175,9 +177,11 @@ func (s *Service) refund(ctx context.Context, p *Payment, amount int64, reason s
 		rest -= n
 	}
 	now := s.now()
-	r := Refund{PaymentID: p.ID, AmountMinor: amount, Reason: reason, ProviderRef: providerRef, CreatedBy: audit.Label(ctx), CreatedAt: now}
-	if err := s.db.Conn(ctx).Create(&r).Error; err != nil {
-		return fmt.Errorf("record refund: %w", err)
+	if row {
+		r := Refund{PaymentID: p.ID, AmountMinor: amount, Reason: reason, ProviderRef: providerRef, CreatedBy: audit.Label(ctx), CreatedAt: now, Booked: true}
+		if err := s.db.Conn(ctx).Create(&r).Error; err != nil {
+			return fmt.Errorf("record refund: %w", err)
+		}
 	}
 	p.RefundedMinor += amount
 	p.Status = StatusPartlyRefunds

@@ -18,6 +18,7 @@ import (
 	"faktura/panel/core/db"
 	"faktura/panel/core/money"
 	"faktura/panel/core/outbox"
+	"faktura/panel/core/secret"
 )
 
 // Config is the whole configuration. Secrets (the database DSN's password)
@@ -32,6 +33,16 @@ type Config struct {
 	Mail       Mail       `yaml:"mail"`
 	Themes     Themes     `yaml:"themes"`
 	Billing    Billing    `yaml:"billing"`
+	Secret     Secret     `yaml:"secret"`
+}
+
+// Secret is the key that encrypts secrets at rest (payment-gateway
+// credentials): Key, a base64 32-byte key (keep it in FAKTURA_SECRET_KEY),
+// or else the key in KeyFile, created on first start when missing. Losing
+// the key loses the stored credentials (they are entered again).
+type Secret struct {
+	Key     string `yaml:"key"`
+	KeyFile string `yaml:"key_file"`
 }
 
 // Billing tunes the billing module. Business rules (lead time, grouping,
@@ -143,6 +154,7 @@ func Defaults() Config {
 		Mail: Mail{Port: 587, TLS: "starttls", From: "Faktura <billing@localhost>"},
 		Billing: Billing{Currency: "EUR", RunChunk: 500, VIESURL: "https://ec.europa.eu/taxation_customs/vies/rest-api",
 			VIESTimeout: 10 * time.Second, VIESMaxAge: 30 * 24 * time.Hour},
+		Secret: Secret{KeyFile: "data/secret.key"},
 	}
 }
 
@@ -184,6 +196,13 @@ func (c Config) Validate() error {
 		v.Addf("server.listen", "host %q is not an IP address or localhost", host)
 	}
 	positive(&v, "server.shutdown_timeout", c.Server.ShutdownTimeout)
+	if c.Secret.Key != "" {
+		if _, err := secret.ParseKey(c.Secret.Key); err != nil {
+			v.Addf("secret.key", "%v (want 32 random bytes in base64, e.g. from openssl rand -base64 32)", err)
+		}
+	} else if c.Secret.KeyFile == "" {
+		v.Add("secret.key_file", "is required when secret.key is empty")
+	}
 	if t := c.Server.MetricsToken; t != "" && len(t) < 16 {
 		v.Add("server.metrics_token", "must be at least 16 characters (or empty to turn token access off)")
 	}

@@ -78,6 +78,9 @@ func TestLoadBad(t *testing.T) {
 		{"backoff order", "outbox:\n  backoff_base: 10m\n  backoff_max: 1m\n", nil, map[string]string{"outbox.backoff_max": "not be shorter"}},
 		{"bad yaml", "server: [\n", nil, map[string]string{"config": "not valid YAML"}},
 		{"short metrics token", "", []string{"FAKTURA_SERVER_METRICS_TOKEN=secret"}, map[string]string{"server.metrics_token": "at least 16 characters"}},
+		{"secret key not base64", "", []string{"FAKTURA_SECRET_KEY=not a key"}, map[string]string{"secret.key": "is not base64"}},
+		{"secret key too short", "", []string{"FAKTURA_SECRET_KEY=c2hvcnQ="}, map[string]string{"secret.key": "want 32"}},
+		{"no key at all", "secret:\n  key_file: \"\"\n", nil, map[string]string{"secret.key_file": "is required"}},
 		{"bad metrics address", "server:\n  metrics_listen: nowhere\n", nil, map[string]string{"server.metrics_listen": "want host:port"}},
 		{"metrics on the panel address", "server:\n  listen: 127.0.0.1:8080\n  metrics_listen: 127.0.0.1:8080\n", nil, map[string]string{"server.metrics_listen": "must differ"}},
 		{"decode and validation problems together", "server:\n  listn: x\ndatabase:\n  driver: mysql\n", nil, map[string]string{
