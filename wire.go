@@ -64,6 +64,7 @@ func wire(a *cli.App) error {
 	}
 	a.Payments = payment.New(a.DB, a.Clock, a.Audit, a.Settings, a.Billing)
 	a.Billing.UseOverpayments(a.Payments)
+	a.Payments.UseSecrets(a.Secrets)
 	if err := a.Payments.Bind(a.Bus); err != nil {
 		return err
 	}

@@ -52,6 +52,9 @@ type GatewayView struct {
 	Fields     []Field           `json:"-"`
 }
 
+// Has reports whether secret field name is stored.
+func (v GatewayView) Has(name string) bool { return slices.Contains(v.SecretsSet, name) }
+
 func where(seller int64, name string) string {
 	return "payment_gateways:" + strconv.FormatInt(seller, 10) + ":" + name
 }

@@ -20,6 +20,7 @@ import (
 	"faktura/panel/core/lease"
 	"faktura/panel/core/outbox"
 	"faktura/panel/core/schema"
+	"faktura/panel/core/secret"
 	"faktura/panel/core/settings"
 	"faktura/panel/identity"
 	"faktura/panel/web"
@@ -44,6 +45,7 @@ type App struct {
 	Runner   *automation.Runner
 	Settings *settings.Store
 	Audit    *audit.Log
+	Secrets  *secret.Box // seals secrets at rest (gateway credentials)
 	Theme    *themes.Theme
 	Node     string
 
@@ -87,8 +89,10 @@ func openApp(ctx context.Context, c config.Config, wire Wire, logOut io.Writer) 
 		Settings: settings.NewStore(h, clock),
 		Audit:    audit.New(h, clock),
 	}
-	if a.Theme, err = themes.Load(c.Themes.Dir); err == nil {
-		err = wire(a)
+	if a.Secrets, err = secret.Load(c.Secret.Key, c.Secret.KeyFile); err == nil {
+		if a.Theme, err = themes.Load(c.Themes.Dir); err == nil {
+			err = wire(a)
+		}
 	}
 	if err == nil && (a.Identity == nil || a.Hosting == nil || a.Billing == nil) {
 		err = fmt.Errorf("wiring left identity, provisioning or billing unset")

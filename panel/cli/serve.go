@@ -69,6 +69,8 @@ func serve(ctx context.Context, a *App) error {
 	workers.Go(func() { d.Run(workCtx) })
 	pw := a.Hosting.NewWorker(a.Node, a.Log)
 	workers.Go(func() { pw.Run(workCtx) })
+	ew := a.Payments.NewEventWorker(a.Node, a.Log)
+	workers.Go(func() { ew.Run(workCtx) })
 	if a.Config.Automation.Enabled {
 		s := &automation.Scheduler{Runner: a.Runner, Hour: a.Config.Automation.Hour, Location: a.Config.Location(), Tick: time.Minute}
 		workers.Go(func() { s.Run(workCtx) })

@@ -33,10 +33,11 @@ const (
 	invoiceID                  // :id is an invoice or credit note
 	settingsLevel              // :level/:id is a level of the settings chain
 	paymentID                  // :id is a payment
+	attemptID                  // :id is a payment attempt
 )
 
 // objectIDs are the kinds whose probes must answer 404 or 403.
-var objectIDs = []reach{tenantID, userID, keyID, accountID, domainID, resellerID, serverID, productID, contractID, invoiceID, settingsLevel, paymentID}
+var objectIDs = []reach{tenantID, userID, keyID, accountID, domainID, resellerID, serverID, productID, contractID, invoiceID, settingsLevel, paymentID, attemptID}
 
 // crossTenant classifies every route. A new route fails the suite until
 // it is added here: one line.
@@ -143,45 +144,54 @@ var crossTenant = map[string]reach{
 	"PATCH /api/v1/reseller-accounts/:id":        resellerID,
 	"POST /api/v1/reseller-accounts/:id/:action": resellerID,
 
-	"GET /api/v1/products":                    listing,
-	"POST /api/v1/products":                   own,
-	"GET /api/v1/products/:id":                productID,
-	"PUT /api/v1/products/:id":                productID,
-	"GET /api/v1/coupons":                     listing,
-	"POST /api/v1/coupons":                    creating,
-	"GET /api/v1/contracts":                   listing,
-	"POST /api/v1/contracts":                  creating,
-	"GET /api/v1/contracts/:id":               contractID,
-	"POST /api/v1/contracts/:id/terminate":    contractID,
-	"POST /api/v1/contracts/:id/coupon":       contractID,
-	"GET /api/v1/invoices":                    listing,
-	"POST /api/v1/invoices":                   creating,
-	"GET /api/v1/invoices/:id":                invoiceID,
-	"DELETE /api/v1/invoices/:id":             invoiceID,
-	"POST /api/v1/invoices/:id/lines":         invoiceID,
-	"POST /api/v1/invoices/:id/finalize":      invoiceID,
-	"POST /api/v1/invoices/:id/approve":       invoiceID,
-	"POST /api/v1/invoices/:id/credit-notes":  invoiceID,
-	"GET /settings":                           own,
-	"GET /billing/payments":                   listing,
-	"GET /billing/payments/new":               creating,
-	"POST /billing/payments/new":              creating,
-	"GET /billing/payments/:id":               paymentID,
-	"POST /billing/payments/:id/:action":      paymentID,
-	"POST /billing/invoices/:id/apply-credit": invoiceID,
-	"GET /api/v1/payments":                    listing,
-	"POST /api/v1/payments":                   creating,
-	"GET /api/v1/payments/:id":                paymentID,
-	"POST /api/v1/payments/:id/refund":        paymentID,
-	"POST /api/v1/payments/:id/unallocate":    paymentID,
-	"POST /api/v1/invoices/:id/apply-credit":  invoiceID,
-	"GET /api/v1/tenants/:id/credit":          tenantID,
-	"GET /settings/:level/:id":                settingsLevel,
-	"POST /settings/:level/:id":               settingsLevel,
-	"GET /api/v1/settings/:level/:id":         settingsLevel,
-	"PUT /api/v1/settings/:level/:id":         settingsLevel,
-	"GET /api/v1/tenants/:id/billing-profile": tenantID,
-	"PUT /api/v1/tenants/:id/billing-profile": tenantID,
+	"GET /api/v1/products":                       listing,
+	"POST /api/v1/products":                      own,
+	"GET /api/v1/products/:id":                   productID,
+	"PUT /api/v1/products/:id":                   productID,
+	"GET /api/v1/coupons":                        listing,
+	"POST /api/v1/coupons":                       creating,
+	"GET /api/v1/contracts":                      listing,
+	"POST /api/v1/contracts":                     creating,
+	"GET /api/v1/contracts/:id":                  contractID,
+	"POST /api/v1/contracts/:id/terminate":       contractID,
+	"POST /api/v1/contracts/:id/coupon":          contractID,
+	"GET /api/v1/invoices":                       listing,
+	"POST /api/v1/invoices":                      creating,
+	"GET /api/v1/invoices/:id":                   invoiceID,
+	"DELETE /api/v1/invoices/:id":                invoiceID,
+	"POST /api/v1/invoices/:id/lines":            invoiceID,
+	"POST /api/v1/invoices/:id/finalize":         invoiceID,
+	"POST /api/v1/invoices/:id/approve":          invoiceID,
+	"POST /api/v1/invoices/:id/credit-notes":     invoiceID,
+	"GET /settings":                              own,
+	"GET /billing/payments":                      listing,
+	"GET /billing/payments/new":                  creating,
+	"POST /billing/payments/new":                 creating,
+	"GET /billing/payments/:id":                  paymentID,
+	"POST /billing/payments/:id/:action":         paymentID,
+	"POST /billing/invoices/:id/apply-credit":    invoiceID,
+	"GET /api/v1/payments":                       listing,
+	"POST /api/v1/payments":                      creating,
+	"GET /api/v1/payments/:id":                   paymentID,
+	"POST /api/v1/payments/:id/refund":           paymentID,
+	"POST /api/v1/payments/:id/unallocate":       paymentID,
+	"POST /api/v1/invoices/:id/apply-credit":     invoiceID,
+	"GET /api/v1/tenants/:id/credit":             tenantID,
+	"POST /webhooks/:gateway/:seller":            public,
+	"POST /billing/invoices/:id/pay":             invoiceID,
+	"GET /billing/pay/return":                    own,
+	"GET /billing/gateways":                      own,
+	"POST /billing/gateways/:gateway":            own,
+	"POST /api/v1/invoices/:id/pay":              invoiceID,
+	"POST /api/v1/payment-attempts/:id/complete": attemptID,
+	"GET /api/v1/gateways":                       own,
+	"PUT /api/v1/gateways/:gateway":              own,
+	"GET /settings/:level/:id":                   settingsLevel,
+	"POST /settings/:level/:id":                  settingsLevel,
+	"GET /api/v1/settings/:level/:id":            settingsLevel,
+	"PUT /api/v1/settings/:level/:id":            settingsLevel,
+	"GET /api/v1/tenants/:id/billing-profile":    tenantID,
+	"PUT /api/v1/tenants/:id/billing-profile":    tenantID,
 }
 
 // accountActions are the actions probed on another tenant's account.
@@ -223,7 +233,7 @@ func TestCrossTenant(t *testing.T) {
 			{"reseller A", reseller, w.keyA, map[reach][]int64{
 				tenantID: {w.resB.ID, w.cliB.ID}, userID: {w.ownerB.ID, w.ownerCliB.ID, w.usB.ID}, keyID: {w.keyIDB, w.keyIDCliB},
 				accountID: foreign[accountID], domainID: foreign[domainID], serverID: foreign[serverID], resellerID: {w.raB.ID},
-				productID: {w.prodB.ID}, contractID: foreign[contractID], invoiceID: {w.draftB.ID, w.finalB.ID}, paymentID: {w.payB.ID}}, w.resB.ID, w.cliB.ID,
+				productID: {w.prodB.ID}, contractID: foreign[contractID], invoiceID: {w.draftB.ID, w.finalB.ID}, paymentID: {w.payB.ID}, attemptID: {w.attemptB.ID}}, w.resB.ID, w.cliB.ID,
 				// Outside the scope, and inside it but another seller's: its own
 				// customer level (the operator's) and the operator's plan.
 				levels("panel/0", "seller/%d", w.resB.ID, "customer/%d", w.cliB.ID, "customer/%d", w.resB.ID, "customer/%d", w.resA.ID,
@@ -231,7 +241,7 @@ func TestCrossTenant(t *testing.T) {
 			{"client of A", client, w.keyCliA, map[reach][]int64{
 				tenantID: {w.resA.ID, w.resB.ID, w.cliB.ID}, userID: {w.ownerA.ID, w.ownerB.ID, w.usB.ID}, keyID: {w.keyIDA, w.keyIDB},
 				accountID: foreign[accountID], domainID: foreign[domainID], serverID: foreign[serverID], resellerID: {w.raA.ID, w.raB.ID},
-				productID: {w.prodB.ID, w.prodOp.ID}, contractID: foreign[contractID], invoiceID: {w.draftB.ID, w.finalB.ID, w.opInvA.ID}, paymentID: {w.payB.ID}}, w.resA.ID, w.resA.ID,
+				productID: {w.prodB.ID, w.prodOp.ID}, contractID: foreign[contractID], invoiceID: {w.draftB.ID, w.finalB.ID, w.opInvA.ID}, paymentID: {w.payB.ID}, attemptID: {w.attemptB.ID}}, w.resA.ID, w.resA.ID,
 				levels("panel/0", "seller/%d", w.resA.ID, "seller/%d", w.cliA.ID, "customer/%d", w.cliA.ID, "customer/%d", w.cliB.ID,
 					"plan/%d", w.prodOp.ID, "contract/%d", w.contractB.ID)},
 		}
@@ -337,7 +347,7 @@ func (w *world) probe(page *browser, key, method, path string, kind reach, ids [
 	}
 	var out []probeResult
 	switch kind {
-	case tenantID, userID, keyID, accountID, domainID, resellerID, serverID, productID, contractID, invoiceID, paymentID:
+	case tenantID, userID, keyID, accountID, domainID, resellerID, serverID, productID, contractID, invoiceID, paymentID, attemptID:
 		for _, id := range ids {
 			p := strings.Replace(path, ":id", strconv.FormatInt(id, 10), 1)
 			actions := probeActions(kind, p)
@@ -415,6 +425,8 @@ func (w *world) probeBody(kind reach, ap, a string, id int64) any {
 		return map[string]any{"description": "hacked", "unit_price": "1"}
 	case kind == invoiceID && strings.HasSuffix(ap, "/credit-notes"):
 		return map[string]any{"full": true, "reason": "hacked"}
+	case kind == invoiceID && strings.HasSuffix(ap, "/pay"):
+		return map[string]any{"gateway": "testpay", "return_url": "http://panel.test/r"}
 	case kind == invoiceID && strings.HasSuffix(ap, "/apply-credit"):
 		return map[string]any{"amount": "1.00"}
 	case kind == invoiceID:

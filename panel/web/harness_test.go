@@ -16,6 +16,7 @@ import (
 
 	"faktura/billing"
 	"faktura/billing/payment"
+	"faktura/billing/payment/gatewaytest"
 	"faktura/panel/core"
 	"faktura/panel/core/audit"
 	"faktura/panel/core/automation"
@@ -24,6 +25,7 @@ import (
 	"faktura/panel/core/mail"
 	"faktura/panel/core/outbox"
 	"faktura/panel/core/schema"
+	secretbox "faktura/panel/core/secret"
 	"faktura/panel/core/settings"
 	"faktura/panel/core/tenancy"
 	"faktura/panel/identity"
@@ -84,6 +86,7 @@ type world struct {
 	draftB, finalB, opInvA billing.Invoice // B's draft and finalized invoices to its client; the operator's to reseller A
 	pay                    *payment.Service
 	payA, payB             payment.Payment // each reseller's client paid it 1.00 USD (kept as credit)
+	attemptB               payment.Attempt // B's client started paying B's invoice online
 }
 
 type worldOpts struct {
@@ -111,6 +114,11 @@ func newWorld(t *testing.T, h *db.Handle, o worldOpts) *world {
 	bill := billing.New(h, clock, audit.New(h, clock), st, billing.Options{})
 	pay := payment.New(h, clock, audit.New(h, clock), st, bill)
 	bill.UseOverpayments(pay)
+	box, err := secretbox.New([]byte("0123456789abcdef0123456789abcdef"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pay.UseSecrets(box)
 	log := slog.New(slog.NewJSONHandler(&logs, nil))
 	runner := automation.NewRunner(h, clock, "test", log)
 	s := web.New(web.Deps{DB: h, Bus: bus, Log: log, Identity: id, Hosting: hosting, Billing: bill, Theme: theme, Runner: runner,
@@ -222,6 +230,14 @@ func (w *world) seedBilling() {
 		return p
 	}
 	w.payA, w.payB = paid(w.resA, w.cliA, "alpha transfer"), paid(w.resB, w.cliB, "Bravo Secret transfer")
+	gatewaytest.Provider.Reset()
+	for _, seller := range []identity.Tenant{w.resA, w.resB} {
+		_, err = w.pay.ConfigureGateway(ctx, seller.Scope(), gatewaytest.Name, payment.GatewayInput{Enabled: true,
+			Settings: map[string]string{"account": "acct_" + seller.Name, "signing_secret": "whsec_" + seller.Name}})
+		must(err)
+	}
+	w.attemptB, err = w.pay.Pay(ctx, w.cliB.Scope(), w.finalB.ID, payment.PayInput{Gateway: gatewaytest.Name, ReturnURL: "http://panel.test/billing/pay/return"})
+	must(err)
 	if w.finalB.Number == nil || w.opInvA.Number == nil {
 		t.Fatalf("seeded invoices not finalized: %s, %s", w.finalB.Status, w.opInvA.Status)
 	}

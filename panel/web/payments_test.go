@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"faktura/billing"
+	"faktura/billing/payment/gatewaytest"
 )
 
 // invoiceA finalizes a 20.00 (net) invoice from reseller A to its client.
@@ -173,6 +174,87 @@ func TestPaymentsPages(t *testing.T) {
 		}
 		if got := w.invoiceNow(second.ID); got.PaidMinor != 3000-inv.TotalMinor-500 {
 			t.Errorf("the second invoice took %d of credit, want %d", got.PaidMinor, 3000-inv.TotalMinor-500)
+		}
+	})
+}
+
+// TestPayOnlinePages: the client pays an invoice with the seller's
+// gateway from the invoice page and comes back to it paid; the
+// provider's webhook for the same payment counts nothing twice; a forged
+// or misaddressed delivery gets 400; the seller configures its gateway
+// on its page and the client may not.
+func TestPayOnlinePages(t *testing.T) {
+	eachWorld(t, func(t *testing.T, w *world) {
+		inv := w.invoiceA("Online")
+		seller, client := w.signIn("owner@a.test"), w.signIn("owner@clienta.test")
+		page := client.get(fmt.Sprintf("/billing/invoices/%d", inv.ID))
+		if !strings.Contains(page.body, `id="pay-testpay"`) {
+			t.Fatal("the client's invoice page has no pay button")
+		}
+		if strings.Contains(seller.get(fmt.Sprintf("/billing/invoices/%d", inv.ID)).body, `id="pay-testpay"`) {
+			t.Error("the seller is offered to pay its own invoice")
+		}
+		r := client.post(fmt.Sprintf("/billing/invoices/%d/pay", inv.ID), url.Values{"gateway": {"testpay"}})
+		if r.status != http.StatusSeeOther || !strings.HasPrefix(r.location, "https://pay.test/checkout/") {
+			t.Fatalf("pay = %d %s %.300s", r.status, r.location, r.body)
+		}
+		ref := strings.TrimPrefix(r.location, "https://pay.test/checkout/")
+		var attempt int64
+		w.h.W.Table("payment_attempts").Where("checkout_ref = ?", ref).Pluck("id", &attempt)
+		ev := gatewaytest.Provider.Captured(ref)
+		body, sig := gatewaytest.Sign("whsec_"+w.resA.Name, ev)
+		post := func(path, sig string) int {
+			req, _ := http.NewRequest(http.MethodPost, w.srv.URL+path, strings.NewReader(string(body)))
+			req.Header.Set(gatewaytest.Header, sig)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			return resp.StatusCode
+		}
+		hook := fmt.Sprintf("/webhooks/testpay/%d", w.resA.ID)
+		for name, st := range map[string]int{"forged": post(hook, strings.Repeat("ab", 32)), "another seller": post(fmt.Sprintf("/webhooks/testpay/%d", w.resB.ID), sig),
+			"no seller": post("/webhooks/testpay/x", sig), "unknown gateway": post(fmt.Sprintf("/webhooks/bitcoin/%d", w.resA.ID), sig)} {
+			if st != http.StatusBadRequest {
+				t.Errorf("%s delivery = %d, want 400", name, st)
+			}
+		}
+		if n := w.count("payment_events", "1 = 1"); n != 0 {
+			t.Errorf("refused deliveries stored %d events", n)
+		}
+		if st := post(hook, sig); st != http.StatusOK {
+			t.Fatalf("signed delivery = %d", st)
+		}
+		back := client.get(fmt.Sprintf("/billing/pay/return?attempt=%d", attempt))
+		if back.status != http.StatusSeeOther || back.location != fmt.Sprintf("/billing/invoices/%d", inv.ID) {
+			t.Fatalf("return = %d %s", back.status, back.location)
+		}
+		if page := client.get(back.location); !strings.Contains(page.body, "your payment was received") || !strings.Contains(page.body, `istatus-paid`) {
+			t.Errorf("the client does not see its invoice paid")
+		}
+		w.pay.NewEventWorker("test", w.s.Deps.Log).RunOnce(context.Background())
+		post(hook, sig) // again
+		w.pay.NewEventWorker("test", w.s.Deps.Log).RunOnce(context.Background())
+		if n := w.count("payments", "gateway = ?", "testpay"); n != 1 {
+			t.Errorf("%d online payments recorded, want 1", n)
+		}
+		if got := w.invoiceNow(inv.ID); got.Status != billing.InvoiceStatusPaid {
+			t.Errorf("invoice %s", got.Status)
+		}
+		// The gateway settings page.
+		if r := client.get("/billing/gateways"); r.status != http.StatusForbidden {
+			t.Errorf("client gateways page = %d", r.status)
+		}
+		gw := seller.get("/billing/gateways")
+		if !strings.Contains(gw.body, `name="testpay.signing_secret"`) || strings.Contains(gw.body, "whsec_") || !strings.Contains(gw.body, fmt.Sprintf("/webhooks/testpay/%d", w.resA.ID)) {
+			t.Errorf("the gateways page lacks its form or shows the secret")
+		}
+		if r := seller.post("/billing/gateways/testpay", url.Values{"enabled": {"on"}, "testpay.account": {""}}); r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "is required") {
+			t.Errorf("enabling without an account = %d", r.status)
+		}
+		if r := seller.post("/billing/gateways/testpay", url.Values{"enabled": {"on"}, "testpay.account": {"acct_new"}}); r.status != http.StatusSeeOther {
+			t.Errorf("saving the gateway (the secret kept) = %d %.300s", r.status, r.body)
 		}
 	})
 }

@@ -27,6 +27,7 @@ type invoiceDoc struct {
 	Payments    []paidBy
 	CreditMinor int64
 	CanPay      bool
+	PayWith     []string // the seller's gateways, for the customer to pay online
 }
 
 // paidBy is a payment and the part of it that pays this invoice.
@@ -115,7 +116,13 @@ func (s *area) payments(c echo.Context, d *invoiceDoc) error {
 			}
 		}
 	}
-	d.CanPay = d.IsSeller && caller.Can(identity.PermPayments) && inv.OpenMinor() > 0 && inv.Status != billing.InvoiceStatusCancelled
+	open := inv.OpenMinor() > 0 && inv.Status != billing.InvoiceStatusCancelled
+	if open && inv.CustomerID == caller.Scope.TenantID {
+		if d.PayWith, err = s.Deps.Payments.EnabledGateways(ctx, inv.SellerID); err != nil {
+			return err
+		}
+	}
+	d.CanPay = d.IsSeller && caller.Can(identity.PermPayments) && open
 	if d.CanPay {
 		credits, err := s.Deps.Payments.Credits(ctx, caller.Scope, inv.CustomerID)
 		if err != nil {

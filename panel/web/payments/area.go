@@ -35,6 +35,7 @@ func (Area) Routes(r *web.Router) {
 	in.GET("/billing/payments/:id", s.ShowPage("billing_payment", s.paymentPage))
 	in.POST("/billing/payments/:id/:action", s.paymentPost)
 	in.POST("/billing/invoices/:id/apply-credit", s.applyCreditPost)
+	s.online(r)
 
 	p := s.Deps.Payments
 	api := r.API
