@@ -31,6 +31,9 @@ import (
 	// DirectAdmin, Plesk) adds their packages here.
 	_ "faktura/provisioning/nginx"
 	_ "faktura/provisioning/noop"
+
+	// Payment gateways: each registers with billing's payment registry.
+	_ "faktura/plugins/paypal"
 )
 
 // wire builds the modules on a's core, in dependency order.

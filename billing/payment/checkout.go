@@ -13,6 +13,7 @@ import (
 
 	"faktura/billing"
 	"faktura/panel/core"
+	"faktura/panel/core/audit"
 	"faktura/panel/core/db"
 	"faktura/panel/core/tenancy"
 )
@@ -211,6 +212,9 @@ func (s *Service) attemptOf(ctx context.Context, gateway string, seller int64, e
 		q = q.Where("id = ?", id)
 	} else if ev.CheckoutRef != "" {
 		q = q.Where("checkout_ref = ?", ev.CheckoutRef)
+	} else if ev.PaymentRef != "" {
+		// A refund may name only the provider's payment.
+		q = q.Where("id = (SELECT attempt_id FROM payments WHERE seller_id = ? AND gateway = ? AND provider_ref = ?)", seller, gateway, ev.PaymentRef)
 	} else {
 		return a, ErrUnknownPayment
 	}
@@ -308,14 +312,23 @@ func (s *Service) refunded(ctx context.Context, p *Payment, ev Event) error {
 	if ev.RefundRef == "" || ev.AmountMinor <= 0 {
 		return core.Invalid("refund_ref", "event %s names no refund and amount", ev.ID)
 	}
-	ref := ev.RefundRef
-	r := Refund{PaymentID: p.ID, AmountMinor: ev.AmountMinor, Reason: "refund at " + p.Gateway, ProviderRef: &ref, CreatedBy: "gateway:" + p.Gateway, CreatedAt: s.now()}
-	res := s.db.Conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&r)
-	if res.Error != nil {
-		return fmt.Errorf("note refund %s: %w", ref, res.Error)
+	ref, reason, by := ev.RefundRef, ev.Reason, audit.Label(ctx)
+	if reason == "" {
+		reason, by = "refund at "+p.Gateway, "gateway:"+p.Gateway
 	}
-	if res.RowsAffected == 0 || r.ID == 0 {
+	// The payment's row is locked: one refund reference is looked up and
+	// noted by one transaction at a time (the unique key stays the last
+	// word).
+	var seen int64
+	if err := s.db.Conn(ctx).Model(&Refund{}).Where("payment_id = ? AND provider_ref = ?", p.ID, ref).Count(&seen).Error; err != nil {
+		return fmt.Errorf("read refund %s: %w", ref, err)
+	}
+	if seen > 0 {
 		return nil // noted before
+	}
+	r := Refund{PaymentID: p.ID, AmountMinor: ev.AmountMinor, Reason: reason, ProviderRef: &ref, CreatedBy: by, CreatedAt: s.now()}
+	if err := s.db.Conn(ctx).Create(&r).Error; err != nil {
+		return fmt.Errorf("note refund %s: %w", ref, err)
 	}
 	if p.Status == StatusPending || p.Status == StatusFailed {
 		return nil // booked when the payment is received

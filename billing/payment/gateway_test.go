@@ -144,3 +144,32 @@ func TestPayOnline(t *testing.T) {
 		}
 	})
 }
+
+// TestRefundAtProvider: staff refund an online payment: the provider
+// gives the money back, and its webhook for the same refund adds
+// nothing.
+func TestRefundAtProvider(t *testing.T) {
+	dbtest.Each(t, sets, func(t *testing.T, h *db.Handle) {
+		f := newFixture(t, h)
+		f.enableTestpay(operator)
+		inv := f.invoice(operator, f.c, "20.00", "EUR")
+		a, err := f.pay.Pay(f.ctx(), f.c, inv.ID, payment.PayInput{Gateway: gatewaytest.Name, ReturnURL: "https://panel.test/r"})
+		f.must(err)
+		gatewaytest.Provider.Approve(*a.CheckoutRef)
+		_, err = f.pay.Complete(f.ctx(), f.c, a.ID)
+		f.must(err)
+		var pid int64
+		h.W.Table("payments").Where("attempt_id = ?", a.ID).Pluck("id", &pid)
+		p, err := f.pay.Refund(f.ctx(), operator, pid, payment.RefundInput{Amount: "5.00", Reason: "goodwill"})
+		f.must(err)
+		if p.RefundedMinor != 500 || len(gatewaytest.Provider.Refunds) != 1 {
+			t.Fatalf("refund: %d refunded, %d at the provider", p.RefundedMinor, len(gatewaytest.Provider.Refunds))
+		}
+		f.webhook(payment.Event{ID: "evt_refund", Kind: payment.EventRefunded, Key: a.Key(), PaymentRef: *p.ProviderRef,
+			RefundRef: gatewaytest.Provider.Refunds[0], AmountMinor: 500, Currency: "EUR"})
+		f.work()
+		if got, _ := f.pay.Payment(f.ctx(), operator, pid); got.RefundedMinor != 500 || f.load(inv.ID).PaidMinor != 1500 {
+			t.Errorf("after the refund's webhook: refunded %d, invoice paid %d", got.RefundedMinor, f.load(inv.ID).PaidMinor)
+		}
+	})
+}

@@ -114,37 +114,92 @@ type RefundInput struct {
 // first, then from its allocations, newest first, which reopens those
 // invoices.
 func (s *Service) Refund(ctx context.Context, scope tenancy.Scope, id int64, in RefundInput) (Payment, error) {
-	var p Payment
-	err := s.db.WithTx(ctx, func(ctx context.Context) error {
+	p, err := s.Payment(ctx, scope, id)
+	if err != nil {
+		return p, err
+	}
+	if p.SellerID != scope.TenantID {
+		return p, core.E(core.ErrForbidden, "payment %d was made to another seller", id)
+	}
+	amount, reason, err := checkRefund(p, in)
+	if err != nil {
+		return p, err
+	}
+	var providerRef *string
+	if p.Gateway != GatewayManual {
+		// The provider gives the money back first (outside any
+		// transaction, with a key from the payment's state, so a retry is
+		// the same refund); the refund is then booked once, whether its
+		// webhook came first or not.
+		ref, err := s.providerRefund(ctx, p, amount)
+		if err != nil {
+			return p, err
+		}
+		providerRef = &ref
+	}
+	err = s.db.WithTx(ctx, func(ctx context.Context) error {
 		var err error
 		if p, err = s.own(ctx, scope, id); err != nil {
 			return err
 		}
-		if !slices.Contains(counted, p.Status) {
-			return core.Invalid("payment", "payment %d is %s: nothing to refund", id, p.Status)
+		if providerRef != nil {
+			return s.refunded(ctx, &p, Event{Kind: EventRefunded, PaymentRef: *p.ProviderRef, RefundRef: *providerRef, AmountMinor: amount, Reason: reason})
 		}
-		left := p.AmountMinor - p.RefundedMinor
-		amount := left
-		if strings.TrimSpace(in.Amount) != "" {
-			n, problem := billing.ParseAmount(in.Amount, p.Currency)
-			if problem == "" && n <= 0 {
-				problem = "must be more than zero"
-			}
-			if problem == "" && n > left {
-				problem = fmt.Sprintf("is more than the %s not refunded yet", billingMoney(left, p.Currency))
-			}
-			if problem != "" {
-				return core.Invalid("amount", "%s", problem)
-			}
-			amount = n
-		}
-		reason := strings.TrimSpace(in.Reason)
-		if reason == "" || len(reason) > 500 {
-			return core.Invalid("reason", "is required (at most 500 characters)")
+		if _, _, err := checkRefund(p, in); err != nil {
+			return err
 		}
 		return s.refund(ctx, &p, amount, reason, nil, true)
 	})
-	return p, err
+	if err != nil {
+		return p, err
+	}
+	return s.Payment(ctx, scope, id)
+}
+
+// checkRefund reads a refund of p: its amount (all that is left when
+// empty) and reason.
+func checkRefund(p Payment, in RefundInput) (int64, string, error) {
+	if !slices.Contains(counted, p.Status) {
+		return 0, "", core.Invalid("payment", "payment %d is %s: nothing to refund", p.ID, p.Status)
+	}
+	left := p.AmountMinor - p.RefundedMinor
+	amount := left
+	if strings.TrimSpace(in.Amount) != "" {
+		n, problem := billing.ParseAmount(in.Amount, p.Currency)
+		if problem == "" && n <= 0 {
+			problem = "must be more than zero"
+		}
+		if problem == "" && n > left {
+			problem = fmt.Sprintf("is more than the %s not refunded yet", billingMoney(left, p.Currency))
+		}
+		if problem != "" {
+			return 0, "", core.Invalid("amount", "%s", problem)
+		}
+		amount = n
+	}
+	reason := strings.TrimSpace(in.Reason)
+	if reason == "" || len(reason) > 500 {
+		return 0, "", core.Invalid("reason", "is required (at most 500 characters)")
+	}
+	return amount, reason, nil
+}
+
+// providerRefund asks p's gateway to give amount back.
+func (s *Service) providerRefund(ctx context.Context, p Payment, amount int64) (string, error) {
+	g, err := s.gateway(ctx, p.SellerID, p.Gateway)
+	if err != nil {
+		return "", err
+	}
+	r, ok := g.(Refunder)
+	if !ok || p.ProviderRef == nil {
+		return "", core.Invalid("payment", "%s payments are refunded at the provider, not here", p.Gateway)
+	}
+	key := fmt.Sprintf("faktura-refund-%d-%d-%d", p.ID, p.RefundedMinor, amount)
+	ref, err := r.Refund(ctx, *p.ProviderRef, amount, p.Currency, key)
+	if err != nil {
+		return "", core.E(core.ErrPrecondition, "the payment provider refused the refund: %v", err)
+	}
+	return ref, nil
 }
 
 // refund books amount of p (locked, with its allocations) as given back.
