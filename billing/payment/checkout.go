@@ -236,7 +236,7 @@ func (s *Service) paymentOf(ctx context.Context, a Attempt, ev Event) (Payment, 
 	now := s.now()
 	ref := ev.PaymentRef
 	p := Payment{SellerID: a.SellerID, CustomerID: a.CustomerID, CustomerPath: a.CustomerPath, Gateway: a.Gateway, Method: a.Gateway,
-		ProviderRef: &ref, AmountMinor: a.AmountMinor, Currency: a.Currency, Status: StatusPending, ReceivedOn: core.DateOf(now).String(),
+		Reference: ref, ProviderRef: &ref, AmountMinor: a.AmountMinor, Currency: a.Currency, Status: StatusPending, ReceivedOn: core.DateOf(now).String(),
 		CreatedBy: "gateway:" + a.Gateway, CreatedAt: now, UpdatedAt: now, AttemptID: &a.ID}
 	if err := s.db.Conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&p).Error; err != nil {
 		return p, fmt.Errorf("record payment %s: %w", ref, err)

@@ -180,6 +180,7 @@ var crossTenant = map[string]reach{
 	"POST /webhooks/:gateway/:seller":            public,
 	"POST /billing/invoices/:id/pay":             invoiceID,
 	"GET /billing/pay/return":                    own,
+	"GET /billing/pay/go":                        own,
 	"GET /billing/gateways":                      own,
 	"POST /billing/gateways/:gateway":            own,
 	"POST /api/v1/invoices/:id/pay":              invoiceID,

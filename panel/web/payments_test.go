@@ -195,10 +195,19 @@ func TestPayOnlinePages(t *testing.T) {
 			t.Error("the seller is offered to pay its own invoice")
 		}
 		r := client.post(fmt.Sprintf("/billing/invoices/%d/pay", inv.ID), url.Values{"gateway": {"testpay"}})
-		if r.status != http.StatusSeeOther || !strings.HasPrefix(r.location, "https://pay.test/checkout/") {
+		if r.status != http.StatusSeeOther || !strings.HasPrefix(r.location, "/billing/pay/go?attempt=") {
 			t.Fatalf("pay = %d %s %.300s", r.status, r.location, r.body)
 		}
-		ref := strings.TrimPrefix(r.location, "https://pay.test/checkout/")
+		if other := seller.get(r.location); other.status != http.StatusNotFound {
+			t.Errorf("the seller continuing the client's payment = %d", other.status)
+		}
+		goPage := client.get(r.location)
+		const to = `content="0;url=https://pay.test/checkout/`
+		i := strings.Index(goPage.body, to)
+		if goPage.status != http.StatusOK || i < 0 || !strings.Contains(goPage.body, `id="go-on"`) {
+			t.Fatalf("the page on to the provider = %d %.500s", goPage.status, goPage.body)
+		}
+		ref := goPage.body[i+len(to) : i+len(to)+strings.IndexByte(goPage.body[i+len(to):], '"')]
 		var attempt int64
 		w.h.W.Table("payment_attempts").Where("checkout_ref = ?", ref).Pluck("id", &attempt)
 		ev := gatewaytest.Provider.Captured(ref)

@@ -51,6 +51,10 @@ type Page struct {
 	Errs      map[string]string
 	Data      any
 	Languages []string
+	// Redirect sends the browser on to another site when the page loads
+	// (a payment provider: the pages run no script, and a form's redirect
+	// may only stay on this site).
+	Redirect string
 }
 
 // T translates a message; kv are placeholder name/value pairs.

@@ -27,7 +27,7 @@ func TestOrderCaptureRefund(t *testing.T) {
 	g, ctx := newGateway(t, srv, "secret-1"), context.Background()
 	req := payment.BeginRequest{Key: "faktura-attempt-7", AmountMinor: 11900, Currency: "EUR", Description: "Invoice INV-1", ReturnURL: "https://panel/r", CancelURL: "https://panel/c"}
 	co, err := g.Begin(ctx, req)
-	if err != nil || !strings.Contains(co.RedirectURL, "checkoutnow?token="+co.Ref) {
+	if err != nil || !strings.HasSuffix(co.RedirectURL, "/checkoutnow?token="+co.Ref) {
 		t.Fatalf("Begin = %+v, %v", co, err)
 	}
 	if again, _ := g.Begin(ctx, req); again.Ref != co.Ref {

@@ -22,6 +22,7 @@ import (
 func (s *area) online(r *web.Router) {
 	r.Root.POST("/webhooks/:gateway/:seller", s.webhook, middleware.BodyLimit("1M"))
 	r.Pages.POST("/billing/invoices/:id/pay", s.payPost)
+	r.Pages.GET("/billing/pay/go", s.payGo)
 	r.Pages.GET("/billing/pay/return", s.payReturn)
 	r.Pages.GET("/billing/gateways", s.Show("billing_gateways", s.gatewaysPage))
 	r.Pages.POST("/billing/gateways/:gateway", s.gatewaySave)
@@ -92,7 +93,27 @@ func (s *area) payPost(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, *a.RedirectURL)
+	return c.Redirect(http.StatusSeeOther, "/billing/pay/go?attempt="+strconv.FormatInt(a.ID, 10))
+}
+
+// payGo sends the payer on to the provider: a page that goes there when
+// it loads, with the link to follow by hand.
+func (s *area) payGo(c echo.Context) error {
+	id, err := strconv.ParseInt(c.QueryParam("attempt"), 10, 64)
+	if err != nil || id <= 0 {
+		return core.E(core.ErrNotFound, "no such payment")
+	}
+	a, err := s.Deps.Payments.Attempt(c.Request().Context(), web.CallerOf(c).Scope, id)
+	if err != nil {
+		return err
+	}
+	if a.CustomerID != web.CallerOf(c).Scope.TenantID || a.RedirectURL == nil || a.Status != payment.AttemptRedirected {
+		return core.E(core.ErrNotFound, "no payment to continue")
+	}
+	p := s.NewPage(c, "payments.go")
+	p.Redirect = *a.RedirectURL
+	p.Data = a
+	return s.Render(c, http.StatusOK, "billing_pay_go", p)
 }
 
 // payReturn is where the provider sends the payer back: the payment is

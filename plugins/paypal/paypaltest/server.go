@@ -36,6 +36,7 @@ type Server struct {
 
 type order struct {
 	ID, Status, Currency, Value, CustomID, ReferenceID string
+	ReturnURL, CancelURL                               string
 	Approved                                           bool
 	CaptureID, CaptureStatus                           string
 	Refunds                                            []string
@@ -51,6 +52,8 @@ func New(clientID, secret string) *Server {
 	mux.HandleFunc("POST /v2/checkout/orders/{id}/capture", s.auth(s.capture))
 	mux.HandleFunc("POST /v2/payments/captures/{id}/refund", s.auth(s.refund))
 	mux.HandleFunc("POST /v1/notifications/verify-webhook-signature", s.auth(s.verify))
+	mux.HandleFunc("GET /checkoutnow", s.approvePage)
+	mux.HandleFunc("POST /checkoutnow", s.approvePost)
 	s.Server = httptest.NewServer(mux)
 	return s
 }
@@ -97,7 +100,7 @@ func (s *Server) orderJSON(o *order, host string) map[string]any {
 			"amount": map[string]string{"currency_code": o.Currency, "value": o.Value}}}}
 	}
 	return map[string]any{"id": o.ID, "status": o.Status, "intent": "CAPTURE", "purchase_units": []any{unit},
-		"links": []map[string]string{{"href": "https://www.sandbox.paypal.com/checkoutnow?token=" + o.ID, "rel": "approve", "method": "GET"},
+		"links": []map[string]string{{"href": host + "/checkoutnow?token=" + o.ID, "rel": "approve", "method": "GET"},
 			{"href": host + "/v2/checkout/orders/" + o.ID, "rel": "self", "method": "GET"}}}
 }
 
@@ -112,6 +115,10 @@ func (s *Server) createOrder(w http.ResponseWriter, r *http.Request) {
 				Value    string `json:"value"`
 			} `json:"amount"`
 		} `json:"purchase_units"`
+		AppContext struct {
+			ReturnURL string `json:"return_url"`
+			CancelURL string `json:"cancel_url"`
+		} `json:"application_context"`
 	}
 	if err := json.NewDecoder(r.Body).Decode(&in); err != nil || in.Intent != "CAPTURE" || len(in.PurchaseUnits) != 1 || in.PurchaseUnits[0].Amount.Value == "" {
 		issue(w, http.StatusBadRequest, "INVALID_REQUEST", "MALFORMED_REQUEST_JSON")
@@ -124,7 +131,8 @@ func (s *Server) createOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u := in.PurchaseUnits[0]
-	o := &order{ID: s.next("5O"), Status: "CREATED", Currency: u.Amount.Currency, Value: u.Amount.Value, CustomID: u.CustomID, ReferenceID: u.ReferenceID}
+	o := &order{ID: s.next("5O"), Status: "CREATED", Currency: u.Amount.Currency, Value: u.Amount.Value, CustomID: u.CustomID, ReferenceID: u.ReferenceID,
+		ReturnURL: in.AppContext.ReturnURL, CancelURL: in.AppContext.CancelURL}
 	s.orders[o.ID] = o
 	if k := r.Header.Get("PayPal-Request-Id"); k != "" {
 		s.byRequest["order:"+k] = o.ID
@@ -294,4 +302,37 @@ func (s *Server) CaptureRefunded(id, refundID, value string) map[string]any {
 // OrderOf finds the order whose approve link is href.
 func (s *Server) OrderOf(href string) string {
 	return href[strings.LastIndex(href, "=")+1:]
+}
+
+// approvePage is PayPal's page where the payer approves an order.
+func (s *Server) approvePage(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	o, ok := s.orders[r.URL.Query().Get("token")]
+	s.mu.Unlock()
+	if !ok {
+		http.Error(w, "no such order", http.StatusNotFound)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	fmt.Fprintf(w, `<!doctype html><title>PayPal (test)</title><h1>Pay %s %s with PayPal (test)</h1>
+<form method="post" action="/checkoutnow?token=%s"><button id="approve" type="submit">Pay now</button></form>`, o.Value, o.Currency, o.ID)
+}
+
+// approvePost approves the order and sends the payer back as PayPal
+// does: to the return URL with token and PayerID.
+func (s *Server) approvePost(w http.ResponseWriter, r *http.Request) {
+	id := r.URL.Query().Get("token")
+	s.Approve(id)
+	s.mu.Lock()
+	o, ok := s.orders[id]
+	s.mu.Unlock()
+	if !ok || o.ReturnURL == "" {
+		http.Error(w, "no such order", http.StatusNotFound)
+		return
+	}
+	sep := "?"
+	if strings.Contains(o.ReturnURL, "?") {
+		sep = "&"
+	}
+	http.Redirect(w, r, o.ReturnURL+sep+"token="+id+"&PayerID=TESTPAYER", http.StatusFound)
 }
