@@ -44,6 +44,15 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 command -v go >/dev/null 2>&1 || { echo "test.sh: Go 1.26 is required (go not on PATH)" >&2; exit 1; }
+# stripe-mock: Stripe's own mock of its API, which the Stripe gateway's
+# tests start on loopback (STACK.md pins the version).
+gobin="$(go env GOBIN)"; [ -n "$gobin" ] || gobin="$(go env GOPATH)/bin"
+stripe_mock="$gobin/stripe-mock"
+if [ ! -x "$stripe_mock" ] || ! go version -m "$stripe_mock" 2>/dev/null | grep -q 'stripe-mock[[:space:]]*v0.203.0'; then
+  log "installing stripe-mock v0.203.0"
+  go install github.com/stripe/stripe-mock@v0.203.0
+fi
+export PATH="$PATH:$gobin"
 
 # --- Galera: three MariaDB nodes on loopback (STACK.md) ---------------------
 if [ "$mode" = galera ]; then
@@ -138,7 +147,7 @@ export PATH="$PATH:/usr/sbin"
 log "go vet ./..."
 go vet ./...
 
-log "go test ./... (SQLite, MariaDB, headless Chromium)"
+log "go test ./... (SQLite, MariaDB, headless Chromium, stripe-mock)"
 out="$work/go-test.log"
 # Browser-test screenshots outlive the run's scratch directory.
 export FAKTURA_TEST_ARTIFACTS="${TMPDIR:-/tmp}/faktura-test-artifacts"

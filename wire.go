@@ -34,6 +34,7 @@ import (
 
 	// Payment gateways: each registers with billing's payment registry.
 	_ "faktura/plugins/paypal"
+	_ "faktura/plugins/stripe"
 )
 
 // wire builds the modules on a's core, in dependency order.
