@@ -36,9 +36,46 @@ type ProfileInput struct {
 	Timezone        string `json:"timezone"`
 	InvoicePrefix   string `json:"invoice_prefix"`
 	CreditPrefix    string `json:"credit_prefix"`
+	IBAN            string `json:"iban"` // a seller's account for bank transfers
+	BIC             string `json:"bic"`
 }
 
 var prefixRE = regexp.MustCompile(`^[A-Za-z0-9/_-]{0,12}$`)
+
+var bicRE = regexp.MustCompile(`^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$`)
+
+// IBANProblem checks an IBAN (no spaces, upper case; empty is none): its
+// country, length and ISO 7064 mod-97 check digits. It answers "" for a
+// good one.
+func IBANProblem(iban string) string {
+	if iban == "" {
+		return ""
+	}
+	if len(iban) < 15 || len(iban) > 34 || !country.Valid(iban[:2]) || iban[2] < '0' || iban[2] > '9' || iban[3] < '0' || iban[3] > '9' {
+		return "is not an IBAN (a country code, 2 check digits, then the account, 15 to 34 characters)"
+	}
+	if Mod97(iban[4:]+iban[:4]) != 1 {
+		return "has wrong check digits: check it for a typo"
+	}
+	return ""
+}
+
+// Mod97 is the ISO 7064 MOD 97-10 remainder of s, letters counting as
+// 10 (A) to 35 (Z); -1 when s holds anything else.
+func Mod97(s string) int {
+	r := 0
+	for _, c := range s {
+		switch {
+		case c >= '0' && c <= '9':
+			r = (r*10 + int(c-'0')) % 97
+		case c >= 'A' && c <= 'Z':
+			r = (r*100 + int(c-'A'+10)) % 97
+		default:
+			return -1
+		}
+	}
+	return r
+}
 
 // Validate normalises the input and reports every problem.
 func (in *ProfileInput) Validate() error {
@@ -112,6 +149,12 @@ func (in *ProfileInput) Validate() error {
 	if !prefixRE.MatchString(in.CreditPrefix) {
 		v.Add("credit_prefix", "must be at most 12 letters, digits, '/', '-' or '_'")
 	}
+	in.IBAN = strings.ToUpper(strings.Join(strings.Fields(in.IBAN), ""))
+	in.BIC = strings.ToUpper(strings.TrimSpace(in.BIC))
+	v.Check("iban", IBANProblem(in.IBAN))
+	if in.BIC != "" && !bicRE.MatchString(in.BIC) {
+		v.Add("bic", "is not a BIC (8 or 11 letters and digits, e.g. DEUTDEFF)")
+	}
 	return v.Err()
 }
 
@@ -177,6 +220,7 @@ func (s *Service) SaveProfile(ctx context.Context, scope tenancy.Scope, tenantID
 		p.Country, p.Email, p.RegistrationID, p.Currency, p.Language = in.Country, in.Email, in.RegistrationID, in.Currency, in.Language
 		p.InvoiceGrouping, p.TaxExempt, p.TaxExemptReason, p.Timezone = in.InvoiceGrouping, in.TaxExempt, in.TaxExemptReason, in.Timezone
 		p.InvoicePrefix, p.CreditPrefix = in.InvoicePrefix, in.CreditPrefix
+		p.IBAN, p.BIC = in.IBAN, in.BIC
 		if in.VATID != p.VATID {
 			p.VATID, p.VATCheckedAt, p.VATValidAt, p.VATMessage, p.VATRequestID = in.VATID, nil, nil, "", ""
 			p.VATStatus = VATNone

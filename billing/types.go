@@ -31,6 +31,8 @@ type Profile struct {
 	Timezone        string     `json:"timezone"`
 	InvoicePrefix   string     `json:"invoice_prefix"`
 	CreditPrefix    string     `json:"credit_prefix"`
+	IBAN            string     `gorm:"column:iban" json:"iban,omitempty"` // the seller's account for bank transfers
+	BIC             string     `gorm:"column:bic" json:"bic,omitempty"`
 	CreatedAt       time.Time  `json:"created_at"`
 	UpdatedAt       time.Time  `json:"updated_at"`
 }

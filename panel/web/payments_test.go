@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"faktura/billing"
+	"faktura/billing/payment"
 	"faktura/billing/payment/gatewaytest"
 )
 
@@ -267,3 +268,38 @@ func TestPayOnlinePages(t *testing.T) {
 		}
 	})
 }
+
+// TestBankTransfer: a seller gives its IBAN in its billing profile (a
+// typo is refused); its open invoices then show how to pay by transfer:
+// the account, an RF creditor reference with valid check digits and an
+// EPC QR code; a paid invoice shows none.
+func TestBankTransfer(t *testing.T) {
+	eachWorld(t, func(t *testing.T, w *world) {
+		seller, client := w.signIn("owner@a.test"), w.signIn("owner@clienta.test")
+		profile := fmt.Sprintf("/tenants/%d/billing", w.resA.ID)
+		form := url.Values{"legal_name": {"Alpha Hosting GmbH"}, "country": {"DE"}, "language": {"en"}, "iban": {"DE89 3704 0044 0532 0130 01"}, "bic": {"COBADEFFXXX"}}
+		if r := seller.post(profile, form); r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "check digits") {
+			t.Errorf("an IBAN with a typo = %d", r.status)
+		}
+		form.Set("iban", "de89 3704 0044 0532 0130 00")
+		if r := seller.post(profile, form); r.status != http.StatusSeeOther {
+			t.Fatalf("saving the IBAN = %d %.300s", r.status, r.body)
+		}
+		inv := w.invoiceA("Hosting, by transfer")
+		page := client.get(fmt.Sprintf("/billing/invoices/%d", inv.ID)).body
+		ref := between(page, `id="transfer-reference">`, "<")
+		if !strings.Contains(page, "DE89 3704 0044 0532 0130 00") || !payment.ValidCreditorReference(ref) || !strings.Contains(page, `src="data:image/png;base64,`) {
+			t.Errorf("the transfer box: reference %q, page %.200s", ref, page)
+		}
+		_, err := w.pay.RecordManual(context.Background(), w.resA.Scope(), payment.ManualInput{CustomerID: w.cliA.ID, Method: "bank_transfer",
+			Amount: fmt.Sprintf("%d.%02d", inv.TotalMinor/100, inv.TotalMinor%100), Currency: "EUR", ReceivedOn: "2026-11-22", Reference: ref,
+			Allocations: []payment.AllocationInput{{InvoiceID: inv.ID, Amount: fmt.Sprintf("%d.%02d", inv.TotalMinor/100, inv.TotalMinor%100)}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(client.get(fmt.Sprintf("/billing/invoices/%d", inv.ID)).body, `id="bank-transfer"`) {
+			t.Error("a paid invoice still asks for a transfer")
+		}
+	})
+}
+

@@ -1,6 +1,8 @@
 package billing
 
 import (
+	"html/template"
+
 	"github.com/labstack/echo/v4"
 
 	"faktura/billing"
@@ -27,7 +29,15 @@ type invoiceDoc struct {
 	Payments    []paidBy
 	CreditMinor int64
 	CanPay      bool
-	PayWith     []string // the seller's gateways, for the customer to pay online
+	PayWith     []string      // the seller's gateways, for the customer to pay online
+	Transfer    *transferView // how to pay it by bank transfer, when the seller gave an account
+}
+
+// transferView is a bank transfer's details with its QR code as a URL
+// the page may use (a data: URL of a PNG drawn here).
+type transferView struct {
+	*payment.Transfer
+	QRURL template.URL
 }
 
 // paidBy is a payment and the part of it that pays this invoice.
@@ -120,6 +130,15 @@ func (s *area) payments(c echo.Context, d *invoiceDoc) error {
 	if open && inv.CustomerID == caller.Scope.TenantID {
 		if d.PayWith, err = s.Deps.Payments.EnabledGateways(ctx, inv.SellerID); err != nil {
 			return err
+		}
+	}
+	if open {
+		t, err := s.Deps.Payments.BankTransfer(ctx, caller.Scope, inv.ID)
+		if err != nil {
+			return err
+		}
+		if t != nil {
+			d.Transfer = &transferView{Transfer: t, QRURL: template.URL(t.QR)} // a PNG data URL BankTransfer drew, not input
 		}
 	}
 	d.CanPay = d.IsSeller && caller.Can(identity.PermPayments) && open

@@ -320,7 +320,7 @@ func (s *area) billingProfilePage(c echo.Context, id int64) (*web.Page, error) {
 	p.Form = map[string]string{"legal_name": prof.LegalName, "address1": prof.Address1, "address2": prof.Address2, "postal_code": prof.PostalCode,
 		"city": prof.City, "region": prof.Region, "country": prof.Country, "email": prof.Email, "vat_id": prof.VATID, "registration_id": prof.RegistrationID,
 		"currency": prof.Currency, "language": prof.Language, "invoice_grouping": prof.InvoiceGrouping, "tax_exempt_reason": prof.TaxExemptReason,
-		"timezone": prof.Timezone, "invoice_prefix": prof.InvoicePrefix, "credit_prefix": prof.CreditPrefix}
+		"timezone": prof.Timezone, "invoice_prefix": prof.InvoicePrefix, "credit_prefix": prof.CreditPrefix, "iban": prof.IBAN, "bic": prof.BIC}
 	if prof.TaxExempt {
 		p.Form["tax_exempt"] = "on"
 	}
@@ -340,12 +340,12 @@ func (s *area) billingProfileSave(c echo.Context) error {
 		return err
 	}
 	p.Fill(c, "legal_name", "address1", "address2", "postal_code", "city", "region", "country", "email", "vat_id", "registration_id",
-		"currency", "language", "invoice_grouping", "tax_exempt", "tax_exempt_reason", "timezone", "invoice_prefix", "credit_prefix")
+		"currency", "language", "invoice_grouping", "tax_exempt", "tax_exempt_reason", "timezone", "invoice_prefix", "credit_prefix", "iban", "bic")
 	in := billing.ProfileInput{LegalName: p.Form["legal_name"], Address1: p.Form["address1"], Address2: p.Form["address2"], PostalCode: p.Form["postal_code"],
 		City: p.Form["city"], Region: p.Form["region"], Country: p.Form["country"], Email: p.Form["email"], VATID: p.Form["vat_id"],
 		RegistrationID: p.Form["registration_id"], Currency: p.Form["currency"], Language: p.Form["language"], InvoiceGrouping: p.Form["invoice_grouping"],
 		TaxExempt: p.Form["tax_exempt"] == "on", TaxExemptReason: p.Form["tax_exempt_reason"], Timezone: p.Form["timezone"],
-		InvoicePrefix: p.Form["invoice_prefix"], CreditPrefix: p.Form["credit_prefix"]}
+		InvoicePrefix: p.Form["invoice_prefix"], CreditPrefix: p.Form["credit_prefix"], IBAN: p.Form["iban"], BIC: p.Form["bic"]}
 	if _, err := s.Deps.Billing.SaveProfile(c.Request().Context(), web.CallerOf(c).Scope, id, in); err != nil {
 		return s.FormError(c, "billing_profile", p, err)
 	}
