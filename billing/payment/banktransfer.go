@@ -136,4 +136,3 @@ func GroupIBAN(iban string) string {
 	}
 	return b.String()
 }
-

@@ -10,7 +10,7 @@ import (
 
 func TestCreditorReference(t *testing.T) {
 	cases := []struct{ number, want string }{
-		{"539007547034", "RF18539007547034"}, // the example of ISO 11649
+		{"539007547034", "RF18539007547034"},     // the example of ISO 11649
 		{"INV-2026-000042", "RF54INV2026000042"}, // checked by hand: 98 - (INV2026000042RF00 mod 97)
 		{"R-2026-000001", "RF17R2026000001"},
 	}
@@ -58,10 +58,12 @@ func TestEPCPayload(t *testing.T) {
 		t.Errorf("EPCPayload = %q, %v\nwant %q", got, err, want)
 	}
 	for name, call := range map[string]func() (string, error){
-		"dollars":  func() (string, error) { return payment.EPCPayload("N", "DE89370400440532013000", "", 100, "USD", "") },
-		"zero":     func() (string, error) { return payment.EPCPayload("N", "DE89370400440532013000", "", 0, "EUR", "") },
-		"no IBAN":  func() (string, error) { return payment.EPCPayload("N", "", "", 100, "EUR", "") },
-		"too much": func() (string, error) { return payment.EPCPayload("N", "DE89370400440532013000", "", 100000000000, "EUR", "") },
+		"dollars": func() (string, error) { return payment.EPCPayload("N", "DE89370400440532013000", "", 100, "USD", "") },
+		"zero":    func() (string, error) { return payment.EPCPayload("N", "DE89370400440532013000", "", 0, "EUR", "") },
+		"no IBAN": func() (string, error) { return payment.EPCPayload("N", "", "", 100, "EUR", "") },
+		"too much": func() (string, error) {
+			return payment.EPCPayload("N", "DE89370400440532013000", "", 100000000000, "EUR", "")
+		},
 	} {
 		if _, err := call(); err == nil {
 			t.Errorf("%s: no error", name)

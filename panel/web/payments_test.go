@@ -302,4 +302,3 @@ func TestBankTransfer(t *testing.T) {
 		}
 	})
 }
-
