@@ -173,3 +173,62 @@ func TestRefundAtProvider(t *testing.T) {
 		}
 	})
 }
+
+// TestSameWebhookTwice: two processes receive the same delivery at once
+// and two workers apply what they stored at once: one event, one
+// payment, the invoice paid once.
+func TestSameWebhookTwice(t *testing.T) {
+	dbtest.Each(t, sets, func(t *testing.T, h *db.Handle) {
+		f := newFixture(t, h)
+		f.enableTestpay(operator)
+		var evs []payment.Event
+		for range 5 {
+			inv := f.invoice(operator, f.c, "20.00", "EUR")
+			a, err := f.pay.Pay(f.ctx(), f.c, inv.ID, payment.PayInput{Gateway: gatewaytest.Name, ReturnURL: "https://panel.test/r"})
+			f.must(err)
+			evs = append(evs, gatewaytest.Provider.Captured(*a.CheckoutRef))
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, 40)
+		for range 2 { // two processes, each receiving every delivery
+			wg.Go(func() {
+				for _, ev := range evs {
+					if _, err := f.webhook(ev); err != nil {
+						errs <- err
+					}
+				}
+			})
+		}
+		wg.Wait()
+		for _, node := range []string{"node-a", "node-b"} { // two workers at once
+			w := f.pay.NewEventWorker(node, quiet())
+			wg.Go(func() {
+				for range 50 {
+					n, err := w.RunOnce(context.Background())
+					if err != nil {
+						errs <- err
+						return
+					}
+					if n == 0 {
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Error(err)
+		}
+		f.work()
+		if n := f.count("payment_events", "1 = 1"); n != 5 {
+			t.Errorf("%d events stored from 10 deliveries of 5", n)
+		}
+		if n := f.count("payments", "1 = 1"); n != 5 {
+			t.Errorf("%d payments recorded, want 5", n)
+		}
+		if n := f.count("outbox_events", "name = ?", "billing.invoice_paid"); n != 5 {
+			t.Errorf("InvoicePaid published %d times, want 5", n)
+		}
+	})
+}

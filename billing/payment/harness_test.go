@@ -31,7 +31,7 @@ var operator = tenancy.Scope{TenantID: 1, Kind: tenancy.KindOperator, Path: "/1/
 // carry no VAT: a 20.00 invoice is 20.00) and to reseller R, which sells
 // to its own client RC; manual invoices finalize without approval.
 type fixture struct {
-	t     *testing.T
+	t     testing.TB
 	h     *db.Handle
 	clock *core.FrozenClock
 	bus   *outbox.Bus
@@ -46,7 +46,7 @@ type fixture struct {
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-func newFixture(t *testing.T, h *db.Handle) *fixture {
+func newFixture(t testing.TB, h *db.Handle) *fixture {
 	t.Helper()
 	f := &fixture{t: t, h: h, clock: core.NewFrozenClock(time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC))}
 	f.bus = outbox.NewBus(h, f.clock)
