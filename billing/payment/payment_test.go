@@ -215,3 +215,27 @@ func TestCreditNoteOnPaidInvoice(t *testing.T) {
 		}
 	})
 }
+
+// TestRefundCancelsInvoice: a refund of a whole payment that undoes the
+// order cancels its invoice with a credit note, and the money goes back;
+// with part of the payment it is refused.
+func TestRefundCancelsInvoice(t *testing.T) {
+	dbtest.Each(t, sets, func(t *testing.T, h *db.Handle) {
+		f := newFixture(t, h)
+		inv := f.invoice(operator, f.c, "20.00", "EUR")
+		p, err := f.pay.RecordManual(f.ctx(), operator, manual(f.c, "20.00", alloc(inv, "20.00")))
+		f.must(err)
+		if _, err := f.pay.Refund(f.ctx(), operator, p.ID, payment.RefundInput{Amount: "5.00", Reason: "x", CancelInvoices: true}); !field(err, "cancel_invoices") {
+			t.Errorf("cancelling with a part refund: %v", err)
+		}
+		p, err = f.pay.Refund(f.ctx(), operator, p.ID, payment.RefundInput{Reason: "order cancelled", CancelInvoices: true})
+		f.must(err)
+		got := f.load(inv.ID)
+		if p.Status != payment.StatusRefunded || got.Status != billing.InvoiceStatusCancelled || got.PaidMinor != 0 || f.credit(operator, f.c, "EUR") != 0 {
+			t.Errorf("after the refund: payment %s, invoice %s paid %d, credit %d", p.Status, got.Status, got.PaidMinor, f.credit(operator, f.c, "EUR"))
+		}
+		if n := f.count("invoices", "kind = ? AND credits_id = ?", billing.DocCreditNote, inv.ID); n != 1 {
+			t.Errorf("%d credit notes on the invoice, want 1", n)
+		}
+	})
+}

@@ -107,6 +107,10 @@ func (s *Service) own(ctx context.Context, scope tenancy.Scope, id int64) (Payme
 type RefundInput struct {
 	Amount string `json:"amount"` // empty: all that is not refunded yet
 	Reason string `json:"reason"`
+	// CancelInvoices cancels the invoices the payment pays with a full
+	// credit note each before the money goes back (a refund of the whole
+	// payment only): the order was undone, not just the money returned.
+	CancelInvoices bool `json:"cancel_invoices"`
 }
 
 // Refund records money given back from payment id (by the seller, outside
@@ -124,6 +128,20 @@ func (s *Service) Refund(ctx context.Context, scope tenancy.Scope, id int64, in 
 	amount, reason, err := checkRefund(p, in)
 	if err != nil {
 		return p, err
+	}
+	if in.CancelInvoices {
+		if amount != p.AmountMinor-p.RefundedMinor {
+			return p, core.Invalid("cancel_invoices", "goes with a refund of the whole payment only; credit part of an invoice by a credit note instead")
+		}
+		// Each credit note moves what the payment paid on its invoice
+		// back into credit (in its own transaction), which the refund
+		// then takes; a refund refused after this leaves the invoices
+		// cancelled and the money as the customer's credit.
+		for _, a := range p.Allocations {
+			if _, err := s.bill.CreditNote(ctx, scope, a.InvoiceID, billing.CreditNoteInput{Full: true, Reason: reason}); err != nil {
+				return p, err
+			}
+		}
 	}
 	var providerRef *string
 	if p.Gateway != GatewayManual {

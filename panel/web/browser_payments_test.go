@@ -2,16 +2,22 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/stripe/stripe-go/v86/webhook"
 
 	"faktura/billing/payment"
+	"faktura/panel/core/tenancy"
 	"faktura/plugins/paypal"
 	"faktura/plugins/paypal/paypaltest"
+	"faktura/plugins/stripe"
+	"faktura/plugins/stripe/stripemock"
 )
 
 // TestBrowserPayPal: in Chromium the client opens its invoice, pays it
@@ -73,4 +79,61 @@ func TestBrowserPayPal(t *testing.T) {
 	b.must(strings.Contains(b.text("#payments-list"), "PayPal"), "the seller's payment list lacks the PayPal payment: %q", b.text("#payments-list"))
 	b.screenshot("reseller-payments.png")
 	b.signOut()
+}
+
+// TestBrowserStripe: in Chromium the client chooses Stripe on its
+// invoice and is sent on to the Checkout Session stripe-mock created
+// (Stripe's hosted page itself is not part of stripe-mock); Stripe's
+// signed webhook says the session was paid, and the client's invoice
+// page shows it paid. A reseller pays the operator's wholesale invoice
+// the same way.
+func TestBrowserStripe(t *testing.T) {
+	base := stripemock.Start(t)
+	w, b := openBrowser(t)
+	w.s.Deps.BaseURL = w.srv.URL
+	ctx := context.Background()
+	for _, seller := range []tenancy.Scope{w.resA.Scope(), {TenantID: 1, Kind: tenancy.KindOperator, Path: "/1/"}} {
+		if _, err := w.pay.ConfigureGateway(ctx, seller, stripe.Name, payment.GatewayInput{Enabled: true, Settings: map[string]string{
+			"secret_key": "sk_test_x", "webhook_secret": "whsec_x", "api_base": base}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inv := w.invoiceA("Hosting, by card through Stripe")
+	b.do("viewport", chromedp.EmulateViewport(1366, 900))
+	b.signIn("owner@clienta.test", testPassword, "#tenant-name")
+	b.open(fmt.Sprintf("/billing/invoices/%d", inv.ID), "#pay-stripe")
+	// Our page names where it goes and goes there two seconds later.
+	b.do("pay with Stripe", chromedp.Click(chromedp.CSS("#pay-stripe")), chromedp.WaitVisible(chromedp.CSS("#go-on")))
+	target := b.attr("#go-on", "href")
+	b.must(strings.HasPrefix(target, "https://checkout.stripe.com/"), "sent on to %q, want Stripe Checkout", target)
+	b.screenshot("client-on-to-stripe.png")
+
+	var a payment.Attempt
+	w.h.W.Where("invoice_id = ? AND gateway = ?", inv.ID, stripe.Name).Take(&a)
+	key := fmt.Sprintf("faktura-attempt-%d", a.ID)
+	body, _ := json.Marshal(map[string]any{"id": "evt_" + key, "object": "event", "type": "checkout.session.completed", "api_version": "2025-01-01",
+		"data": map[string]any{"object": map[string]any{"id": *a.CheckoutRef, "object": "checkout.session", "status": "complete", "payment_status": "paid",
+			"amount_total": inv.TotalMinor, "currency": "eur", "client_reference_id": key, "metadata": map[string]string{"faktura_key": key}, "payment_intent": "pi_browser"}}})
+	signed := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: body, Secret: "whsec_x", Timestamp: time.Now()})
+	req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("%s/webhooks/stripe/%d", w.srv.URL, w.resA.ID), strings.NewReader(string(signed.Payload)))
+	req.Header.Set("Stripe-Signature", signed.Header)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("Stripe's webhook: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	w.pay.NewEventWorker("test", w.s.Deps.Log).RunOnce(ctx)
+	b.open(fmt.Sprintf("/billing/invoices/%d", inv.ID), "#invoice-payments")
+	b.must(b.text("#status") == "paid", "invoice after Stripe's webhook: %q", b.text("#status"))
+	b.screenshot("client-invoice-paid-stripe.png")
+	b.signOut()
+
+	// The reseller pays the operator's wholesale invoice the same way.
+	b.signIn("owner@a.test", testPassword, "#tenant-name")
+	b.open(fmt.Sprintf("/billing/invoices/%d", w.opInvA.ID), "#pay-stripe")
+	b.do("reseller pays the operator", chromedp.Click(chromedp.CSS("#pay-stripe")), chromedp.WaitVisible(chromedp.CSS("#go-on")))
+	b.must(strings.HasPrefix(b.attr("#go-on", "href"), "https://checkout.stripe.com/"), "the reseller is not sent on to Stripe")
+	if n := w.count("payment_attempts", "invoice_id = ? AND customer_id = ? AND status = ?", w.opInvA.ID, w.resA.ID, payment.AttemptRedirected); n != 1 {
+		t.Errorf("%d attempts of the reseller on the operator's invoice", n)
+	}
 }

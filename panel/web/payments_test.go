@@ -203,7 +203,7 @@ func TestPayOnlinePages(t *testing.T) {
 			t.Errorf("the seller continuing the client's payment = %d", other.status)
 		}
 		goPage := client.get(r.location)
-		const to = `content="0;url=https://pay.test/checkout/`
+		const to = `content="2;url=https://pay.test/checkout/`
 		i := strings.Index(goPage.body, to)
 		if goPage.status != http.StatusOK || i < 0 || !strings.Contains(goPage.body, `id="go-on"`) {
 			t.Fatalf("the page on to the provider = %d %.500s", goPage.status, goPage.body)

@@ -38,7 +38,7 @@ func TestPayWithStripe(t *testing.T) {
 		if r.status != http.StatusSeeOther {
 			t.Fatalf("pay with Stripe = %d %.300s", r.status, r.body)
 		}
-		if page := client.get(r.location); !strings.Contains(page.body, `content="0;url=https://checkout.stripe.com/`) {
+		if page := client.get(r.location); !strings.Contains(page.body, `content="2;url=https://checkout.stripe.com/`) {
 			t.Fatalf("not sent on to Stripe Checkout: %.500s", page.body)
 		}
 		var a payment.Attempt

@@ -157,9 +157,10 @@ func (s *area) paymentPost(c echo.Context) error {
 	ctx, scope := c.Request().Context(), web.CallerOf(c).Scope
 	switch c.Param("action") {
 	case "refund":
-		p.Fill(c, "amount", "reason")
+		p.Fill(c, "amount", "reason", "cancel_invoices")
 		if err = web.Confirmed(c); err == nil {
-			_, err = s.Deps.Payments.Refund(ctx, scope, id, payment.RefundInput{Amount: p.Form["amount"], Reason: p.Form["reason"]})
+			_, err = s.Deps.Payments.Refund(ctx, scope, id, payment.RefundInput{Amount: p.Form["amount"], Reason: p.Form["reason"],
+				CancelInvoices: p.Form["cancel_invoices"] == "on"})
 		}
 	case "unallocate":
 		_, err = s.Deps.Payments.Unallocate(ctx, scope, id, web.FormInt(c.FormValue("invoice_id")), "")
