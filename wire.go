@@ -83,6 +83,7 @@ func wire(a *cli.App) error {
 		billing.VIESStep{S: a.Billing},
 		billing.ReconcileStep{S: a.Billing, Inv: a.Hosting},
 		billing.InvoiceStep{S: a.Billing},
+		payment.AutoChargeStep{S: a.Payments},
 		billing.OverdueStep{S: a.Billing},
 	}
 	for _, st := range steps {

@@ -40,6 +40,8 @@ type Attempt struct {
 	CheckoutRef  *string   `json:"checkout_ref,omitempty"`
 	RedirectURL  *string   `json:"redirect_url,omitempty"`
 	LastError    string    `json:"last_error,omitempty"`
+	SaveMethod   bool      `json:"save_method,omitempty"`
+	ChargeDay    *string   `json:"charge_day,omitempty"` // an automatic charge's day
 	CreatedAt    time.Time `json:"created_at"`
 	UpdatedAt    time.Time `json:"updated_at"`
 }
@@ -58,9 +60,10 @@ func attemptOfKey(key string) (int64, bool) {
 
 // PayInput starts paying an invoice online.
 type PayInput struct {
-	Gateway   string `json:"gateway"`
-	ReturnURL string `json:"return_url"` // the panel's return page; the attempt id is added
-	CancelURL string `json:"cancel_url"`
+	Gateway    string `json:"gateway"`
+	SaveMethod bool   `json:"save_method"` // charge my saved method automatically when later invoices fall due
+	ReturnURL  string `json:"return_url"`  // the panel's return page; the attempt id is added
+	CancelURL  string `json:"cancel_url"`
 }
 
 // Pay starts paying invoice id, of which the caller is the customer, by
@@ -84,7 +87,7 @@ func (s *Service) Pay(ctx context.Context, scope tenancy.Scope, id int64, in Pay
 	}
 	now := s.now()
 	a := Attempt{SellerID: inv.SellerID, CustomerID: inv.CustomerID, CustomerPath: inv.CustomerPath, InvoiceID: inv.ID, Gateway: in.Gateway,
-		AmountMinor: inv.OpenMinor(), Currency: inv.Currency, Status: AttemptStarted, CreatedAt: now, UpdatedAt: now}
+		AmountMinor: inv.OpenMinor(), Currency: inv.Currency, Status: AttemptStarted, SaveMethod: in.SaveMethod, CreatedAt: now, UpdatedAt: now}
 	if err := s.db.Conn(ctx).Create(&a).Error; err != nil {
 		return a, fmt.Errorf("record payment attempt: %w", err)
 	}
@@ -97,7 +100,7 @@ func (s *Service) Pay(ctx context.Context, scope tenancy.Scope, id int64, in Pay
 		sep = "&"
 	}
 	co, err := g.Begin(ctx, BeginRequest{Key: a.Key(), AmountMinor: a.AmountMinor, Currency: a.Currency, Description: "Invoice " + number,
-		ReturnURL: in.ReturnURL + sep + "attempt=" + strconv.FormatInt(a.ID, 10), CancelURL: in.CancelURL})
+		ReturnURL: in.ReturnURL + sep + "attempt=" + strconv.FormatInt(a.ID, 10), CancelURL: in.CancelURL, SaveMethod: in.SaveMethod})
 	upd := map[string]any{"updated_at": s.now()}
 	if err != nil {
 		upd["status"], upd["last_error"] = AttemptFailed, cut(err.Error())
@@ -293,6 +296,11 @@ func (s *Service) received(ctx context.Context, a Attempt, p *Payment, ev Event)
 	}
 	if err := s.place(ctx, p, allocs); err != nil {
 		return err
+	}
+	if a.SaveMethod && ev.SavedCustomer != "" && ev.SavedMethod != "" {
+		if err := s.saveMethod(ctx, a, ev); err != nil {
+			return err
+		}
 	}
 	var pending []Refund
 	if err := s.db.Conn(ctx).Where("payment_id = ? AND booked = ?", p.ID, false).Order("id").Find(&pending).Error; err != nil {

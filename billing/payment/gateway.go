@@ -29,6 +29,22 @@ type Refunder interface {
 	Refund(ctx context.Context, paymentRef string, amountMinor int64, currency, key string) (refundRef string, err error)
 }
 
+// Charger is a gateway that charges a saved payment method without the
+// payer present (an invoice falling due, with the customer's consent).
+type Charger interface {
+	Charge(ctx context.Context, r ChargeRequest) (Event, error)
+}
+
+// ChargeRequest charges a saved method.
+type ChargeRequest struct {
+	Key              string // ours, from the attempt: the idempotency key
+	AmountMinor      int64
+	Currency         string
+	Description      string
+	ProviderCustomer string
+	ProviderMethod   string
+}
+
 // WebhookReceiver is a gateway whose provider notifies us. Receive checks
 // the delivery's signature (an unsigned or forged one is an error that
 // changes nothing) and reads its events.
@@ -44,6 +60,7 @@ type BeginRequest struct {
 	Description string // "Invoice INV-2026-000042"
 	ReturnURL   string // where the provider sends the payer after approving
 	CancelURL   string
+	SaveMethod  bool // the payer agrees to be charged automatically later (gateways that can)
 }
 
 // Checkout is a started payment at the provider.
@@ -72,6 +89,10 @@ type Event struct {
 	Currency    string `json:"currency"`
 	RefundRef   string `json:"refund_ref,omitempty"`
 	Reason      string `json:"reason,omitempty"`
+	// A method the payer saved for later charges (with SaveMethod).
+	SavedCustomer string `json:"saved_customer,omitempty"`
+	SavedMethod   string `json:"saved_method,omitempty"`
+	MethodLabel   string `json:"method_label,omitempty"` // "visa ending 4242"
 }
 
 // Field is a setting a gateway takes from each seller.

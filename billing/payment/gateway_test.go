@@ -232,3 +232,58 @@ func TestSameWebhookTwice(t *testing.T) {
 		}
 	})
 }
+
+// TestAutoCharge: a customer who saved its card while paying online has
+// its invoices charged when they fall due, once per day however often
+// the step runs; a declined charge leaves the invoice open; a customer
+// without a saved method is never charged; a forgotten method is not
+// charged again.
+func TestAutoCharge(t *testing.T) {
+	dbtest.Each(t, sets, func(t *testing.T, h *db.Handle) {
+		f := newFixture(t, h)
+		f.enableTestpay(operator)
+		first := f.invoice(operator, f.c, "20.00", "EUR")
+		a, err := f.pay.Pay(f.ctx(), f.c, first.ID, payment.PayInput{Gateway: gatewaytest.Name, ReturnURL: "https://panel.test/r", SaveMethod: true})
+		f.must(err)
+		gatewaytest.Provider.Approve(*a.CheckoutRef)
+		_, err = f.pay.Complete(f.ctx(), f.c, a.ID)
+		f.must(err)
+		ms, err := f.pay.Methods(f.ctx(), f.c, f.c.TenantID)
+		f.must(err)
+		if len(ms) != 1 || !ms[0].AutoCharge || ms[0].Label == "" {
+			t.Fatalf("saved methods = %+v", ms)
+		}
+		due := f.invoice(operator, f.c, "15.00", "EUR") // due in 14 days
+		others := f.invoice(operator, f.other, "9.00", "EUR")
+		day := func(s string) core.Date { d, _ := core.ParseDate("day", s); return d }
+		if ok, _, err := f.pay.AutoCharge(context.Background(), day("2026-11-23")); err != nil || ok != 0 {
+			t.Errorf("before the due date: %d charged, %v", ok, err)
+		}
+		for range 3 {
+			f.pay.AutoCharge(context.Background(), day(due.DueDate))
+		}
+		if got := f.load(due.ID); got.Status != billing.InvoiceStatusPaid || gatewaytest.Provider.Charges != 1 {
+			t.Errorf("on the due date: invoice %s, %d charges", got.Status, gatewaytest.Provider.Charges)
+		}
+		if got := f.load(others.ID); got.PaidMinor != 0 {
+			t.Error("a customer without a saved method was charged")
+		}
+		gatewaytest.Provider.Declines(777)
+		declined := f.invoice(operator, f.c, "7.77", "EUR")
+		if ok, bad, err := f.pay.AutoCharge(context.Background(), day(declined.DueDate)); err != nil || ok != 0 || bad != 1 {
+			t.Errorf("a declined charge: %d charged, %d declined, %v", ok, bad, err)
+		}
+		if got := f.load(declined.ID); got.PaidMinor != 0 || got.Status == billing.InvoiceStatusPaid {
+			t.Errorf("a declined charge paid the invoice: %s", got.Status)
+		}
+		if err := f.pay.ForgetMethod(f.ctx(), f.other, ms[0].ID); !errors.Is(err, core.ErrNotFound) {
+			t.Errorf("another customer forgetting the method: %v", err)
+		}
+		f.must(f.pay.ForgetMethod(f.ctx(), f.c, ms[0].ID))
+		before := gatewaytest.Provider.Charges
+		f.pay.AutoCharge(context.Background(), day("2026-12-31"))
+		if gatewaytest.Provider.Charges != before {
+			t.Error("a forgotten method was charged")
+		}
+	})
+}

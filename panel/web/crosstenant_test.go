@@ -34,10 +34,11 @@ const (
 	settingsLevel              // :level/:id is a level of the settings chain
 	paymentID                  // :id is a payment
 	attemptID                  // :id is a payment attempt
+	methodID                   // :id is a saved payment method
 )
 
 // objectIDs are the kinds whose probes must answer 404 or 403.
-var objectIDs = []reach{tenantID, userID, keyID, accountID, domainID, resellerID, serverID, productID, contractID, invoiceID, settingsLevel, paymentID, attemptID}
+var objectIDs = []reach{tenantID, userID, keyID, accountID, domainID, resellerID, serverID, productID, contractID, invoiceID, settingsLevel, paymentID, attemptID, methodID}
 
 // crossTenant classifies every route. A new route fails the suite until
 // it is added here: one line.
@@ -185,6 +186,9 @@ var crossTenant = map[string]reach{
 	"POST /billing/gateways/:gateway":            own,
 	"POST /api/v1/invoices/:id/pay":              invoiceID,
 	"POST /api/v1/payment-attempts/:id/complete": attemptID,
+	"POST /billing/methods/:id/forget":           methodID,
+	"GET /api/v1/tenants/:id/payment-methods":    tenantID,
+	"DELETE /api/v1/payment-methods/:id":         methodID,
 	"GET /api/v1/gateways":                       own,
 	"PUT /api/v1/gateways/:gateway":              own,
 	"GET /settings/:level/:id":                   settingsLevel,
@@ -234,7 +238,7 @@ func TestCrossTenant(t *testing.T) {
 			{"reseller A", reseller, w.keyA, map[reach][]int64{
 				tenantID: {w.resB.ID, w.cliB.ID}, userID: {w.ownerB.ID, w.ownerCliB.ID, w.usB.ID}, keyID: {w.keyIDB, w.keyIDCliB},
 				accountID: foreign[accountID], domainID: foreign[domainID], serverID: foreign[serverID], resellerID: {w.raB.ID},
-				productID: {w.prodB.ID}, contractID: foreign[contractID], invoiceID: {w.draftB.ID, w.finalB.ID}, paymentID: {w.payB.ID}, attemptID: {w.attemptB.ID}}, w.resB.ID, w.cliB.ID,
+				productID: {w.prodB.ID}, contractID: foreign[contractID], invoiceID: {w.draftB.ID, w.finalB.ID}, paymentID: {w.payB.ID}, attemptID: {w.attemptB.ID}, methodID: {w.methodB.ID}}, w.resB.ID, w.cliB.ID,
 				// Outside the scope, and inside it but another seller's: its own
 				// customer level (the operator's) and the operator's plan.
 				levels("panel/0", "seller/%d", w.resB.ID, "customer/%d", w.cliB.ID, "customer/%d", w.resB.ID, "customer/%d", w.resA.ID,
@@ -242,7 +246,7 @@ func TestCrossTenant(t *testing.T) {
 			{"client of A", client, w.keyCliA, map[reach][]int64{
 				tenantID: {w.resA.ID, w.resB.ID, w.cliB.ID}, userID: {w.ownerA.ID, w.ownerB.ID, w.usB.ID}, keyID: {w.keyIDA, w.keyIDB},
 				accountID: foreign[accountID], domainID: foreign[domainID], serverID: foreign[serverID], resellerID: {w.raA.ID, w.raB.ID},
-				productID: {w.prodB.ID, w.prodOp.ID}, contractID: foreign[contractID], invoiceID: {w.draftB.ID, w.finalB.ID, w.opInvA.ID}, paymentID: {w.payB.ID}, attemptID: {w.attemptB.ID}}, w.resA.ID, w.resA.ID,
+				productID: {w.prodB.ID, w.prodOp.ID}, contractID: foreign[contractID], invoiceID: {w.draftB.ID, w.finalB.ID, w.opInvA.ID}, paymentID: {w.payB.ID}, attemptID: {w.attemptB.ID}, methodID: {w.methodB.ID}}, w.resA.ID, w.resA.ID,
 				levels("panel/0", "seller/%d", w.resA.ID, "seller/%d", w.cliA.ID, "customer/%d", w.cliA.ID, "customer/%d", w.cliB.ID,
 					"plan/%d", w.prodOp.ID, "contract/%d", w.contractB.ID)},
 		}
@@ -348,7 +352,7 @@ func (w *world) probe(page *browser, key, method, path string, kind reach, ids [
 	}
 	var out []probeResult
 	switch kind {
-	case tenantID, userID, keyID, accountID, domainID, resellerID, serverID, productID, contractID, invoiceID, paymentID, attemptID:
+	case tenantID, userID, keyID, accountID, domainID, resellerID, serverID, productID, contractID, invoiceID, paymentID, attemptID, methodID:
 		for _, id := range ids {
 			p := strings.Replace(path, ":id", strconv.FormatInt(id, 10), 1)
 			actions := probeActions(kind, p)
@@ -546,6 +550,9 @@ func (w *world) checkIdentityHostingUntouched() {
 // nothing was created on anyone's behalf.
 func (w *world) checkBillingUntouched() {
 	t := w.t
+	if n := w.count("payment_methods", "id = ?", w.methodB.ID); n != 1 {
+		t.Error("tenant B's saved payment method was removed across tenants")
+	}
 	if n := w.count("payments", "1 = 1"); n != 2 {
 		t.Errorf("%d payments after the probes, want the 2 seeded", n)
 	}

@@ -87,6 +87,7 @@ type world struct {
 	pay                    *payment.Service
 	payA, payB             payment.Payment // each reseller's client paid it 1.00 USD (kept as credit)
 	attemptB               payment.Attempt // B's client started paying B's invoice online
+	methodB                payment.Method  // B's client's saved card
 }
 
 type worldOpts struct {
@@ -238,6 +239,9 @@ func (w *world) seedBilling() {
 	}
 	w.attemptB, err = w.pay.Pay(ctx, w.cliB.Scope(), w.finalB.ID, payment.PayInput{Gateway: gatewaytest.Name, ReturnURL: "http://panel.test/billing/pay/return"})
 	must(err)
+	w.methodB = payment.Method{SellerID: w.resB.ID, CustomerID: w.cliB.ID, CustomerPath: w.cliB.Path, Gateway: gatewaytest.Name, ProviderCustomer: "cus_bravo",
+		ProviderMethod: "pm_bravo", Label: "Bravo Secret card", AutoCharge: true, CreatedAt: w.clock.Now(), UpdatedAt: w.clock.Now()}
+	must(w.h.W.Create(&w.methodB).Error)
 	if w.finalB.Number == nil || w.opInvA.Number == nil {
 		t.Fatalf("seeded invoices not finalized: %s, %s", w.finalB.Status, w.opInvA.Status)
 	}

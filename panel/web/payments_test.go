@@ -302,3 +302,34 @@ func TestBankTransfer(t *testing.T) {
 		}
 	})
 }
+
+// TestSavedMethodPages: the client pays with "save my method" ticked; its
+// billing profile lists the method, which it removes there.
+func TestSavedMethodPages(t *testing.T) {
+	eachWorld(t, func(t *testing.T, w *world) {
+		inv := w.invoiceA("Hosting, card saved")
+		client := w.signIn("owner@clienta.test")
+		r := client.post(fmt.Sprintf("/billing/invoices/%d/pay", inv.ID), url.Values{"gateway": {"testpay"}, "save_method": {"on"}})
+		if r.status != http.StatusSeeOther {
+			t.Fatalf("pay = %d", r.status)
+		}
+		var a payment.Attempt
+		w.h.W.Where("invoice_id = ?", inv.ID).Take(&a)
+		gatewaytest.Provider.Approve(*a.CheckoutRef)
+		if back := client.get(fmt.Sprintf("/billing/pay/return?attempt=%d", a.ID)); back.status != http.StatusSeeOther {
+			t.Fatalf("return = %d", back.status)
+		}
+		profile := client.get(fmt.Sprintf("/tenants/%d/billing", w.cliA.ID)).body
+		if !strings.Contains(profile, `id="payment-methods"`) || !strings.Contains(profile, "test card ending 4242") {
+			t.Fatalf("the profile does not list the saved method")
+		}
+		var m payment.Method
+		w.h.W.Where("customer_id = ?", w.cliA.ID).Take(&m)
+		if r := client.post(fmt.Sprintf("/billing/methods/%d/forget", m.ID), nil); r.status != http.StatusSeeOther {
+			t.Errorf("forget = %d", r.status)
+		}
+		if n := w.count("payment_methods", "customer_id = ?", w.cliA.ID); n != 0 {
+			t.Error("the method is still saved")
+		}
+	})
+}

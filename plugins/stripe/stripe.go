@@ -78,6 +78,18 @@ func (g *gateway) Begin(ctx context.Context, r payment.BeginRequest) (payment.Ch
 	if r.CancelURL != "" {
 		params.CancelURL = stripe.String(r.CancelURL)
 	}
+	if r.SaveMethod {
+		// The payer agreed to later charges: a Stripe customer keeps the
+		// method the session collects, for use without the payer present.
+		cp := &stripe.CustomerCreateParams{Description: stripe.String(orDefault(r.Description, "Faktura customer")), Metadata: map[string]string{"faktura_key": r.Key}}
+		cp.SetIdempotencyKey(r.Key + "-customer")
+		c, err := g.c.V1Customers.Create(ctx, cp)
+		if err != nil {
+			return payment.Checkout{}, fmt.Errorf("stripe: create customer: %w", err)
+		}
+		params.Customer = stripe.String(c.ID)
+		params.PaymentIntentData.SetupFutureUsage = stripe.String("off_session")
+	}
 	params.SetIdempotencyKey(r.Key)
 	s, err := g.c.V1CheckoutSessions.Create(ctx, params)
 	if err != nil {
@@ -101,6 +113,7 @@ func orDefault(s, d string) string {
 func (g *gateway) Complete(ctx context.Context, sessionID, _ string) (payment.Event, error) {
 	p := &stripe.CheckoutSessionRetrieveParams{}
 	p.AddExpand("payment_intent")
+	p.AddExpand("payment_intent.payment_method")
 	s, err := g.c.V1CheckoutSessions.Retrieve(ctx, sessionID, p)
 	if err != nil {
 		return payment.Event{}, fmt.Errorf("stripe: read session %s: %w", sessionID, err)
@@ -117,6 +130,13 @@ func sessionEvent(id string, s *stripe.CheckoutSession, kind string) (payment.Ev
 	}
 	if s.PaymentIntent != nil {
 		ev.PaymentRef = s.PaymentIntent.ID
+		if s.Customer != nil && s.PaymentIntent.PaymentMethod != nil && s.PaymentIntent.SetupFutureUsage != "" {
+			ev.SavedCustomer, ev.SavedMethod = s.Customer.ID, s.PaymentIntent.PaymentMethod.ID
+			ev.MethodLabel = "Stripe " + s.PaymentIntent.PaymentMethod.ID
+			if c := s.PaymentIntent.PaymentMethod.Card; c != nil && c.Last4 != "" {
+				ev.MethodLabel = string(c.Brand) + " ending " + c.Last4
+			}
+		}
 	}
 	switch {
 	case kind == payment.EventFailed:
@@ -130,6 +150,35 @@ func sessionEvent(id string, s *stripe.CheckoutSession, kind string) (payment.Ev
 	}
 	if ev.PaymentRef == "" && ev.Kind != payment.EventFailed {
 		return ev, fmt.Errorf("stripe: session %s has no payment intent", s.ID)
+	}
+	return ev, nil
+}
+
+// Charge charges a saved method without the payer present (off
+// session), once per key: succeeded, processing (a SEPA debit: pending),
+// or failed (declined, or the bank wants the payer, which the next
+// manual payment settles).
+func (g *gateway) Charge(ctx context.Context, r payment.ChargeRequest) (payment.Event, error) {
+	p := &stripe.PaymentIntentCreateParams{Amount: stripe.Int64(r.AmountMinor), Currency: stripe.String(strings.ToLower(r.Currency)),
+		Customer: stripe.String(r.ProviderCustomer), PaymentMethod: stripe.String(r.ProviderMethod), OffSession: stripe.Bool(true), Confirm: stripe.Bool(true),
+		Description: stripe.String(r.Description), Metadata: map[string]string{"faktura_key": r.Key}}
+	p.SetIdempotencyKey(r.Key)
+	pi, err := g.c.V1PaymentIntents.Create(ctx, p)
+	if err != nil {
+		var se *stripe.Error
+		if errors.As(err, &se) && se.Code == stripe.ErrorCodeCardDeclined {
+			return payment.Event{ID: "charge:" + r.Key + ":declined", Kind: payment.EventFailed, Key: r.Key, Reason: "card declined"}, nil
+		}
+		return payment.Event{}, fmt.Errorf("stripe: charge: %w", err)
+	}
+	ev := payment.Event{ID: "charge:" + pi.ID + ":" + string(pi.Status), Key: r.Key, PaymentRef: pi.ID, AmountMinor: pi.Amount, Currency: strings.ToUpper(string(pi.Currency))}
+	switch pi.Status {
+	case stripe.PaymentIntentStatusSucceeded:
+		ev.Kind = payment.EventSucceeded
+	case stripe.PaymentIntentStatusProcessing:
+		ev.Kind = payment.EventPending
+	default:
+		ev.Kind, ev.Reason = payment.EventFailed, "Stripe says "+string(pi.Status)
 	}
 	return ev, nil
 }
@@ -186,6 +235,7 @@ func (g *gateway) Receive(_ context.Context, h http.Header, body []byte) ([]paym
 }
 
 var (
+	_ payment.Charger         = (*gateway)(nil)
 	_ payment.Refunder        = (*gateway)(nil)
 	_ payment.WebhookReceiver = (*gateway)(nil)
 )

@@ -38,6 +38,15 @@ func TestAgainstStripeMock(t *testing.T) {
 	if _, err := g.Complete(ctx, co.Ref, "k"); err == nil || !strings.Contains(err.Error(), "not paid") {
 		t.Errorf("Complete of an open session = %v, want not paid", err)
 	}
+	saved, err := g.Begin(ctx, payment.BeginRequest{Key: "faktura-attempt-4", AmountMinor: 2380, Currency: "EUR", ReturnURL: "https://panel.test/r", SaveMethod: true})
+	if err != nil || saved.Ref == "" {
+		t.Errorf("Begin saving the method = %+v, %v", saved, err)
+	}
+	ev, err := g.Charge(ctx, payment.ChargeRequest{Key: "faktura-attempt-5", AmountMinor: 1500, Currency: "EUR", Description: "Invoice INV-2026-000002",
+		ProviderCustomer: "cus_123", ProviderMethod: "pm_123"})
+	if err != nil || ev.Key != "faktura-attempt-5" || ev.PaymentRef == "" || ev.Kind == "" {
+		t.Errorf("Charge = %+v, %v", ev, err)
+	}
 	ref, err := g.Refund(ctx, "pi_123", 500, "EUR", "faktura-refund-1-0-500")
 	if err != nil || !strings.HasPrefix(ref, "re_") {
 		t.Errorf("Refund = %q, %v", ref, err)

@@ -36,6 +36,7 @@ type checkout struct {
 	currency          string
 	approved          bool
 	payment           string
+	save              bool
 }
 
 type provider struct {
@@ -44,6 +45,8 @@ type provider struct {
 	checkouts map[string]*checkout
 	byKey     map[string]string
 	Refunds   []string
+	Charges   int // automatic charges made
+	declined  int64
 }
 
 // Approve is the payer approving checkout ref at the provider.
@@ -82,7 +85,7 @@ func (g *gateway) Begin(_ context.Context, r payment.BeginRequest) (payment.Chec
 	}
 	p.n++
 	ref := fmt.Sprintf("co_%d", p.n)
-	p.checkouts[ref] = &checkout{ref: ref, key: r.Key, account: g.account, amount: r.AmountMinor, currency: r.Currency}
+	p.checkouts[ref] = &checkout{ref: ref, key: r.Key, account: g.account, amount: r.AmountMinor, currency: r.Currency, save: r.SaveMethod}
 	p.byKey[r.Key] = ref
 	return payment.Checkout{Ref: ref, RedirectURL: "https://pay.test/checkout/" + ref}, nil
 }
@@ -107,10 +110,39 @@ func (g *gateway) Complete(_ context.Context, ref, _ string) (payment.Event, err
 	return Succeeded(c), nil
 }
 
-// Succeeded is the event of a captured checkout.
+// Succeeded is the event of a captured checkout; a checkout that saved
+// the card names it.
 func Succeeded(c *checkout) payment.Event {
-	return payment.Event{ID: "evt_" + c.payment + "_succeeded", Kind: payment.EventSucceeded, Key: c.key, CheckoutRef: c.ref,
+	ev := payment.Event{ID: "evt_" + c.payment + "_succeeded", Kind: payment.EventSucceeded, Key: c.key, CheckoutRef: c.ref,
 		PaymentRef: c.payment, AmountMinor: c.amount, Currency: c.currency}
+	if c.save {
+		ev.SavedCustomer, ev.SavedMethod, ev.MethodLabel = "cus_"+c.ref, "pm_"+c.ref, "test card ending 4242"
+	}
+	return ev
+}
+
+// Declines makes charges of amount fail (a card that stopped working).
+func (p *provider) Declines(amount int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.declined = amount
+}
+
+// Charge charges a saved method once per key.
+func (g *gateway) Charge(_ context.Context, r payment.ChargeRequest) (payment.Event, error) {
+	p := Provider
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if r.ProviderMethod == "" {
+		return payment.Event{}, errors.New("testpay: no payment method")
+	}
+	p.Charges++
+	if p.declined == r.AmountMinor {
+		return payment.Event{ID: "evt_declined_" + r.Key, Kind: payment.EventFailed, Key: r.Key, Reason: "card declined"}, nil
+	}
+	p.n++
+	pay := fmt.Sprintf("pay_%d", p.n)
+	return payment.Event{ID: "evt_" + pay + "_succeeded", Kind: payment.EventSucceeded, Key: r.Key, PaymentRef: pay, AmountMinor: r.AmountMinor, Currency: r.Currency}, nil
 }
 
 // Captured returns the succeeded event of checkout ref after capturing
@@ -172,6 +204,7 @@ func (g *gateway) Receive(_ context.Context, h http.Header, body []byte) ([]paym
 }
 
 var (
+	_ payment.Charger         = (*gateway)(nil)
 	_ payment.Refunder        = (*gateway)(nil)
 	_ payment.WebhookReceiver = (*gateway)(nil)
 )
@@ -180,5 +213,5 @@ var (
 func (p *provider) Reset() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.checkouts, p.byKey, p.Refunds = map[string]*checkout{}, map[string]string{}, nil
+	p.checkouts, p.byKey, p.Refunds, p.Charges, p.declined = map[string]*checkout{}, map[string]string{}, nil, 0, 0
 }

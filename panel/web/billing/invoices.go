@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"faktura/billing"
+	"faktura/billing/payment"
 	"faktura/panel/core"
 	"faktura/panel/core/money"
 	"faktura/panel/identity"
@@ -295,6 +296,7 @@ type billingProfileView struct {
 	OwnTenant bool
 	Languages []string
 	Groupings []string
+	Methods   []payment.Method // payment methods the customer saved for automatic charges
 }
 
 func (s *area) ownBillingProfile(c echo.Context) error {
@@ -314,9 +316,13 @@ func (s *area) billingProfilePage(c echo.Context, id int64) (*web.Page, error) {
 	if err != nil {
 		return nil, err
 	}
+	methods, err := s.Deps.Payments.Methods(ctx, caller.Scope, id)
+	if err != nil {
+		return nil, err
+	}
 	p := s.NewPage(c, "billing.profile")
 	p.Data = billingProfileView{Profile: prof, Tenant: t, Editable: caller.Can(identity.PermProfile), OwnTenant: id == caller.Scope.TenantID,
-		Languages: core.Languages, Groupings: []string{billing.GroupSubproject, billing.GroupCustomer}}
+		Languages: core.Languages, Groupings: []string{billing.GroupSubproject, billing.GroupCustomer}, Methods: methods}
 	p.Form = map[string]string{"legal_name": prof.LegalName, "address1": prof.Address1, "address2": prof.Address2, "postal_code": prof.PostalCode,
 		"city": prof.City, "region": prof.Region, "country": prof.Country, "email": prof.Email, "vat_id": prof.VATID, "registration_id": prof.RegistrationID,
 		"currency": prof.Currency, "language": prof.Language, "invoice_grouping": prof.InvoiceGrouping, "tax_exempt_reason": prof.TaxExemptReason,

@@ -26,6 +26,30 @@ func (s *area) online(r *web.Router) {
 	r.Pages.GET("/billing/pay/return", s.payReturn)
 	r.Pages.GET("/billing/gateways", s.Show("billing_gateways", s.gatewaysPage))
 	r.Pages.POST("/billing/gateways/:gateway", s.gatewaySave)
+	r.Pages.POST("/billing/methods/:id/forget", s.forgetMethod)
+	r.API.GET("/tenants/:id/payment-methods", web.Get(web.Perm(identity.PermBillingRead), func(ctx context.Context, c identity.Caller, id int64) (web.List[payment.Method], error) {
+		if _, err := s.Deps.Identity.GetTenant(ctx, c, id); err != nil {
+			return web.List[payment.Method]{}, err
+		}
+		ms, err := s.Deps.Payments.Methods(ctx, c.Scope, id)
+		if ms == nil {
+			ms = []payment.Method{}
+		}
+		return web.List[payment.Method]{Data: ms}, err
+	}))
+	r.API.DELETE("/payment-methods/:id", func(c echo.Context) error {
+		id, err := web.IDParam(c)
+		if err != nil {
+			return err
+		}
+		if err := web.Need(c, identity.PermBillingRead); err != nil {
+			return err
+		}
+		if err := s.Deps.Payments.ForgetMethod(c.Request().Context(), web.CallerOf(c).Scope, id); err != nil {
+			return err
+		}
+		return c.NoContent(http.StatusNoContent)
+	})
 
 	p := s.Deps.Payments
 	r.API.POST("/invoices/:id/pay", web.Change(web.Perm(identity.PermBillingRead), http.StatusCreated,
@@ -89,7 +113,7 @@ func (s *area) payPost(c echo.Context) error {
 	}
 	base := s.Deps.BaseURL + "/billing"
 	a, err := s.Deps.Payments.Pay(c.Request().Context(), web.CallerOf(c).Scope, id, payment.PayInput{Gateway: c.FormValue("gateway"),
-		ReturnURL: base + "/pay/return", CancelURL: base + "/invoices/" + strconv.FormatInt(id, 10)})
+		ReturnURL: base + "/pay/return", CancelURL: base + "/invoices/" + strconv.FormatInt(id, 10), SaveMethod: c.FormValue("save_method") == "on"})
 	if err != nil {
 		return err
 	}
@@ -186,4 +210,22 @@ func (s *area) gatewaySave(c echo.Context) error {
 	}
 	web.Flash(c, "saved")
 	return c.Redirect(http.StatusSeeOther, "/billing/gateways")
+}
+
+// forgetMethod removes a saved payment method (its customer or its
+// seller), back to the billing profile.
+func (s *area) forgetMethod(c echo.Context) error {
+	id, err := web.IDParam(c)
+	if err != nil {
+		return err
+	}
+	if err := web.Need(c, identity.PermBillingRead); err != nil {
+		return err
+	}
+	caller := web.CallerOf(c)
+	if err := s.Deps.Payments.ForgetMethod(c.Request().Context(), caller.Scope, id); err != nil {
+		return err
+	}
+	web.Flash(c, "saved")
+	return c.Redirect(http.StatusSeeOther, "/billing/profile")
 }
