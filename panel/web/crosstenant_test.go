@@ -179,6 +179,7 @@ var crossTenant = map[string]reach{
 	"POST /api/v1/invoices/:id/apply-credit":     invoiceID,
 	"GET /api/v1/tenants/:id/credit":             tenantID,
 	"POST /webhooks/:gateway/:seller":            public,
+	"POST /webhooks/:gateway":                    public,
 	"POST /billing/invoices/:id/pay":             invoiceID,
 	"GET /billing/pay/return":                    own,
 	"GET /billing/pay/go":                        own,

@@ -11,6 +11,7 @@ import (
 
 	"faktura/billing"
 	"faktura/billing/payment"
+	"faktura/panel/identity"
 	"faktura/billing/payment/gatewaytest"
 )
 
@@ -224,8 +225,12 @@ func TestPayOnlinePages(t *testing.T) {
 			return resp.StatusCode
 		}
 		hook := fmt.Sprintf("/webhooks/testpay/%d", w.resA.ID)
+		if _, err := w.pay.ConfigureGateway(context.Background(), identity.SystemCaller("test").Scope, "testpay", payment.GatewayInput{Enabled: true,
+			Settings: map[string]string{"account": "acct_operator", "signing_secret": "whsec_operator"}}); err != nil {
+			t.Fatal(err)
+		}
 		for name, st := range map[string]int{"forged": post(hook, strings.Repeat("ab", 32)), "another seller": post(fmt.Sprintf("/webhooks/testpay/%d", w.resB.ID), sig),
-			"no seller": post("/webhooks/testpay/x", sig), "unknown gateway": post(fmt.Sprintf("/webhooks/bitcoin/%d", w.resA.ID), sig)} {
+			"no seller": post("/webhooks/testpay/x", sig), "the operator's address": post("/webhooks/testpay", sig), "unknown gateway": post(fmt.Sprintf("/webhooks/bitcoin/%d", w.resA.ID), sig)} {
 			if st != http.StatusBadRequest {
 				t.Errorf("%s delivery = %d, want 400", name, st)
 			}

@@ -13,6 +13,7 @@ import (
 
 	"faktura/billing/payment"
 	"faktura/panel/core"
+	"faktura/panel/core/tenancy"
 	"faktura/panel/identity"
 	"faktura/panel/web"
 )
@@ -21,6 +22,7 @@ import (
 // pay button and its return page, and each seller's gateway settings.
 func (s *area) online(r *web.Router) {
 	r.Root.POST("/webhooks/:gateway/:seller", s.webhook, middleware.BodyLimit("1M"))
+	r.Root.POST("/webhooks/:gateway", s.webhook, middleware.BodyLimit("1M")) // the operator's own
 	r.Pages.POST("/billing/invoices/:id/pay", s.payPost)
 	r.Pages.GET("/billing/pay/go", s.payGo)
 	r.Pages.GET("/billing/pay/return", s.payReturn)
@@ -84,7 +86,10 @@ func (s *area) online(r *web.Router) {
 // answered 200; a delivery that does not verify gets 400 and changes
 // nothing. Nothing of the body or its signature is logged.
 func (s *area) webhook(c echo.Context) error {
-	seller, err := strconv.ParseInt(c.Param("seller"), 10, 64)
+	seller, err := int64(tenancy.OperatorID), error(nil)
+	if c.Param("seller") != "" {
+		seller, err = strconv.ParseInt(c.Param("seller"), 10, 64)
+	}
 	gateway := c.Param("gateway")
 	if err != nil || seller <= 0 {
 		return c.JSON(http.StatusBadRequest, web.ErrorBody{Error: web.ErrorDetail{Code: "bad_request", Message: "the webhook address names no seller: /webhooks/<gateway>/<seller id>"}})
