@@ -98,7 +98,8 @@ func (pc *partyCache) preload(ctx context.Context, pairs [][2]int64) error {
 func partyOf(t tenantRow, p Profile) Party {
 	return Party{TenantID: t.ID, Name: cmp.Or(p.LegalName, t.Name), Address1: p.Address1, Address2: p.Address2, PostalCode: p.PostalCode,
 		City: p.City, Region: p.Region, Country: cmp.Or(p.Country, t.Country), Email: cmp.Or(p.Email, t.Email),
-		VATID: p.VATID, VATStatus: p.VATStatus, VATRequestID: p.VATRequestID, RegistrationID: p.RegistrationID}
+		VATID: p.VATID, VATStatus: p.VATStatus, VATRequestID: p.VATRequestID, RegistrationID: p.RegistrationID,
+		TaxNumber: p.TaxNumber, Phone: p.Phone, EndpointID: p.EndpointID, BuyerReference: p.BuyerReference, EInvoice: p.EInvoice, IBAN: p.IBAN, BIC: p.BIC}
 }
 
 // get returns the parties of (seller, customer), deciding the tax once.
@@ -206,6 +207,9 @@ func newDraft(kind string, sellerID, customerID int64, cur string, p *parties, d
 // holdReason applies the approval rules: the amount threshold, a new
 // customer, manual lines. An empty answer lets the document finalize.
 func holdReason(ctx context.Context, snap *settings.Snapshot, d *draft, p *parties) (string, error) {
+	if SellerMentionsProblem(p.seller, p.buyer) != nil {
+		return HoldSellerIDs, nil // finalized, it would lack what the law or the buyer's e-invoice needs
+	}
 	sc := settings.Scope{Seller: itoa(d.inv.SellerID), Customer: itoa(d.inv.CustomerID)}
 	th, err := settings.Lookup(snap, ApprovalThreshold, sc)
 	if err != nil {
@@ -319,3 +323,16 @@ func (s *Service) insertDrafts(ctx context.Context, ds []*draft, now time.Time) 
 }
 
 type chargeUse struct{ charge, invoice int64 }
+
+// sellerParty reads a seller's party from its tenant and billing profile.
+func (s *Service) sellerParty(ctx context.Context, sellerID int64) (Party, error) {
+	var t tenantRow
+	if err := s.db.Conn(ctx).Table("tenants").Where("id = ?", sellerID).Take(&t).Error; err != nil {
+		return Party{}, fmt.Errorf("load seller %d: %w", sellerID, err)
+	}
+	var p Profile
+	if err := s.db.Conn(ctx).Where("tenant_id = ?", sellerID).Limit(1).Find(&p).Error; err != nil {
+		return Party{}, fmt.Errorf("load seller %d's billing profile: %w", sellerID, err)
+	}
+	return partyOf(t, p), nil
+}

@@ -66,7 +66,7 @@ func newFixture(t *testing.T, h *db.Handle, at time.Time) *fixture {
 	f.profile(operator, billing.ProfileInput{LegalName: "Hosting Operator GmbH", Country: "DE", VATID: "DE136695976", Timezone: "Europe/Berlin",
 		Address1: "Hauptstr. 1", PostalCode: "10115", City: "Berlin"})
 	f.reseller = f.tenant(tenancy.KindReseller, operator, "Reseller R")
-	f.profile(f.reseller, billing.ProfileInput{LegalName: "Reseller R SARL", Country: "FR", VATID: "FR40303265045", Timezone: "Europe/Paris", InvoicePrefix: "R-"})
+	f.profile(f.reseller, billing.ProfileInput{LegalName: "Reseller R SARL", Country: "FR", VATID: "FR40303265045", RegistrationID: "303265045", Timezone: "Europe/Paris", InvoicePrefix: "R-"})
 	f.rclient = f.tenant(tenancy.KindClient, f.reseller, "Client of R")
 	f.profile(f.rclient, billing.ProfileInput{LegalName: "Client of R", Country: "FR"})
 	f.de = f.tenant(tenancy.KindClient, operator, "Kunde DE")

@@ -3,6 +3,7 @@ package billing
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -170,6 +171,9 @@ func (s *Service) Finalize(ctx context.Context, scope tenancy.Scope, id int64) (
 		if err != nil {
 			return err
 		}
+		if err := SellerMentionsProblem(p.seller, p.buyer); err != nil {
+			return err // by hand, say what is missing rather than hold
+		}
 		hold, err := holdReason(ctx, snap, d, p)
 		if err != nil {
 			return err
@@ -185,22 +189,43 @@ func (s *Service) Finalize(ctx context.Context, scope tenancy.Scope, id int64) (
 	})
 }
 
+// HoldSellerIDs holds a document whose seller lacks an id its invoices
+// must carry (SellerMentionsProblem) until the seller sets it.
+const HoldSellerIDs = "seller_ids"
+
 // finalizeNow numbers and freezes a document in the caller's transaction.
+// The seller's details are taken afresh from its billing profile (a
+// draft may be older than the seller's last change); a seller lacking an
+// id its country's invoices must carry cannot finalize.
 func (s *Service) finalizeNow(ctx context.Context, inv *Invoice, approver string) error {
+	seller, err := s.sellerParty(ctx, inv.SellerID)
+	if err != nil {
+		return err
+	}
+	var buyer Party
+	if inv.Buyer != "" {
+		if err := json.Unmarshal([]byte(inv.Buyer), &buyer); err != nil {
+			return fmt.Errorf("invoice %d buyer: %w", inv.ID, err)
+		}
+	}
+	if err := SellerMentionsProblem(seller, buyer); err != nil {
+		return err
+	}
+	sj, _ := json.Marshal(seller)
 	issue := mustDay(inv.IssueDate)
 	first, prefix, err := s.reserveNumbers(ctx, inv.SellerID, inv.Kind, issue.Year, 1)
 	if err != nil {
 		return err
 	}
 	num, now := FormatNumber(prefix, issue.Year, first), s.now()
-	extra := map[string]any{"number": num, "seq": first, "finalized_at": now, "hold_reason": ""}
+	extra := map[string]any{"number": num, "seq": first, "finalized_at": now, "hold_reason": "", "seller": string(sj)}
 	if approver != "" {
 		extra["approved_by"] = approver
 	}
 	if err := s.move(ctx, inv, InvoiceStatusFinalized, extra); err != nil {
 		return err
 	}
-	inv.Number, inv.Seq, inv.FinalizedAt, inv.ApprovedBy = &num, &first, &now, approver
+	inv.Number, inv.Seq, inv.FinalizedAt, inv.ApprovedBy, inv.Seller = &num, &first, &now, approver, string(sj)
 	if err := s.publish(ctx, InvoiceFinalized{factsOf(*inv)}); err != nil {
 		return err
 	}

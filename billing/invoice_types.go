@@ -193,6 +193,13 @@ type Party struct {
 	VATStatus      VATStatus `json:"vat_status,omitempty"`
 	VATRequestID   string    `json:"vat_request_id,omitempty"`
 	RegistrationID string    `json:"registration_id,omitempty"`
+	TaxNumber      string    `json:"tax_number,omitempty"`
+	Phone          string    `json:"phone,omitempty"`
+	EndpointID     string    `json:"endpoint_id,omitempty"`
+	BuyerReference string    `json:"buyer_reference,omitempty"`
+	EInvoice       string    `json:"einvoice,omitempty"`
+	IBAN           string    `json:"iban,omitempty"` // a seller's, for bank transfers
+	BIC            string    `json:"bic,omitempty"`
 }
 
 // TaxSummary is stored with each document: the decision, its note in the

@@ -38,6 +38,11 @@ type ProfileInput struct {
 	CreditPrefix    string `json:"credit_prefix"`
 	IBAN            string `json:"iban"` // a seller's account for bank transfers
 	BIC             string `json:"bic"`
+	TaxNumber       string `json:"tax_number"` // Steuernummer, codice fiscale
+	Phone           string `json:"phone"`
+	EndpointID      string `json:"endpoint_id"`     // electronic address, scheme:id (Peppol)
+	BuyerReference  string `json:"buyer_reference"` // BT-10; the Leitweg-ID of a German public buyer
+	EInvoice        string `json:"einvoice"`        // one of EInvoiceFormats
 }
 
 var prefixRE = regexp.MustCompile(`^[A-Za-z0-9/_-]{0,12}$`)
@@ -152,6 +157,7 @@ func (in *ProfileInput) Validate() error {
 	in.IBAN = strings.ToUpper(strings.Join(strings.Fields(in.IBAN), ""))
 	in.BIC = strings.ToUpper(strings.TrimSpace(in.BIC))
 	v.Check("iban", IBANProblem(in.IBAN))
+	in.validateEInvoice(&v)
 	if in.BIC != "" && !bicRE.MatchString(in.BIC) {
 		v.Add("bic", "is not a BIC (8 or 11 letters and digits, e.g. DEUTDEFF)")
 	}
@@ -221,6 +227,7 @@ func (s *Service) SaveProfile(ctx context.Context, scope tenancy.Scope, tenantID
 		p.InvoiceGrouping, p.TaxExempt, p.TaxExemptReason, p.Timezone = in.InvoiceGrouping, in.TaxExempt, in.TaxExemptReason, in.Timezone
 		p.InvoicePrefix, p.CreditPrefix = in.InvoicePrefix, in.CreditPrefix
 		p.IBAN, p.BIC = in.IBAN, in.BIC
+		p.TaxNumber, p.Phone, p.EndpointID, p.BuyerReference, p.EInvoice = in.TaxNumber, in.Phone, in.EndpointID, in.BuyerReference, in.EInvoice
 		if in.VATID != p.VATID {
 			p.VATID, p.VATCheckedAt, p.VATValidAt, p.VATMessage, p.VATRequestID = in.VATID, nil, nil, "", ""
 			p.VATStatus = VATNone

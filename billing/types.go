@@ -33,6 +33,11 @@ type Profile struct {
 	CreditPrefix    string     `json:"credit_prefix"`
 	IBAN            string     `gorm:"column:iban" json:"iban,omitempty"` // the seller's account for bank transfers
 	BIC             string     `gorm:"column:bic" json:"bic,omitempty"`
+	TaxNumber       string     `json:"tax_number"` // Steuernummer, codice fiscale
+	Phone           string     `json:"phone"`
+	EndpointID      string     `gorm:"column:endpoint_id" json:"endpoint_id"` // electronic address, scheme:id
+	BuyerReference  string     `json:"buyer_reference"`                       // BT-10, a Leitweg-ID for German public buyers
+	EInvoice        string     `gorm:"column:einvoice" json:"einvoice"`       // the e-invoice the buyer wants (EInvoiceFormats)
 	CreatedAt       time.Time  `json:"created_at"`
 	UpdatedAt       time.Time  `json:"updated_at"`
 }

@@ -69,7 +69,7 @@ func newFixture(t testing.TB, h *db.Handle) *fixture {
 	f.other = dbtest.Tenant(t, h, f.clock.Now(), tenancy.KindClient, operator, "Client O")
 	f.profile(f.other, billing.ProfileInput{LegalName: "Client O Inc.", Country: "US"})
 	f.r = dbtest.Tenant(t, h, f.clock.Now(), tenancy.KindReseller, operator, "Reseller R")
-	f.profile(f.r, billing.ProfileInput{LegalName: "Reseller R Ltd", Country: "DE", Timezone: "Europe/Berlin"})
+	f.profile(f.r, billing.ProfileInput{LegalName: "Reseller R Ltd", Country: "DE", TaxNumber: "27/123/45678", Timezone: "Europe/Berlin"})
 	f.rc = dbtest.Tenant(t, h, f.clock.Now(), tenancy.KindClient, f.r, "Client RC")
 	f.profile(f.rc, billing.ProfileInput{LegalName: "Client RC Inc.", Country: "US"})
 	t.Cleanup(f.checkInvariants)

@@ -194,8 +194,12 @@ func (w *world) seedBilling() {
 		return []billing.PriceInput{{Currency: "EUR", Cycle: billing.CycleMonthly, Amount: amount}}
 	}
 	_, err := b.SaveProfile(ctx, op, tenancy.OperatorID, billing.ProfileInput{LegalName: "Operator GmbH", Address1: "Hauptstr. 1", PostalCode: "10115",
-		City: "Berlin", Country: "DE", Currency: "EUR", Language: "de", Timezone: "Europe/Berlin"})
+		City: "Berlin", Country: "DE", Currency: "EUR", Language: "de", Timezone: "Europe/Berlin", VATID: "DE136695976"})
 	must(err)
+	for _, r := range []identity.Tenant{w.resA, w.resB} { // German sellers print a Steuernummer or USt-IdNr
+		_, err = b.SaveProfile(ctx, op, r.ID, billing.ProfileInput{LegalName: r.Name, Country: "DE", Email: r.Email, TaxNumber: "27/123/45678", Timezone: "Europe/Berlin"})
+		must(err)
+	}
 	w.prodOp, err = b.CreateProduct(ctx, op, billing.ProductInput{Code: "wholesale", Name: "Wholesale Std", Kind: billing.KindHosting, MatchCode: "std", Prices: price("5.00")})
 	must(err)
 	w.prodA, err = b.CreateProduct(ctx, w.resA.Scope(), billing.ProductInput{Code: "alpha-std", Name: "Alpha Plan", Kind: billing.KindHosting, MatchCode: "std", Prices: price("9.00")})

@@ -282,7 +282,7 @@ func TestBankTransfer(t *testing.T) {
 	eachWorld(t, func(t *testing.T, w *world) {
 		seller, client := w.signIn("owner@a.test"), w.signIn("owner@clienta.test")
 		profile := fmt.Sprintf("/tenants/%d/billing", w.resA.ID)
-		form := url.Values{"legal_name": {"Alpha Hosting GmbH"}, "country": {"DE"}, "language": {"en"}, "iban": {"DE89 3704 0044 0532 0130 01"}, "bic": {"COBADEFFXXX"}}
+		form := url.Values{"legal_name": {"Alpha Hosting GmbH"}, "country": {"DE"}, "language": {"en"}, "iban": {"DE89 3704 0044 0532 0130 01"}, "bic": {"COBADEFFXXX"}, "tax_number": {"27/123/45678"}}
 		if r := seller.post(profile, form); r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "check digits") {
 			t.Errorf("an IBAN with a typo = %d", r.status)
 		}
