@@ -34,6 +34,13 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 # nginx for the provisioning driver's integration test (run as a plain
 # process under a temporary prefix; the system service is not used).
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
+# The EN 16931 validator beside the repository (../shared/einvoice) needs
+# Java, Saxon, xmllint and lxml; pdftotext reads PDFs back.
+command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
+[ -e /usr/share/java/Saxon-HE.jar ] || need+=(libsaxonhe-java)
+command -v xmllint >/dev/null 2>&1 || need+=(libxml2-utils)
+python3 -c 'import lxml' >/dev/null 2>&1 || need+=(python3-lxml)
+command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "test.sh: missing ${need[*]}; run as root or install them" >&2; exit 1

@@ -20,11 +20,25 @@ import (
 
 var (
 	seller = billing.Party{TenantID: 1, Name: "Hosting Operator GmbH", Address1: "Hauptstr. 1", PostalCode: "10115", City: "Berlin", Country: "DE",
-		Email: "billing@operator.test", VATID: "DE136695976", RegistrationID: "HRB 12345 B"}
+		Email: "billing@operator.test", VATID: "DE136695976", RegistrationID: "HRB 12345 B", TaxNumber: "27/123/45678", Phone: "+49 30 1234567",
+		IBAN: "DE89370400440532013000", BIC: "COBADEFFXXX"}
+	// reseller sells under its own name to its own clients.
+	reseller = billing.Party{TenantID: 2, Name: "Hébergement Rivage SARL", Address1: "3 quai des Chartrons", PostalCode: "33000", City: "Bordeaux",
+		Country: "FR", Email: "factures@rivage.test", VATID: "FR40303265045", RegistrationID: "303 265 045 00017", Phone: "+33 5 56 00 00 00",
+		IBAN: "FR1420041010050500013M02606", BIC: "PSSTFRPPBOR"}
+	resellerClient = billing.Party{TenantID: 7, Name: "Camille Martin", Address1: "8 rue Sainte-Catherine", PostalCode: "33000", City: "Bordeaux",
+		Country: "FR", Email: "camille@martin.test"}
+	publicBuyer = billing.Party{TenantID: 8, Name: "Stadt Musterhausen", Address1: "Rathausplatz 1", PostalCode: "12345", City: "Musterhausen",
+		Country: "DE", Email: "rechnung@musterhausen.test", BuyerReference: "04011000-1234512345-06", EInvoice: billing.EInvoiceXRechnung,
+		EndpointID: "0204:04011000-1234512345-06"}
+	association = billing.Party{TenantID: 9, Name: "Sportverein Blau-Weiß e.V.", Address1: "Am Sportplatz 3", PostalCode: "50667", City: "Köln",
+		Country: "DE", Email: "kasse@blauweiss.test"}
+	usBuyer = billing.Party{TenantID: 10, Name: "Example Hosting Inc.", Address1: "500 Market Street", PostalCode: "94105", City: "San Francisco",
+		Region: "CA", Country: "US", Email: "ap@example.test"}
 	domesticBuyer = billing.Party{TenantID: 4, Name: "Kunde GmbH", Address1: "Lindenweg 7", Address2: "Hinterhaus", PostalCode: "80331", City: "München",
-		Country: "DE", Email: "buchhaltung@kunde.test"}
+		Country: "DE", Email: "buchhaltung@kunde.test", EndpointID: "0088:7300010000001"}
 	frenchBuyer = billing.Party{TenantID: 5, Name: "Société Exemple SARL", Address1: "12 rue de la Paix", PostalCode: "75002", City: "Paris", Country: "FR",
-		VATID: "FR40303265045", VATStatus: billing.VATValid, VATRequestID: "WAPIAAAAW1234567"}
+		VATID: "FR40303265045", VATStatus: billing.VATValid, VATRequestID: "WAPIAAAAW1234567", EndpointID: "0009:30326504500017", EInvoice: billing.EInvoicePeppol}
 )
 
 func mustJSON(v any) string {
@@ -52,12 +66,17 @@ func line(id int64, section, desc, qty, unit string, net int64, cat billing.Cate
 // VAT tax (one category and rate, from dec), its parties the seller and
 // buyer, finalized at 09:00 UTC on its issue day.
 func issued(kind string, id int64, number, lang, issue, due string, buyer billing.Party, dec billing.TaxDecision, rate string, tax int64, lines ...billing.Line) billing.Invoice {
+	return issuedBy(seller, kind, id, number, lang, issue, due, buyer, dec, rate, tax, lines...)
+}
+
+// issuedBy is issued for another seller.
+func issuedBy(seller billing.Party, kind string, id int64, number, lang, issue, due string, buyer billing.Party, dec billing.TaxDecision, rate string, tax int64, lines ...billing.Line) billing.Invoice {
 	var net int64
 	for _, l := range lines {
 		net += l.NetMinor
 	}
 	day, _ := time.Parse(time.DateOnly, issue)
-	return billing.Invoice{ID: id, SellerID: 1, CustomerID: buyer.TenantID, Kind: kind, Status: billing.InvoiceStatusFinalized,
+	return billing.Invoice{ID: id, SellerID: seller.TenantID, CustomerID: buyer.TenantID, Kind: kind, Status: billing.InvoiceStatusFinalized,
 		Number: ptr(number), Currency: "EUR", Language: lang, IssueDate: issue, DueDate: due, NetMinor: net, TaxMinor: tax, TotalMinor: net + tax,
 		Seller: mustJSON(seller), Buyer: mustJSON(buyer), FinalizedAt: ptr(day.Add(9 * time.Hour)),
 		Taxes: summary(dec, lang, billing.TaxLine{Category: dec.Category, Rate: rate, Base: net, Tax: tax}), Lines: lines}
@@ -106,6 +125,43 @@ func consolidated(lang string) billing.Invoice {
 		line(404, "shop.kunde.de", ".de domain", "3", "1.5", 450, billing.CategoryStandard, "19", "2026-12-01", "2027-01-01"))
 }
 
+// publicAuthority: a German town that wants XRechnung, its Leitweg-ID as
+// the buyer reference.
+func publicAuthority(lang string) billing.Invoice {
+	inv := issued(billing.DocInvoice, 15, "INV-2026-000015", lang, "2026-12-01", "2026-12-31", publicBuyer, standard, "19", 1140,
+		line(501, "", "Managed hosting, town website", "1", "60", 6000, billing.CategoryStandard, "19", "2026-12-01", "2027-01-01"))
+	inv.PeriodStart, inv.PeriodEnd = "2026-12-01", "2027-01-01"
+	return inv
+}
+
+// exempt: a customer its seller marked exempt, with the legal reason.
+func exempt(lang string) billing.Invoice {
+	dec := billing.TaxDecision{Category: billing.CategoryExempt, Rate: decimal.Zero, Basis: billing.BasisExempt, Note: "exempt",
+		Reason: "§ 4 Nr. 22 UStG"}
+	return issued(billing.DocInvoice, 16, "INV-2026-000016", lang, "2026-12-01", "2026-12-15", association, dec, "0", 0,
+		line(601, "", "Basic hosting", "1", "10", 1000, billing.CategoryExempt, "0", "2026-12-01", "2027-01-01"))
+}
+
+// outside: a business outside the EU: outside the scope of EU VAT (O),
+// and so no VAT id of either party on the e-invoice.
+func outside(lang string) billing.Invoice {
+	dec := billing.TaxDecision{Category: billing.CategoryOutside, Rate: decimal.Zero, Basis: billing.BasisOutsideEU, Note: "outside_eu"}
+	return issued(billing.DocInvoice, 17, "INV-2026-000017", lang, "2026-12-01", "2026-12-15", usBuyer, dec, "0", 0,
+		line(701, "", "Reseller Pro", "1", "49.9", 4990, billing.CategoryOutside, "0", "2026-12-01", "2027-01-01"),
+		line(702, "", "Extra domain", "2", "2", 400, billing.CategoryOutside, "0", "2026-12-01", "2027-01-01"))
+}
+
+// resellers: a French reseller's invoice to its own consumer client,
+// French VAT at 20 %.
+func resellers(lang string) billing.Invoice {
+	dec := billing.TaxDecision{Category: billing.CategoryStandard, Rate: decimal.NewFromInt(20), Basis: billing.BasisDomestic}
+	inv := issuedBy(reseller, billing.DocInvoice, 18, "R-2026-000003", lang, "2026-12-01", "2026-12-31", resellerClient, dec, "20", 300,
+		line(801, "camille-martin.fr", "Hébergement Essentiel", "1", "12", 1200, billing.CategoryStandard, "20", "2026-12-01", "2027-01-01"),
+		line(802, "camille-martin.fr", "Nom de domaine .fr", "1", "3", 300, billing.CategoryStandard, "20", "2026-12-01", "2027-01-01"))
+	inv.PeriodStart, inv.PeriodEnd = "2026-12-01", "2027-01-01"
+	return inv
+}
+
 // Case is a golden document: the stored invoice and what it refers to.
 type Case struct {
 	Name    string
@@ -114,7 +170,7 @@ type Case struct {
 	Notes   []billing.Invoice
 }
 
-// Cases returns the four documents in lang.
+// Cases returns the sample documents in lang.
 func Cases(lang string) []Case {
 	dom, cn := domestic(lang), creditNote(lang)
 	return []Case{
@@ -122,6 +178,10 @@ func Cases(lang string) []Case {
 		{Name: "reverse_charge", Invoice: reverseCharge(lang)},
 		{Name: "credit_note", Invoice: cn, Credits: &dom},
 		{Name: "consolidated", Invoice: consolidated(lang)},
+		{Name: "public_authority", Invoice: publicAuthority(lang)},
+		{Name: "exempt", Invoice: exempt(lang)},
+		{Name: "outside_scope", Invoice: outside(lang)},
+		{Name: "reseller", Invoice: resellers(lang)},
 	}
 }
 
