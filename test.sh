@@ -41,6 +41,8 @@ command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
 command -v xmllint >/dev/null 2>&1 || need+=(libxml2-utils)
 python3 -c 'import lxml' >/dev/null 2>&1 || need+=(python3-lxml)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
+# The PDFs embed DejaVu (every Latin-script name prints).
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "test.sh: missing ${need[*]}; run as root or install them" >&2; exit 1

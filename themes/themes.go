@@ -28,7 +28,7 @@ import (
 	"faktura/panel/core"
 )
 
-//go:embed templates static locales
+//go:embed templates static locales pdf
 var builtin embed.FS
 
 // Theme is a loaded theme: parsed pages and message catalogues.

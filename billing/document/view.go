@@ -112,7 +112,7 @@ func (d *Document) ViewIn(lang string) View {
 		for _, ln := range s.Lines {
 			sv.Lines = append(sv.Lines, LineView{ID: ln.ID, Description: ln.Description, Period: l.period(ln.PeriodStart, ln.PeriodEnd),
 				Quantity: l.Quantity(ln.Quantity), UnitPrice: l.UnitPrice(ln.UnitPrice, d.Currency),
-				Tax: string(ln.TaxCategory) + " " + l.Percent(ln.TaxRate), Net: m(ln.NetMinor)})
+				Tax: lineTax(l, ln), Net: m(ln.NetMinor)})
 		}
 		v.Sections = append(v.Sections, sv)
 	}
@@ -151,4 +151,16 @@ func partyView(p billing.Party) PartyView {
 		}
 	}
 	return v
+}
+
+// PartyViewOf is a party's block as every rendering writes it.
+func PartyViewOf(p billing.Party) PartyView { return partyView(p) }
+
+// lineTax is a line's VAT column: its category and rate ("S 19 %"), the
+// category alone where there is no rate (outside the scope, O).
+func lineTax(l Locale, ln Line) string {
+	if ln.TaxCategory == billing.CategoryOutside {
+		return string(ln.TaxCategory)
+	}
+	return string(ln.TaxCategory) + " " + l.Percent(ln.TaxRate)
 }
