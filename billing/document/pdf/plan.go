@@ -525,4 +525,3 @@ func (p *plan) generate() ([]byte, error) {
 	}
 	return doc.GetBytes(), nil
 }
-
