@@ -57,6 +57,13 @@ else
   act "install MariaDB (apt-get install mariadb-server)" \
     bash -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mariadb-server mariadb-client'
 fi
+# Fonts for the invoice PDFs (DejaVu, every Latin-script name prints)
+if [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then
+  say "fonts: DejaVu installed"
+else
+  act "install the PDF fonts (apt-get install fonts-dejavu-core)" \
+    bash -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core'
+fi
 if have_systemd && ! systemctl is-active --quiet mariadb 2>/dev/null; then
   act "start MariaDB (systemctl enable --now mariadb)" systemctl enable --now mariadb
 fi

@@ -13,6 +13,8 @@ import (
 	"io/fs"
 
 	"faktura/billing"
+	"faktura/billing/archive"
+	"faktura/billing/document/pdf"
 	"faktura/billing/payment"
 	"faktura/panel/cli"
 	"faktura/panel/core/automation"
@@ -73,6 +75,21 @@ func wire(a *cli.App) error {
 		return err
 	}
 
+	dc := a.Config.Documents
+	renderer, rerr := pdf.New(dc.FontDir, a.Theme, pdf.DefaultLayout)
+	if layout, err := pdf.LoadLayout(a.Theme.FS()); err != nil {
+		return fmt.Errorf("theme: %w", err)
+	} else if rerr == nil {
+		renderer, rerr = pdf.New(dc.FontDir, a.Theme, layout)
+	}
+	if rerr != nil {
+		a.Log.Warn("invoice PDFs cannot be rendered until the fonts are there; documents wait in their queue", "err", rerr)
+	}
+	a.Archive = archive.New(a.DB, a.Clock, a.Billing, renderer, archive.Options{Dir: dc.Dir, Log: a.Log, RendererErr: rerr})
+	if err := a.Archive.Bind(a.Bus); err != nil {
+		return err
+	}
+
 	a.Migrations = []db.MigrationSet{identity.Migrations, provisioning.Migrations, billing.Migrations}
 	a.Areas = []web.Area{signin.Area{}, admin.Area{}, hostingweb.Area{}, billingweb.Area{}, paymentsweb.Area{}, settingsweb.Area{}}
 	a.SettingDefs = append(a.Billing.SettingDefs(), a.Payments.SettingDefs()...)
@@ -85,6 +102,7 @@ func wire(a *cli.App) error {
 		billing.InvoiceStep{S: a.Billing},
 		payment.AutoChargeStep{S: a.Payments},
 		billing.OverdueStep{S: a.Billing},
+		archive.RenderStep{S: a.Archive, Node: a.Node, Workers: cli.DocumentWorkers(dc.Workers), Log: a.Log},
 	}
 	for _, st := range steps {
 		if err := a.Runner.Register(st); err != nil {

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 
 	"faktura/billing"
+	"faktura/billing/archive"
 	"faktura/billing/payment"
 	"faktura/panel/config"
 	"faktura/panel/core"
@@ -54,6 +55,7 @@ type App struct {
 	Hosting    *provisioning.Service
 	Billing    *billing.Service
 	Payments   *payment.Service
+	Archive    *archive.Service
 	Migrations []db.MigrationSet // the modules' sets, in dependency order (after the core's)
 	Areas      []web.Area        // the panel's areas, in navigation order
 	// SettingDefs are the business-rule keys of the modules, for the

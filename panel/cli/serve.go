@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os/signal"
+	"runtime"
 	"sync"
 	"syscall"
 	"time"
@@ -41,7 +42,7 @@ func serve(ctx context.Context, a *App) error {
 		return fmt.Errorf("listen on %s (server.listen): %w", a.Config.Server.Listen, err)
 	}
 	m := a.Config.Mail
-	h := web.New(web.Deps{DB: a.DB, Bus: a.Bus, Log: a.Log, Identity: a.Identity, Hosting: a.Hosting, Billing: a.Billing, Payments: a.Payments, Theme: a.Theme, Runner: a.Runner,
+	h := web.New(web.Deps{DB: a.DB, Bus: a.Bus, Log: a.Log, Identity: a.Identity, Hosting: a.Hosting, Billing: a.Billing, Payments: a.Payments, Archive: a.Archive, Theme: a.Theme, Runner: a.Runner,
 		Audit: a.Audit, Clock: a.Clock, Settings: a.Settings, SettingDefs: a.SettingDefs,
 		Mail:    mail.NewSender(mail.Options{Host: m.Host, Port: m.Port, TLS: m.TLS, Username: m.Username, Password: m.Password, From: m.From}),
 		BaseURL: a.Config.Server.BaseURL, SessionLifetime: a.Config.Auth.SessionLifetime, ResetTTL: a.Config.Auth.PasswordResetTTL,
@@ -71,6 +72,10 @@ func serve(ctx context.Context, a *App) error {
 	workers.Go(func() { pw.Run(workCtx) })
 	ew := a.Payments.NewEventWorker(a.Node, a.Log)
 	workers.Go(func() { ew.Run(workCtx) })
+	if a.Archive != nil {
+		aw := a.Archive.NewWorker(a.Node, DocumentWorkers(a.Config.Documents.Workers), a.Log)
+		workers.Go(func() { aw.Run(workCtx) })
+	}
 	if a.Config.Automation.Enabled {
 		s := &automation.Scheduler{Runner: a.Runner, Hour: a.Config.Automation.Hour, Location: a.Config.Location(), Tick: time.Minute}
 		workers.Go(func() { s.Run(workCtx) })
@@ -101,4 +106,13 @@ func serve(ctx context.Context, a *App) error {
 	}
 	a.Log.Info("stopped")
 	return nil
+}
+
+// DocumentWorkers is how many documents a process renders at once:
+// documents.workers, or one per CPU.
+func DocumentWorkers(n int) int {
+	if n > 0 {
+		return n
+	}
+	return runtime.NumCPU()
 }

@@ -33,7 +33,15 @@ type Config struct {
 	Mail       Mail       `yaml:"mail"`
 	Themes     Themes     `yaml:"themes"`
 	Billing    Billing    `yaml:"billing"`
+	Documents  Documents  `yaml:"documents"`
 	Secret     Secret     `yaml:"secret"`
+}
+
+// Documents is where issued documents' files go and how they are made.
+type Documents struct {
+	Dir     string `yaml:"dir"`      // keep the files here; empty keeps them in the database
+	FontDir string `yaml:"font_dir"` // the DejaVu fonts (Debian's fonts-dejavu-core)
+	Workers int    `yaml:"workers"`  // documents rendered at once per process (0: one per CPU)
 }
 
 // Secret is the key that encrypts secrets at rest (payment-gateway
@@ -154,6 +162,7 @@ func Defaults() Config {
 		Mail: Mail{Port: 587, TLS: "starttls", From: "Faktura <billing@localhost>"},
 		Billing: Billing{Currency: "EUR", RunChunk: 500, VIESURL: "https://ec.europa.eu/taxation_customs/vies/rest-api",
 			VIESTimeout: 10 * time.Second, VIESMaxAge: 30 * 24 * time.Hour},
+		Documents: Documents{FontDir: "/usr/share/fonts/truetype/dejavu"},
 		Secret: Secret{KeyFile: "data/secret.key"},
 	}
 }
@@ -299,6 +308,12 @@ func (c Config) validateAuth(v *core.ValidationError) {
 	}
 	positive(v, "billing.vies_timeout", c.Billing.VIESTimeout)
 	positive(v, "billing.vies_max_age", c.Billing.VIESMaxAge)
+	if c.Documents.Workers < 0 || c.Documents.Workers > 64 {
+		v.Add("documents.workers", "must be from 0 (one per CPU) to 64")
+	}
+	if c.Documents.FontDir == "" {
+		v.Add("documents.font_dir", "is required: the directory of the DejaVu fonts (Debian's fonts-dejavu-core)")
+	}
 	if c.Themes.Dir != "" {
 		if st, err := os.Stat(c.Themes.Dir); err != nil || !st.IsDir() {
 			v.Addf("themes.dir", "%q is not a directory", c.Themes.Dir)

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"faktura/billing"
+	"faktura/billing/archive"
+	"faktura/billing/document/pdf"
 	"faktura/billing/payment"
 	"faktura/billing/payment/gatewaytest"
 	"faktura/panel/core"
@@ -121,9 +123,14 @@ func newWorld(t *testing.T, h *db.Handle, o worldOpts) *world {
 	}
 	pay.UseSecrets(box)
 	log := slog.New(slog.NewJSONHandler(&logs, nil))
+	renderer, err := pdf.New("/usr/share/fonts/truetype/dejavu", theme, pdf.DefaultLayout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	arc := archive.New(h, clock, bill, renderer, archive.Options{Log: log})
 	runner := automation.NewRunner(h, clock, "test", log)
 	s := web.New(web.Deps{DB: h, Bus: bus, Log: log, Identity: id, Hosting: hosting, Billing: bill, Theme: theme, Runner: runner,
-		Audit: audit.New(h, clock), Clock: clock, Settings: st, SettingDefs: append(bill.SettingDefs(), pay.SettingDefs()...), Payments: pay,
+		Audit: audit.New(h, clock), Clock: clock, Settings: st, SettingDefs: append(bill.SettingDefs(), pay.SettingDefs()...), Payments: pay, Archive: arc,
 		Mail: o.mail, BaseURL: "http://panel.test", SessionLifetime: 24 * time.Hour, ResetTTL: time.Hour}, Areas...)
 	w := &world{t: t, h: h, s: s, id: id, clock: clock, logs: &logs, hosting: hosting, billing: bill, pay: pay, run: runner}
 	w.srv = httptest.NewServer(s)

@@ -24,6 +24,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"faktura/billing"
+	"faktura/billing/archive"
 	"faktura/billing/payment"
 	"faktura/panel/core"
 	"faktura/panel/core/audit"
@@ -46,6 +47,7 @@ type Deps struct {
 	Hosting         *provisioning.Service
 	Billing         *billing.Service
 	Payments        *payment.Service
+	Archive         *archive.Service // issued documents' files (PDF, e-invoice XML)
 	Runner          *automation.Runner // the daily run, for its last result on the dashboards
 	Audit           *audit.Log
 	Clock           core.Clock // today, for forms' default dates

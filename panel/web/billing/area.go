@@ -73,6 +73,8 @@ func (Area) Routes(r *web.Router) {
 	api.GET("/tenants/:id/billing-profile", web.Get(web.Perm(identity.PermBillingRead), web.Scoped(b.Profile)))
 	api.PUT("/tenants/:id/billing-profile", web.ChangeOwn(s.readsProfile, web.Perm(identity.PermProfile), http.StatusOK, web.ScopedID(b.SaveProfile)))
 
+	s.files(r)
+
 	r.Nav(web.NavEntry{Order: 70, Href: "/billing/invoices", Label: "nav.billing", Perm: identity.PermBillingRead,
 		Active: func(path, _ string) bool {
 			return strings.HasPrefix(path, "/billing") || strings.HasSuffix(path, "/billing")

@@ -31,6 +31,9 @@ type invoiceDoc struct {
 	CanPay      bool
 	PayWith     []string      // the seller's gateways, for the customer to pay online
 	Transfer    *transferView // how to pay it by bank transfer, when the seller gave an account
+	// Downloads: the XML formats offered beside the PDF (an issued
+	// document's; none on a draft).
+	XMLFormats []string
 }
 
 // transferView is a bank transfer's details with its QR code as a URL
@@ -100,6 +103,12 @@ func (s *area) invoicePage(c echo.Context, id int64) (*web.Page, error) {
 	d.CanWrite = d.IsSeller && caller.Can(identity.PermInvoices)
 	d.Approve = d.IsSeller && caller.Can(identity.PermApprove) && inv.Status == billing.InvoiceStatusAwaitingApproval
 	d.Credit = d.CanWrite && inv.Kind == billing.DocInvoice && inv.Frozen() && inv.Status != billing.InvoiceStatusCancelled
+	if inv.Frozen() {
+		d.XMLFormats = []string{"cii", "ubl"}
+		if f := doc.Buyer.EInvoice; f == "xrechnung" || f == "peppol" {
+			d.XMLFormats = append(d.XMLFormats, f)
+		}
+	}
 	if err := s.payments(c, d); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,68 @@
+package billing
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"faktura/billing/archive"
+	"faktura/panel/core"
+	"faktura/panel/identity"
+	"faktura/panel/web"
+)
+
+// files registers the downloads of an issued document's files, on the
+// pages (the session) and the API (a key): the PDF, the XML in a chosen
+// format, and the list of files with their SHA-256.
+func (s *area) files(r *web.Router) {
+	for _, g := range []*echo.Group{r.Pages.Group("/billing"), r.API} {
+		g.GET("/invoices/:id/pdf", s.download)
+		g.GET("/invoices/:id/xml", s.download)
+	}
+	r.API.GET("/invoices/:id/files", web.Get(web.Perm(identity.PermBillingRead), func(ctx context.Context, c identity.Caller, id int64) (web.List[archive.File], error) {
+		fs, err := s.Deps.Archive.Files(ctx, c.Scope, id)
+		if fs == nil {
+			fs = []archive.File{}
+		}
+		return web.List[archive.File]{Data: fs}, err
+	}))
+}
+
+// xmlFormats are the values of ?format= and the file each names.
+var xmlFormats = map[string]string{"ubl": archive.KindUBL, "cii": archive.KindCII, "xrechnung": archive.KindXRechnung, "peppol": archive.KindPeppol}
+
+// download sends a stored file, checked against its SHA-256, as an
+// attachment named after the document number.
+func (s *area) download(c echo.Context) error {
+	id, err := web.IDParam(c)
+	if err != nil {
+		return err
+	}
+	if err := web.Need(c, identity.PermBillingRead); err != nil {
+		return err
+	}
+	kind := archive.KindPDF
+	if c.Path()[len(c.Path())-3:] == "xml" {
+		f := c.QueryParam("format")
+		if f == "" {
+			f = "cii"
+		}
+		k, ok := xmlFormats[f]
+		if !ok {
+			return core.Invalid("format", "must be ubl, cii, xrechnung or peppol, got %q", f)
+		}
+		kind = k
+	}
+	f, body, err := s.Deps.Archive.Open(c.Request().Context(), web.CallerOf(c).Scope, id, kind)
+	if err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set("Content-Disposition", `attachment; filename="`+f.FileName+`"`)
+	h.Set("X-Content-SHA256", f.SHA256)
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h.Set("Cache-Control", "private, max-age=0")
+	return c.Blob(http.StatusOK, f.ContentType, body)
+}
