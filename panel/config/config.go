@@ -163,7 +163,7 @@ func Defaults() Config {
 		Billing: Billing{Currency: "EUR", RunChunk: 500, VIESURL: "https://ec.europa.eu/taxation_customs/vies/rest-api",
 			VIESTimeout: 10 * time.Second, VIESMaxAge: 30 * 24 * time.Hour},
 		Documents: Documents{FontDir: "/usr/share/fonts/truetype/dejavu"},
-		Secret: Secret{KeyFile: "data/secret.key"},
+		Secret:    Secret{KeyFile: "data/secret.key"},
 	}
 }
 

@@ -11,8 +11,8 @@ import (
 
 	"faktura/billing"
 	"faktura/billing/payment"
-	"faktura/panel/identity"
 	"faktura/billing/payment/gatewaytest"
+	"faktura/panel/identity"
 )
 
 // invoiceA finalizes a 20.00 (net) invoice from reseller A to its client.

@@ -47,7 +47,7 @@ type Deps struct {
 	Hosting         *provisioning.Service
 	Billing         *billing.Service
 	Payments        *payment.Service
-	Archive         *archive.Service // issued documents' files (PDF, e-invoice XML)
+	Archive         *archive.Service   // issued documents' files (PDF, e-invoice XML)
 	Runner          *automation.Runner // the daily run, for its last result on the dashboards
 	Audit           *audit.Log
 	Clock           core.Clock // today, for forms' default dates

@@ -65,7 +65,7 @@ func SRGBProfile() []byte {
 	binary.BigEndian.PutUint16(h[26:], 1)
 	binary.BigEndian.PutUint16(h[28:], 1)
 	copy(h[36:], "acsp")
-	binary.BigEndian.PutUint32(h[64:], 0) // perceptual
+	binary.BigEndian.PutUint32(h[64:], 0)              // perceptual
 	for i, v := range []float64{0.9642, 1.0, 0.8249} { // the illuminant, D50
 		binary.BigEndian.PutUint32(h[68+4*i:], uint32(int32(math.Round(v*65536))))
 	}
