@@ -11,6 +11,7 @@ package main
 import (
 	"fmt"
 	"io/fs"
+	"net/url"
 
 	"faktura/billing"
 	"faktura/billing/archive"
@@ -19,6 +20,7 @@ import (
 	"faktura/panel/cli"
 	"faktura/panel/core/automation"
 	"faktura/panel/core/db"
+	"faktura/panel/core/mail"
 	"faktura/panel/identity"
 	"faktura/panel/web"
 	"faktura/panel/web/admin"
@@ -89,6 +91,10 @@ func wire(a *cli.App) error {
 	if err := a.Archive.Bind(a.Bus); err != nil {
 		return err
 	}
+	mc := a.Config.Mail
+	a.Mail = mail.NewOutbox(a.DB, a.Clock, mail.NewSender(mail.Options{Host: mc.Host, Port: mc.Port, TLS: mc.TLS, Username: mc.Username,
+		Password: mc.Password, From: mc.From}), a.Secrets, mailHost(a.Config.Server.BaseURL))
+	a.Archive.UseMail(a.Mail, a.Theme, a.Config.Server.BaseURL)
 
 	a.Migrations = []db.MigrationSet{identity.Migrations, provisioning.Migrations, billing.Migrations}
 	a.Areas = []web.Area{signin.Area{}, admin.Area{}, hostingweb.Area{}, billingweb.Area{}, paymentsweb.Area{}, settingsweb.Area{}}
@@ -110,4 +116,12 @@ func wire(a *cli.App) error {
 		}
 	}
 	return nil
+}
+
+// mailHost is the host part of Message-IDs: the panel's host name.
+func mailHost(base string) string {
+	if u, err := url.Parse(base); err == nil && u.Hostname() != "" {
+		return u.Hostname()
+	}
+	return ""
 }

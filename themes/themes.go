@@ -28,7 +28,7 @@ import (
 	"faktura/panel/core"
 )
 
-//go:embed templates static locales pdf
+//go:embed templates static locales pdf mail
 var builtin embed.FS
 
 // Theme is a loaded theme: parsed pages and message catalogues.

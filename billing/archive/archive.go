@@ -33,6 +33,7 @@ import (
 	"faktura/billing/payment"
 	"faktura/panel/core"
 	"faktura/panel/core/db"
+	"faktura/panel/core/mail"
 	"faktura/panel/core/outbox"
 	"faktura/panel/core/tenancy"
 )
@@ -79,6 +80,10 @@ type Service struct {
 	pdf     *pdf.Renderer
 	opt     Options
 	wake    chan struct{}
+
+	mail      *mail.Outbox // nil: documents are not mailed
+	templates Templates
+	baseURL   string
 }
 
 // New returns the archive; r renders the PDFs (nil when it could not be
@@ -103,9 +108,12 @@ func (s *Service) Bind(b *outbox.Bus) error {
 	}); err != nil {
 		return err
 	}
-	return outbox.On(b, "archive.render_credit_note", 10, func(ctx context.Context, _ outbox.Meta, ev billing.CreditNoteFinalized) error {
+	if err := outbox.On(b, "archive.render_credit_note", 10, func(ctx context.Context, _ outbox.Meta, ev billing.CreditNoteFinalized) error {
 		return s.Enqueue(ctx, ev.InvoiceID)
-	})
+	}); err != nil {
+		return err
+	}
+	return s.bindMail(b)
 }
 
 // Enqueue queues document id for rendering, once however often it is asked.

@@ -19,6 +19,7 @@ import (
 	"faktura/panel/core/automation"
 	"faktura/panel/core/db"
 	"faktura/panel/core/lease"
+	"faktura/panel/core/mail"
 	"faktura/panel/core/outbox"
 	"faktura/panel/core/schema"
 	"faktura/panel/core/secret"
@@ -56,6 +57,7 @@ type App struct {
 	Billing    *billing.Service
 	Payments   *payment.Service
 	Archive    *archive.Service
+	Mail       *mail.Outbox      // the mail queue (documents, password resets)
 	Migrations []db.MigrationSet // the modules' sets, in dependency order (after the core's)
 	Areas      []web.Area        // the panel's areas, in navigation order
 	// SettingDefs are the business-rule keys of the modules, for the

@@ -44,7 +44,7 @@ func serve(ctx context.Context, a *App) error {
 	m := a.Config.Mail
 	h := web.New(web.Deps{DB: a.DB, Bus: a.Bus, Log: a.Log, Identity: a.Identity, Hosting: a.Hosting, Billing: a.Billing, Payments: a.Payments, Archive: a.Archive, Theme: a.Theme, Runner: a.Runner,
 		Audit: a.Audit, Clock: a.Clock, Settings: a.Settings, SettingDefs: a.SettingDefs,
-		Mail:    mail.NewSender(mail.Options{Host: m.Host, Port: m.Port, TLS: m.TLS, Username: m.Username, Password: m.Password, From: m.From}),
+		Mail: mail.NewSender(mail.Options{Host: m.Host, Port: m.Port, TLS: m.TLS, Username: m.Username, Password: m.Password, From: m.From}), MailOutbox: a.Mail,
 		BaseURL: a.Config.Server.BaseURL, SessionLifetime: a.Config.Auth.SessionLifetime, ResetTTL: a.Config.Auth.PasswordResetTTL,
 		MetricsToken: a.Config.Server.MetricsToken}, a.Areas...)
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
@@ -72,6 +72,10 @@ func serve(ctx context.Context, a *App) error {
 	workers.Go(func() { pw.Run(workCtx) })
 	ew := a.Payments.NewEventWorker(a.Node, a.Log)
 	workers.Go(func() { ew.Run(workCtx) })
+	if a.Mail != nil {
+		mw := a.Mail.NewWorker(a.Node, a.Log)
+		workers.Go(func() { mw.Run(workCtx) })
+	}
 	if a.Archive != nil {
 		aw := a.Archive.NewWorker(a.Node, DocumentWorkers(a.Config.Documents.Workers), a.Log)
 		workers.Go(func() { aw.Run(workCtx) })

@@ -164,6 +164,8 @@ var crossTenant = map[string]reach{
 	"GET /api/v1/invoices/:id/pdf":               invoiceID,
 	"GET /api/v1/invoices/:id/xml":               invoiceID,
 	"GET /api/v1/invoices/:id/files":             invoiceID,
+	"GET /api/v1/invoices/:id/deliveries":        invoiceID,
+	"POST /api/v1/invoices/:id/resend":           invoiceID,
 	"DELETE /api/v1/invoices/:id":                invoiceID,
 	"POST /api/v1/invoices/:id/lines":            invoiceID,
 	"POST /api/v1/invoices/:id/finalize":         invoiceID,

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -10,6 +11,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"faktura/panel/core/db"
+	"faktura/panel/core/db/dbtest"
+	"faktura/panel/core/mail/mailtest"
 )
 
 // TestDocumentDownloads: the client downloads its issued invoice as PDF
@@ -66,6 +71,49 @@ func TestDocumentDownloads(t *testing.T) {
 		}
 		if n := w.count("document_files", "invoice_id = ?", inv.ID); n != 3 {
 			t.Errorf("%d files stored, want 3 (rendered once)", n)
+		}
+	})
+}
+
+// TestResendPage: the seller sees the document's mail log on its page
+// and queues the mail again; its client may not.
+func TestResendPage(t *testing.T) {
+	dbtest.Each(t, testSets, func(t *testing.T, h *db.Handle) {
+		srv := mailtest.Start(t)
+		w := newWorld(t, h, worldOpts{mail: srv.Sender("billing@panel.test")})
+		inv := w.invoiceA("Managed hosting")
+		seller, client := w.signIn("owner@a.test"), w.signIn("owner@clienta.test")
+		page := seller.get(fmt.Sprintf("/billing/invoices/%d", inv.ID))
+		if !strings.Contains(page.body, `id="deliveries"`) || !strings.Contains(page.body, `id="resend"`) {
+			t.Fatalf("the seller's page has no mail log with a resend button")
+		}
+		if strings.Contains(client.get(fmt.Sprintf("/billing/invoices/%d", inv.ID)).body, `id="resend"`) {
+			t.Error("the client is offered to resend")
+		}
+		if r := client.post(fmt.Sprintf("/billing/invoices/%d/resend", inv.ID), nil); r.status == http.StatusSeeOther {
+			t.Error("the client resent its seller's invoice")
+		}
+		r := seller.post(fmt.Sprintf("/billing/invoices/%d/resend", inv.ID), nil)
+		if r.status != http.StatusSeeOther {
+			t.Fatalf("resend = %d %.300s", r.status, r.body)
+		}
+		page = seller.get(r.location)
+		if !strings.Contains(page.body, "mail-queued") || !strings.Contains(page.body, "client@a.test") {
+			t.Errorf("the log does not show the queued mail")
+		}
+		api := w.api(w.keyA, http.MethodGet, fmt.Sprintf("/api/v1/invoices/%d/deliveries", inv.ID), nil)
+		if api.status != http.StatusOK || !strings.Contains(api.body, `"status":"queued"`) {
+			t.Errorf("deliveries = %d %s", api.status, api.body)
+		}
+		if r := w.api(w.keyCliA, http.MethodPost, fmt.Sprintf("/api/v1/invoices/%d/resend", inv.ID), nil); r.status != http.StatusForbidden {
+			t.Errorf("the client's API resend = %d", r.status)
+		}
+		sent, err := w.mailbox.NewWorker("test", w.s.Deps.Log).RunOnce(context.Background())
+		if err != nil || sent != 1 || len(srv.Messages()) != 1 || !strings.Contains(srv.Messages()[0].Data, ".pdf") {
+			t.Errorf("the queued mail went out: %d, %v, %d messages", sent, err, len(srv.Messages()))
+		}
+		if page := seller.get(r.location); !strings.Contains(page.body, "mail-sent") {
+			t.Error("the log does not show the mail sent")
 		}
 	})
 }

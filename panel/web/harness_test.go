@@ -85,6 +85,8 @@ type world struct {
 	billing                *billing.Service
 	prodOp, prodA, prodB   billing.Product // the operator's wholesale product and each reseller's retail one
 	contractA, contractB   billing.Contract
+	arc                    *archive.Service
+	mailbox                *mail.Outbox
 	draftB, finalB, opInvA billing.Invoice // B's draft and finalized invoices to its client; the operator's to reseller A
 	pay                    *payment.Service
 	payA, payB             payment.Payment // each reseller's client paid it 1.00 USD (kept as credit)
@@ -128,11 +130,13 @@ func newWorld(t *testing.T, h *db.Handle, o worldOpts) *world {
 		t.Fatal(err)
 	}
 	arc := archive.New(h, clock, bill, renderer, archive.Options{Log: log})
+	mailbox := mail.NewOutbox(h, clock, o.mail, box, "panel.test")
+	arc.UseMail(mailbox, theme, "http://panel.test")
 	runner := automation.NewRunner(h, clock, "test", log)
 	s := web.New(web.Deps{DB: h, Bus: bus, Log: log, Identity: id, Hosting: hosting, Billing: bill, Theme: theme, Runner: runner,
 		Audit: audit.New(h, clock), Clock: clock, Settings: st, SettingDefs: append(bill.SettingDefs(), pay.SettingDefs()...), Payments: pay, Archive: arc,
 		Mail: o.mail, BaseURL: "http://panel.test", SessionLifetime: 24 * time.Hour, ResetTTL: time.Hour}, Areas...)
-	w := &world{t: t, h: h, s: s, id: id, clock: clock, logs: &logs, hosting: hosting, billing: bill, pay: pay, run: runner}
+	w := &world{t: t, h: h, s: s, arc: arc, mailbox: mailbox, id: id, clock: clock, logs: &logs, hosting: hosting, billing: bill, pay: pay, run: runner}
 	w.srv = httptest.NewServer(s)
 	t.Cleanup(func() { w.srv.Close(); s.Wait() })
 	w.seed()

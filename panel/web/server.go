@@ -55,6 +55,7 @@ type Deps struct {
 	SettingDefs     []settings.Def // the business-rule keys the modules define, in page order
 	Theme           *themes.Theme
 	Mail            *mail.Sender
+	MailOutbox      *mail.Outbox  // the mail queue; nil sends password resets directly
 	BaseURL         string        // public address, for e-mailed links and Secure cookies
 	SessionLifetime time.Duration // session cookie lifetime
 	ResetTTL        time.Duration // how long reset links live (said in the mail)

@@ -4,6 +4,7 @@
 package mail
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -15,12 +16,25 @@ import (
 // ErrDisabled says no SMTP server is configured.
 var ErrDisabled = errors.New("mail is not configured (mail.host is empty)")
 
-// Message is one plain-text e-mail.
+// Message is one e-mail: a text body, optionally an HTML alternative and
+// attachments.
 type Message struct {
-	To      string
-	Subject string
-	Body    string
-	Lang    string // Content-Language
+	To          string
+	Subject     string
+	Body        string
+	HTML        string // an HTML alternative to Body; empty for none
+	Lang        string // Content-Language
+	FromName    string // the name shown with the configured address (a reseller's)
+	ReplyTo     string // where answers go (the seller's billing address)
+	MessageID   string // fixed per delivery, so a resent message is recognisably the same
+	Attachments []Attachment
+}
+
+// Attachment is a file sent with a message.
+type Attachment struct {
+	Name        string
+	ContentType string
+	Body        []byte
 }
 
 // Options name the SMTP server. TLS is "none", "starttls" or "tls".
@@ -52,14 +66,34 @@ func (s *Sender) Send(ctx context.Context, m Message) error {
 		return ErrDisabled
 	}
 	msg := gomail.NewMsg()
-	if err := msg.From(s.o.From); err != nil {
+	if m.FromName != "" {
+		if err := msg.FromFormat(m.FromName, s.o.From); err != nil {
+			return fmt.Errorf("mail from %q: %w", s.o.From, err)
+		}
+	} else if err := msg.From(s.o.From); err != nil {
 		return fmt.Errorf("mail from %q: %w", s.o.From, err)
+	}
+	if m.ReplyTo != "" {
+		if err := msg.ReplyTo(m.ReplyTo); err != nil {
+			return fmt.Errorf("mail reply-to %q: %w", m.ReplyTo, err)
+		}
+	}
+	if m.MessageID != "" {
+		msg.SetMessageIDWithValue(m.MessageID)
 	}
 	if err := msg.To(m.To); err != nil {
 		return fmt.Errorf("mail to %q: %w", m.To, err)
 	}
 	msg.Subject(m.Subject)
 	msg.SetBodyString(gomail.TypeTextPlain, m.Body)
+	if m.HTML != "" {
+		msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
+	}
+	for _, a := range m.Attachments {
+		if err := msg.AttachReader(a.Name, bytes.NewReader(a.Body), gomail.WithFileContentType(gomail.ContentType(a.ContentType))); err != nil {
+			return fmt.Errorf("attach %s: %w", a.Name, err)
+		}
+	}
 	if m.Lang != "" {
 		msg.SetGenHeader("Content-Language", m.Lang)
 	}

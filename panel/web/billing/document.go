@@ -9,6 +9,7 @@ import (
 	"faktura/billing/document"
 	"faktura/billing/payment"
 	"faktura/panel/core"
+	"faktura/panel/core/mail"
 	"faktura/panel/identity"
 	"faktura/panel/web"
 	"faktura/themes"
@@ -34,6 +35,10 @@ type invoiceDoc struct {
 	// Downloads: the XML formats offered beside the PDF (an issued
 	// document's; none on a draft).
 	XMLFormats []string
+	// Mails of the document (the seller's log), and whether the caller
+	// may send it again.
+	Deliveries []mail.Delivery
+	CanResend  bool
 }
 
 // transferView is a bank transfer's details with its QR code as a URL
@@ -108,6 +113,12 @@ func (s *area) invoicePage(c echo.Context, id int64) (*web.Page, error) {
 		if f := doc.Buyer.EInvoice; f == "xrechnung" || f == "peppol" {
 			d.XMLFormats = append(d.XMLFormats, f)
 		}
+	}
+	if inv.Frozen() && d.IsSeller {
+		if d.Deliveries, err = s.Deps.Archive.Deliveries(c.Request().Context(), caller.Scope, inv.ID); err != nil {
+			return nil, err
+		}
+		d.CanResend = d.CanWrite && doc.Buyer.Email != ""
 	}
 	if err := s.payments(c, d); err != nil {
 		return nil, err

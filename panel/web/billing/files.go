@@ -9,6 +9,7 @@ import (
 
 	"faktura/billing/archive"
 	"faktura/panel/core"
+	"faktura/panel/core/mail"
 	"faktura/panel/identity"
 	"faktura/panel/web"
 )
@@ -28,6 +29,26 @@ func (s *area) files(r *web.Router) {
 		}
 		return web.List[archive.File]{Data: fs}, err
 	}))
+	r.API.GET("/invoices/:id/deliveries", web.Get(web.Perm(identity.PermBillingRead), func(ctx context.Context, c identity.Caller, id int64) (web.List[mail.Delivery], error) {
+		ds, err := s.Deps.Archive.Deliveries(ctx, c.Scope, id)
+		if ds == nil {
+			ds = []mail.Delivery{}
+		}
+		return web.List[mail.Delivery]{Data: ds}, err
+	}))
+	r.API.POST("/invoices/:id/resend", func(c echo.Context) error {
+		id, err := web.IDParam(c)
+		if err != nil {
+			return err
+		}
+		if err := web.Need(c, identity.PermInvoices); err != nil {
+			return err
+		}
+		if err := s.Deps.Archive.Resend(c.Request().Context(), web.CallerOf(c).Scope, id); err != nil {
+			return err
+		}
+		return c.JSON(http.StatusAccepted, map[string]string{"status": "queued"})
+	})
 }
 
 // xmlFormats are the values of ?format= and the file each names.

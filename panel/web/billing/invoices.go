@@ -138,6 +138,13 @@ func (s *area) invoicePost(c echo.Context) error {
 		if opErr == nil {
 			target = "/billing/invoices/" + strconv.FormatInt(cn.ID, 10)
 		}
+	case "resend":
+		if opErr = web.Need(c, identity.PermInvoices); opErr == nil {
+			if opErr = s.Deps.Archive.Resend(ctx, scope, inv.ID); opErr == nil {
+				web.Flash(c, "mail_queued")
+				return c.Redirect(http.StatusSeeOther, target)
+			}
+		}
 	case "delete":
 		if opErr = web.Confirmed(c); opErr != nil {
 			break

@@ -5,12 +5,15 @@ package signin
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"net/url"
 
 	"github.com/labstack/echo/v4"
 
 	"faktura/panel/core/mail"
+	"faktura/panel/core/tenancy"
 	"faktura/panel/web"
 )
 
@@ -123,6 +126,19 @@ func (s *area) forgot(c echo.Context) error {
 		lang, link := req.User.Language, s.Deps.BaseURL+"/password/reset?token="+url.QueryEscape(req.Token)
 		m := mail.Message{To: req.User.Email, Lang: lang, Subject: s.Deps.Theme.T(lang, "mail.reset.subject", nil),
 			Body: s.Deps.Theme.T(lang, "mail.reset.body", map[string]any{"Name": req.User.Name, "Link": link, "Minutes": int(s.Deps.ResetTTL.Minutes())})}
+		if o := s.Deps.MailOutbox; o != nil {
+			// Through the mail queue (retried, logged), its body sealed
+			// at rest and erased once sent: it holds the reset link.
+			sum := sha256.Sum256([]byte(req.Token))
+			var path string
+			s.Deps.DB.Read(c.Request().Context()).Table("tenants").Where("id = ?", req.User.TenantID).Pluck("path", &path)
+			if _, err := o.Enqueue(c.Request().Context(), mail.Queued{Key: "password_reset:" + hex.EncodeToString(sum[:12]), Kind: "password_reset",
+				Tenant: tenancy.Scope{TenantID: req.User.TenantID, Path: path}, Message: m, Sealed: true}); err != nil {
+				s.Deps.Log.Error("password reset mail", "user_id", req.User.ID, "err", err)
+			}
+			p.Flash = p.T("forgot.sent")
+			return s.Render(c, http.StatusOK, "forgot", p)
+		}
 		s.Background(func(ctx context.Context) {
 			if err := s.Deps.Mail.Send(ctx, m); err != nil {
 				s.Deps.Log.Error("password reset mail", "user_id", req.User.ID, "err", err)
