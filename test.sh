@@ -39,7 +39,7 @@ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
 command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
 [ -e /usr/share/java/Saxon-HE.jar ] || need+=(libsaxonhe-java)
 command -v xmllint >/dev/null 2>&1 || need+=(libxml2-utils)
-python3 -c 'import lxml' >/dev/null 2>&1 || need+=(python3-lxml)
+dpkg -s python3-lxml >/dev/null 2>&1 || need+=(python3-lxml)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 command -v qpdf >/dev/null 2>&1 || need+=(qpdf)
 # The PDFs embed DejaVu (every Latin-script name prints).
