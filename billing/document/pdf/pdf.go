@@ -115,8 +115,10 @@ func New(dir string, labels Labels, layout Layout) (*Renderer, error) {
 	for _, f := range []struct {
 		style fontstyle.Type
 		file  string
-	}{{fontstyle.Normal, "DejaVuSans.ttf"}, {fontstyle.Bold, "DejaVuSans-Bold.ttf"}, {fontstyle.Italic, "DejaVuSans-Oblique.ttf"},
-		{fontstyle.BoldItalic, "DejaVuSans-BoldOblique.ttf"}} { // in a fixed order: the same fonts, the same bytes
+	}{{fontstyle.Normal, "DejaVuSans.ttf"}, {fontstyle.Bold, "DejaVuSans-Bold.ttf"}} {
+		// The two styles the layout uses (each font is parsed anew for
+		// every document, so no more), in a fixed order: the same fonts,
+		// the same bytes.
 		style, file := f.style, f.file
 		b, err := os.ReadFile(filepath.Join(dir, file))
 		if err != nil {
@@ -211,6 +213,6 @@ func (r *Renderer) cfg(in Input, pageLabel string) *entity.Config {
 		WithAuthor(in.Doc.Seller.Name, true).
 		WithSubject(in.Doc.Number, true).
 		WithCreator("Faktura", true).
-		WithCompression(true).
+		WithCompression(false).
 		Build()
 }
