@@ -99,7 +99,8 @@ func partyOf(t tenantRow, p Profile) Party {
 	return Party{TenantID: t.ID, Name: cmp.Or(p.LegalName, t.Name), Address1: p.Address1, Address2: p.Address2, PostalCode: p.PostalCode,
 		City: p.City, Region: p.Region, Country: cmp.Or(p.Country, t.Country), Email: cmp.Or(p.Email, t.Email),
 		VATID: p.VATID, VATStatus: p.VATStatus, VATRequestID: p.VATRequestID, RegistrationID: p.RegistrationID,
-		TaxNumber: p.TaxNumber, Phone: p.Phone, EndpointID: p.EndpointID, BuyerReference: p.BuyerReference, EInvoice: p.EInvoice, IBAN: p.IBAN, BIC: p.BIC}
+		TaxNumber: p.TaxNumber, Phone: p.Phone, EndpointID: p.EndpointID, BuyerReference: p.BuyerReference, EInvoice: p.EInvoice, IBAN: p.IBAN, BIC: p.BIC,
+		OrderReference: p.OrderReference}
 }
 
 // get returns the parties of (seller, customer), deciding the tax once.

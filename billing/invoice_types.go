@@ -198,6 +198,7 @@ type Party struct {
 	EndpointID     string    `json:"endpoint_id,omitempty"`
 	BuyerReference string    `json:"buyer_reference,omitempty"`
 	EInvoice       string    `json:"einvoice,omitempty"`
+	OrderReference string    `json:"order_reference,omitempty"`
 	IBAN           string    `json:"iban,omitempty"` // a seller's, for bank transfers
 	BIC            string    `json:"bic,omitempty"`
 }

@@ -63,7 +63,7 @@ func LeitwegProblem(id string) string {
 var phoneRE = regexp.MustCompile(`^\+?[0-9 ()./-]{3,40}$`)
 
 func (in *ProfileInput) validateEInvoice(v *core.ValidationError) {
-	for _, f := range []*string{&in.TaxNumber, &in.Phone, &in.EndpointID, &in.BuyerReference, &in.EInvoice} {
+	for _, f := range []*string{&in.TaxNumber, &in.Phone, &in.EndpointID, &in.BuyerReference, &in.EInvoice, &in.OrderReference} {
 		*f = strings.TrimSpace(*f)
 	}
 	if len(in.TaxNumber) > 40 {
@@ -79,6 +79,9 @@ func (in *ProfileInput) validateEInvoice(v *core.ValidationError) {
 	}
 	if len(in.BuyerReference) > 100 {
 		v.Add("buyer_reference", "must be at most 100 characters")
+	}
+	if len(in.OrderReference) > 100 {
+		v.Add("order_reference", "must be at most 100 characters")
 	}
 	if !containsStr(EInvoiceFormats, in.EInvoice) {
 		v.Add("einvoice", "must be empty (PDF only), ubl, cii, xrechnung or peppol")

@@ -43,6 +43,7 @@ type ProfileInput struct {
 	EndpointID      string `json:"endpoint_id"`     // electronic address, scheme:id (Peppol)
 	BuyerReference  string `json:"buyer_reference"` // BT-10; the Leitweg-ID of a German public buyer
 	EInvoice        string `json:"einvoice"`        // one of EInvoiceFormats
+	OrderReference  string `json:"order_reference"` // BT-13, a standing purchase order number
 }
 
 var prefixRE = regexp.MustCompile(`^[A-Za-z0-9/_-]{0,12}$`)
@@ -228,6 +229,7 @@ func (s *Service) SaveProfile(ctx context.Context, scope tenancy.Scope, tenantID
 		p.InvoicePrefix, p.CreditPrefix = in.InvoicePrefix, in.CreditPrefix
 		p.IBAN, p.BIC = in.IBAN, in.BIC
 		p.TaxNumber, p.Phone, p.EndpointID, p.BuyerReference, p.EInvoice = in.TaxNumber, in.Phone, in.EndpointID, in.BuyerReference, in.EInvoice
+		p.OrderReference = in.OrderReference
 		if in.VATID != p.VATID {
 			p.VATID, p.VATCheckedAt, p.VATValidAt, p.VATMessage, p.VATRequestID = in.VATID, nil, nil, "", ""
 			p.VATStatus = VATNone

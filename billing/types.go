@@ -38,6 +38,7 @@ type Profile struct {
 	EndpointID      string     `gorm:"column:endpoint_id" json:"endpoint_id"` // electronic address, scheme:id
 	BuyerReference  string     `json:"buyer_reference"`                       // BT-10, a Leitweg-ID for German public buyers
 	EInvoice        string     `gorm:"column:einvoice" json:"einvoice"`       // the e-invoice the buyer wants (EInvoiceFormats)
+	OrderReference  string     `json:"order_reference"`                       // BT-13, the buyer's standing purchase order
 	CreatedAt       time.Time  `json:"created_at"`
 	UpdatedAt       time.Time  `json:"updated_at"`
 }

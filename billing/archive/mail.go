@@ -104,7 +104,7 @@ func (s *Service) QueueMail(ctx context.Context, id int64, suffix string) error 
 		kind = "credit_note"
 	}
 	_, err = s.mail.Enqueue(ctx, mail.Queued{Key: "document:" + strconv.FormatInt(id, 10) + suffix, Invoice: id, Kind: kind,
-		Tenant: tenancy.Scope{TenantID: inv.SellerID, Path: seller.Path},
+		Tenant:  tenancy.Scope{TenantID: inv.SellerID, Path: seller.Path},
 		Message: mail.Message{To: to, Subject: subject, Body: text, HTML: html, Lang: v.Lang, FromName: from, ReplyTo: d.Seller.Email},
 		Attach:  attach})
 	return err

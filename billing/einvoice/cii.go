@@ -43,7 +43,8 @@ func (f *facts) cii() []byte {
 	trade.kids = append(trade.kids, el("ram:ApplicableHeaderTradeAgreement",
 		tx("ram:BuyerReference", f.buyerRef),
 		f.ciiParty("ram:SellerTradeParty", f.seller, true),
-		f.ciiParty("ram:BuyerTradeParty", f.buyer, false)))
+		f.ciiParty("ram:BuyerTradeParty", f.buyer, false),
+		el("ram:BuyerOrderReferencedDocument", tx("ram:IssuerAssignedID", f.orderRef))))
 	trade.kids = append(trade.kids, required("ram:ApplicableHeaderTradeDelivery"))
 	settle := el("ram:ApplicableHeaderTradeSettlement", tx("ram:PaymentReference", f.payRef), tx("ram:InvoiceCurrencyCode", cur))
 	if f.means != "" {

@@ -94,6 +94,7 @@ type facts struct {
 	seller   party
 	buyer    party
 	buyerRef string
+	orderRef string // BT-13
 	notes    []string
 	terms    string
 	payRef   string // BT-83, the RF creditor reference
@@ -156,8 +157,8 @@ func factsOf(d document.Document, p Profile) (*facts, error) {
 	if f.outside && f.seller.legalID == "" && d.Seller.VATID != "" {
 		f.seller.sellerID = d.Seller.VATID // BR-CO-26 wants an id; BR-O-02 forbids it as a VAT id
 	}
-	f.buyerRef = d.Buyer.BuyerReference
-	if f.buyerRef == "" && p != EN16931 {
+	f.buyerRef, f.orderRef = d.Buyer.BuyerReference, d.Buyer.OrderReference
+	if f.buyerRef == "" && f.orderRef == "" && p != EN16931 {
 		f.buyerRef = "C" + strconv.FormatInt(d.Buyer.TenantID, 10) // the customer number (Peppol wants BT-10 or BT-13)
 	}
 	lang := d.Language

@@ -32,6 +32,7 @@ func (f *facts) ubl() []byte {
 	if p := f.period(); p != nil {
 		doc.kids = append(doc.kids, el("cac:InvoicePeriod", tx("cbc:StartDate", p[0]), tx("cbc:EndDate", p[1])))
 	}
+	doc.kids = append(doc.kids, el("cac:OrderReference", tx("cbc:ID", f.orderRef)))
 	if d.Credits != nil {
 		doc.kids = append(doc.kids, el("cac:BillingReference", el("cac:InvoiceDocumentReference",
 			tx("cbc:ID", d.Credits.Number), tx("cbc:IssueDate", d.Credits.IssueDate.String()))))

@@ -38,7 +38,8 @@ var (
 	domesticBuyer = billing.Party{TenantID: 4, Name: "Kunde GmbH", Address1: "Lindenweg 7", Address2: "Hinterhaus", PostalCode: "80331", City: "München",
 		Country: "DE", Email: "buchhaltung@kunde.test", EndpointID: "0088:7300010000001"}
 	frenchBuyer = billing.Party{TenantID: 5, Name: "Société Exemple SARL", Address1: "12 rue de la Paix", PostalCode: "75002", City: "Paris", Country: "FR",
-		VATID: "FR40303265045", VATStatus: billing.VATValid, VATRequestID: "WAPIAAAAW1234567", EndpointID: "0009:30326504500017", EInvoice: billing.EInvoicePeppol}
+		VATID: "FR40303265045", VATStatus: billing.VATValid, VATRequestID: "WAPIAAAAW1234567", EndpointID: "0009:30326504500017", EInvoice: billing.EInvoicePeppol,
+		OrderReference: "BC-2026-118"}
 )
 
 func mustJSON(v any) string {

@@ -205,6 +205,9 @@ func (p *plan) head() {
 	if v.Credits != nil {
 		meta = append(meta, [2]string{p.L("doc.credits"), v.Credits.Number + " (" + v.Credits.Date + ")"})
 	}
+	if d.Buyer.OrderReference != "" {
+		meta = append(meta, [2]string{p.L("doc.order_reference"), d.Buyer.OrderReference})
+	}
 	if d.Buyer.BuyerReference != "" {
 		meta = append(meta, [2]string{p.L("doc.buyer_reference"), d.Buyer.BuyerReference})
 	}

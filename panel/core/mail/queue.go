@@ -111,13 +111,13 @@ func (o *Outbox) now() time.Time { return o.clock.Now().UTC().Truncate(time.Mill
 
 // Queued is what Enqueue stores: the message, its key and its place.
 type Queued struct {
-	Key      string // once per key, however often it is queued
-	Tenant   tenancy.Scope
-	Invoice  int64 // 0: none
-	Kind     string
-	Message  Message
-	Attach   []AttachRef
-	Sealed   bool // encrypt the bodies at rest (they hold a secret)
+	Key     string // once per key, however often it is queued
+	Tenant  tenancy.Scope
+	Invoice int64 // 0: none
+	Kind    string
+	Message Message
+	Attach  []AttachRef
+	Sealed  bool // encrypt the bodies at rest (they hold a secret)
 }
 
 // Enqueue stores a message under its key, in the caller's transaction

@@ -1,0 +1,4 @@
+-- +goose Up
+-- A buyer's standing purchase order number, printed on its invoices and
+-- given as the order reference (BT-13) of its e-invoices.
+ALTER TABLE billing_profiles ADD COLUMN order_reference TEXT NOT NULL DEFAULT '';
