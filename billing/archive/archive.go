@@ -56,7 +56,8 @@ type File struct {
 	ContentType string    `json:"content_type"`
 	Size        int64     `json:"size"`
 	SHA256      string    `gorm:"column:sha256" json:"sha256"`
-	Storage     string    `json:"storage"` // db or dir
+	Storage     string    `json:"storage"`                     // db or dir
+	LogoSHA256  string    `gorm:"column:logo_sha256" json:"-"` // the seller's logo the PDF was made with
 	Body        []byte    `json:"-"`
 	Path        string    `json:"-"`
 	CreatedAt   time.Time `json:"created_at"`
@@ -70,6 +71,10 @@ type Options struct {
 	Dir         string // store files here; empty keeps them in the database
 	Log         *slog.Logger
 	RendererErr error // why there is no PDF renderer (fonts missing)
+	// PrivateLogoHosts lets logos come from loopback and private
+	// addresses (tests); a seller's logo address is otherwise fetched
+	// only from public hosts.
+	PrivateLogoHosts bool
 }
 
 // Service is the archive.
@@ -144,11 +149,18 @@ func (s *Service) poke() {
 type rendered struct {
 	kind, name, ctype string
 	body              []byte
+	logo              string // the logo's SHA-256 (the PDF)
 }
 
 // Render makes a finalized document's files. It reads the database but
 // writes nothing, and takes no lock: call it outside any transaction.
 func (s *Service) Render(ctx context.Context, id int64) ([]rendered, error) {
+	return s.render(ctx, id, nil)
+}
+
+// render makes the files; logo, when not nil, is the SHA-256 of the logo
+// to use (a document made before: Verify), else the seller's current one.
+func (s *Service) render(ctx context.Context, id int64, logo *string) ([]rendered, error) {
 	d, inv, err := document.Load(ctx, s.billing, system, id)
 	if err != nil {
 		return nil, err
@@ -171,6 +183,15 @@ func (s *Service) Render(ctx context.Context, id int64) ([]rendered, error) {
 		return nil, fmt.Errorf("document %d: UBL: %w", id, err)
 	}
 	in := pdf.Input{Doc: d, Brand: s.brand(ctx, inv.SellerID)}
+	var logoSHA string
+	if logo != nil {
+		if in.Brand.Logo, err = s.logoBySHA(ctx, inv.SellerID, *logo); err != nil {
+			return nil, err
+		}
+		logoSHA = *logo
+	} else {
+		logoSHA, in.Brand.Logo = s.logo(ctx, inv.SellerID)
+	}
 	if d.Seller.IBAN != "" && !d.IsCreditNote() {
 		if ref, err := payment.CreditorReference(d.Number); err == nil {
 			epc, _ := payment.EPCPayload(d.Seller.Name, d.Seller.IBAN, d.Seller.BIC, d.Totals.TotalMinor, d.Currency, ref)
@@ -192,16 +213,16 @@ func (s *Service) Render(ctx context.Context, id int64) ([]rendered, error) {
 	}
 	base := safeName(d.Number)
 	out := []rendered{
-		{KindPDF, base + ".pdf", "application/pdf", fx},
-		{KindCII, base + "-cii.xml", "application/xml", cii},
-		{KindUBL, base + "-ubl.xml", "application/xml", ubl},
+		{KindPDF, base + ".pdf", "application/pdf", fx, logoSHA},
+		{KindCII, base + "-cii.xml", "application/xml", cii, ""},
+		{KindUBL, base + "-ubl.xml", "application/xml", ubl, ""},
 	}
 	if syn, prof, ok := einvoice.For(d.Buyer.EInvoice); ok && prof != einvoice.EN16931 {
 		x, err := einvoice.Write(d, syn, prof)
 		if err != nil {
 			return nil, fmt.Errorf("document %d: %s: %w", id, prof, err)
 		}
-		out = append(out, rendered{string(prof), base + "-" + string(prof) + ".xml", "application/xml", x})
+		out = append(out, rendered{string(prof), base + "-" + string(prof) + ".xml", "application/xml", x, ""})
 	}
 	return out, nil
 }
@@ -266,7 +287,7 @@ func (s *Service) prepare(id int64, rs []rendered) ([]File, error) {
 	for _, r := range rs {
 		sum := sha256.Sum256(r.body)
 		f := File{InvoiceID: id, Kind: r.kind, FileName: r.name, ContentType: r.ctype, Size: int64(len(r.body)), SHA256: hex.EncodeToString(sum[:]),
-			Storage: "db", Body: r.body, CreatedAt: now}
+			Storage: "db", Body: r.body, CreatedAt: now, LogoSHA256: r.logo}
 		if s.opt.Dir != "" {
 			p, err := s.writeFile(id, r, f.SHA256)
 			if err != nil {
@@ -396,7 +417,13 @@ func (s *Service) Verify(ctx context.Context, id int64) error {
 	if len(have) == 0 {
 		return core.E(core.ErrNotFound, "document %d has no stored files", id)
 	}
-	rs, err := s.Render(ctx, id)
+	var logo string
+	for _, f := range have {
+		if f.Kind == KindPDF {
+			logo = f.LogoSHA256
+		}
+	}
+	rs, err := s.render(ctx, id, &logo)
 	if err != nil {
 		return err
 	}

@@ -188,6 +188,9 @@ func fixModDate(b []byte, created time.Time) []byte {
 	return b
 }
 
+// ImageKind tells a PNG or JPEG from its first bytes.
+func ImageKind(b []byte) (extension.Type, bool) { return imageKind(b) }
+
 func imageKind(b []byte) (extension.Type, bool) {
 	switch {
 	case bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")):
