@@ -284,3 +284,27 @@ func TestLayout(t *testing.T) {
 		t.Errorf("no fonts: %v", err)
 	}
 }
+
+// TestScripts: names in every European script print (the fonts keep
+// Latin, Greek and Cyrillic).
+func TestScripts(t *testing.T) {
+	r := renderer(t)
+	c := documenttest.Cases("en")[1]
+	d, err := document.Build(c.Invoice, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := []string{"Ελληνική Φιλοξενία Α.Ε.", "Łódź Hosting sp. z o.o.", "Antonín Dvořák s.r.o.", "Хостинг България ЕООД", "Ærø Øresund ApS – „€ 5“"}
+	d.Buyer.Name, d.Buyer.Address1, d.Buyer.Address2 = names[0], names[1], names[2]
+	d.Buyer.City, d.Buyer.Region = names[3], names[4]
+	b, err := r.Render(pdf.Input{Doc: d})
+	if err != nil {
+		t.Fatal(err)
+	}
+	txt := pdfText(t, b)
+	for _, n := range names {
+		if !strings.Contains(txt, n) {
+			t.Errorf("%q does not print", n)
+		}
+	}
+}
