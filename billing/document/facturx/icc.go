@@ -3,7 +3,6 @@ package facturx
 import (
 	"bytes"
 	"encoding/binary"
-	"math"
 )
 
 // SRGBProfile is a small ICC v2 display profile of sRGB (IEC 61966-2.1
@@ -15,13 +14,15 @@ func SRGBProfile() []byte {
 		sig  string
 		data []byte
 	}
-	xyz := func(x, y, z float64) []byte {
+	// XYZ values are s15Fixed16Number: the value times 65536.
+	xyz := func(x, y, z int32) []byte {
 		b := []byte("XYZ \x00\x00\x00\x00")
-		for _, v := range []float64{x, y, z} {
-			b = binary.BigEndian.AppendUint32(b, uint32(int32(math.Round(v*65536))))
+		for _, v := range []int32{x, y, z} {
+			b = binary.BigEndian.AppendUint32(b, uint32(v))
 		}
 		return b
 	}
+	d50 := []int32{63190, 65536, 54061} // 0.9642, 1.0, 0.8249
 	desc := func(s string) []byte {
 		b := []byte("desc\x00\x00\x00\x00")
 		b = binary.BigEndian.AppendUint32(b, uint32(len(s)+1))
@@ -35,10 +36,10 @@ func SRGBProfile() []byte {
 	tags := []tag{
 		{"desc", desc("sRGB IEC61966-2.1")},
 		{"cprt", text("No copyright, use freely")},
-		{"wtpt", xyz(0.9642, 1.0, 0.8249)},
-		{"rXYZ", xyz(0.4361, 0.2225, 0.0139)},
-		{"gXYZ", xyz(0.3851, 0.7169, 0.0971)},
-		{"bXYZ", xyz(0.1431, 0.0606, 0.7141)},
+		{"wtpt", xyz(d50[0], d50[1], d50[2])},
+		{"rXYZ", xyz(28580, 14582, 911)},  // 0.4361, 0.2225, 0.0139
+		{"gXYZ", xyz(25238, 46983, 6364)}, // 0.3851, 0.7169, 0.0971
+		{"bXYZ", xyz(9378, 3971, 46799)},  // 0.1431, 0.0606, 0.7141
 		{"rTRC", curve}, {"gTRC", curve}, {"bTRC", curve},
 	}
 	var body bytes.Buffer
@@ -65,9 +66,9 @@ func SRGBProfile() []byte {
 	binary.BigEndian.PutUint16(h[26:], 1)
 	binary.BigEndian.PutUint16(h[28:], 1)
 	copy(h[36:], "acsp")
-	binary.BigEndian.PutUint32(h[64:], 0)              // perceptual
-	for i, v := range []float64{0.9642, 1.0, 0.8249} { // the illuminant, D50
-		binary.BigEndian.PutUint32(h[68+4*i:], uint32(int32(math.Round(v*65536))))
+	binary.BigEndian.PutUint32(h[64:], 0) // perceptual
+	for i, v := range d50 {               // the illuminant
+		binary.BigEndian.PutUint32(h[68+4*i:], uint32(v))
 	}
 	out := append(h, binary.BigEndian.AppendUint32(nil, uint32(len(tags)))...)
 	for i, t := range tags {
