@@ -77,6 +77,7 @@ func TestProfileEInvoiceFields(t *testing.T) {
 		{"not a phone", func(in *billing.ProfileInput) { in.Phone = "call me" }, "phone"},
 		{"too few digits", func(in *billing.ProfileInput) { in.Phone = "+1" }, "phone"},
 		{"a long tax number", func(in *billing.ProfileInput) { in.TaxNumber = strings.Repeat("1", 41) }, "tax_number"},
+		{"a long order reference", func(in *billing.ProfileInput) { in.OrderReference = strings.Repeat("P", 101) }, "order_reference"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := base
