@@ -2,6 +2,7 @@ package billing
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 
 	"faktura/panel/core"
@@ -31,16 +32,7 @@ var easSchemes = strings.Fields(`0002 0007 0009 0037 0060 0088 0096 0097 0106 01
 // SplitEndpoint reads an electronic address "scheme:id".
 func SplitEndpoint(s string) (scheme, id string, ok bool) {
 	scheme, id, ok = strings.Cut(s, ":")
-	return scheme, id, ok && id != "" && len(id) <= 100 && !strings.ContainsAny(id, " \t") && containsStr(easSchemes, scheme)
-}
-
-func containsStr(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
+	return scheme, id, ok && id != "" && len(id) <= 100 && !strings.ContainsAny(id, " \t") && slices.Contains(easSchemes, scheme)
 }
 
 // leitwegRE is the form of a Leitweg-ID: the coarse address (2-12
@@ -83,7 +75,7 @@ func (in *ProfileInput) validateEInvoice(v *core.ValidationError) {
 	if len(in.OrderReference) > 100 {
 		v.Add("order_reference", "must be at most 100 characters")
 	}
-	if !containsStr(EInvoiceFormats, in.EInvoice) {
+	if !slices.Contains(EInvoiceFormats, in.EInvoice) {
 		v.Add("einvoice", "must be empty (PDF only), ubl, cii, xrechnung or peppol")
 	}
 	switch in.EInvoice {
@@ -148,4 +140,14 @@ func SellerMentionsProblem(seller, buyer Party) error {
 		}
 	}
 	return v.Err()
+}
+
+// IsDigits reports whether s is one or more ASCII digits.
+func IsDigits(s string) bool {
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return s != ""
 }

@@ -152,14 +152,11 @@ type rendered struct {
 	logo              string // the logo's SHA-256 (the PDF)
 }
 
-// Render makes a finalized document's files. It reads the database but
-// writes nothing, and takes no lock: call it outside any transaction.
-func (s *Service) Render(ctx context.Context, id int64) ([]rendered, error) {
-	return s.render(ctx, id, nil)
-}
-
-// render makes the files; logo, when not nil, is the SHA-256 of the logo
-// to use (a document made before: Verify), else the seller's current one.
+// render makes a finalized document's files. It reads the database but
+// writes nothing to the archive and takes no lock (it may fetch the
+// seller's logo): call it outside any transaction. logo, when not nil,
+// is the SHA-256 of the logo to use (a document made before: Verify),
+// else the seller's current one.
 func (s *Service) render(ctx context.Context, id int64, logo *string) ([]rendered, error) {
 	d, inv, err := document.Load(ctx, s.billing, system, id)
 	if err != nil {
@@ -252,7 +249,7 @@ func (s *Service) Ensure(ctx context.Context, id int64) ([]File, error) {
 	if err != nil || len(have) > 0 {
 		return have, err
 	}
-	rs, err := s.Render(ctx, id)
+	rs, err := s.render(ctx, id, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -78,16 +78,11 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	var wg sync.WaitGroup
 	next := make(chan job)
 	var failed atomic.Int64
-	var firstErr error
-	var mu sync.Mutex
 	for range w.par {
 		wg.Go(func() {
 			for j := range next {
-				if err := w.one(ctx, j); err != nil {
+				if w.one(ctx, j) != nil { // logged by one
 					failed.Add(1)
-					mu.Lock()
-					firstErr = cmpErr(firstErr, err)
-					mu.Unlock()
 				}
 			}
 		})
@@ -99,24 +94,12 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	wg.Wait()
 	total := w.done.Add(int64(len(jobs)) - failed.Load())
 	w.log.Info("documents rendered", "batch", len(jobs), "failed", failed.Load(), "seconds", time.Since(start).Seconds(), "total", total)
-	if firstErr != nil && !errors.Is(firstErr, errStopped) {
-		w.log.Warn("document rendering failed", "err", firstErr)
-	}
 	return len(jobs), nil
 }
 
-func cmpErr(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
-}
-
-var errStopped = errors.New("stopped")
-
 // one renders and stores one document; a failure is recorded on its job.
 func (w *Worker) one(ctx context.Context, j job) error {
-	rs, err := w.s.Render(ctx, j.InvoiceID)
+	rs, err := w.s.render(ctx, j.InvoiceID, nil)
 	if err == nil {
 		err = w.s.db.WithTx(ctx, func(ctx context.Context) error {
 			if err := w.q.Fence(ctx, j.ID); err != nil {

@@ -10,6 +10,7 @@
 package einvoice
 
 import (
+	"cmp"
 	"fmt"
 	"strconv"
 	"strings"
@@ -227,11 +228,11 @@ func factsOf(d document.Document, p Profile) (*facts, error) {
 		}
 		switch t.Category {
 		case billing.CategoryReverseCharge:
-			x.reasonCode, x.reason = "VATEX-EU-AE", firstNonEmpty(d.TaxNote, phrase(lang, "reverse_charge"))
+			x.reasonCode, x.reason = "VATEX-EU-AE", cmp.Or(d.TaxNote, phrase(lang, "reverse_charge"))
 		case billing.CategoryOutside:
-			x.reasonCode, x.reason = "VATEX-EU-O", firstNonEmpty(d.TaxNote, phrase(lang, "outside"))
+			x.reasonCode, x.reason = "VATEX-EU-O", cmp.Or(d.TaxNote, phrase(lang, "outside"))
 		case billing.CategoryExempt:
-			x.reason = firstNonEmpty(d.Exemption, d.TaxNote, phrase(lang, "exempt"))
+			x.reason = cmp.Or(d.Exemption, d.TaxNote, phrase(lang, "exempt"))
 		}
 		f.taxes = append(f.taxes, x)
 	}
@@ -244,15 +245,6 @@ func factsOf(d document.Document, p Profile) (*facts, error) {
 // amount writes minor units as the decimal amount EN 16931 wants.
 func (f *facts) amount(minor int64) string {
 	return decimal.New(minor, -f.exp).StringFixed(f.exp)
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, x := range s {
-		if x != "" {
-			return x
-		}
-	}
-	return ""
 }
 
 // partyOf gives a party its e-invoice ids: its electronic address (the
@@ -273,21 +265,12 @@ func partyOf(p billing.Party, withVAT bool) party {
 	}
 	reg := strings.ReplaceAll(p.RegistrationID, " ", "")
 	switch {
-	case p.Country == "FR" && len(reg) >= 9 && isDigits(reg):
+	case p.Country == "FR" && len(reg) >= 9 && billing.IsDigits(reg):
 		out.legalID, out.legalScheme = reg[:9], "0002"
 	default:
 		out.legalID = p.RegistrationID
 	}
 	return out
-}
-
-func isDigits(s string) bool {
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return s != ""
 }
 
 // vatScheme is the EAS scheme of each country's VAT number, for an

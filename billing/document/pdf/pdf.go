@@ -22,8 +22,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/johnfercher/maroto/v2/pkg/config"

@@ -264,9 +264,9 @@ func (p *plan) party(pt billing.Party, seller bool) []string {
 		out = append(out, p.L("doc.vat_id")+" "+pt.VATID)
 	}
 	switch {
-	case pt.Country == "FR" && len(reg) == 9 && isDigits(reg):
+	case pt.Country == "FR" && len(reg) == 9 && billing.IsDigits(reg):
 		out = append(out, "SIREN "+pt.RegistrationID)
-	case pt.Country == "FR" && len(reg) == 14 && isDigits(reg):
+	case pt.Country == "FR" && len(reg) == 14 && billing.IsDigits(reg):
 		out = append(out, "SIRET "+pt.RegistrationID)
 	case pt.Country == "DK" && pt.RegistrationID != "":
 		out = append(out, "CVR "+pt.RegistrationID)
@@ -293,15 +293,6 @@ func (p *plan) party(pt billing.Party, seller bool) []string {
 		}
 	}
 	return out
-}
-
-func isDigits(s string) bool {
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return s != ""
 }
 
 // Columns of the lines table, in grid units.

@@ -6,13 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
-	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"faktura/panel/core"
@@ -157,12 +156,9 @@ func (o *Outbox) Enqueue(ctx context.Context, q Queued) (bool, error) {
 }
 
 func hashKey(k string) string {
-	var h uint64 = 14695981039346656037
-	for i := 0; i < len(k); i++ {
-		h ^= uint64(k[i])
-		h *= 1099511628211
-	}
-	return strconv.FormatUint(h, 36)
+	h := fnv.New64a()
+	h.Write([]byte(k))
+	return strconv.FormatUint(h.Sum64(), 36)
 }
 
 func (o *Outbox) poke() {
@@ -182,39 +178,6 @@ func (o *Outbox) Deliveries(ctx context.Context, scope tenancy.Scope, invoice in
 	}
 	err := q.Order("id DESC").Limit(cmp.Or(limit, 50)).Find(&ds).Error
 	return ds, err
-}
-
-// Resend queues a delivered or failed message again as a new delivery
-// (its own key: key "#n"), for the seller whose log it is in.
-func (o *Outbox) Resend(ctx context.Context, scope tenancy.Scope, id int64) (Delivery, error) {
-	var d Delivery
-	err := o.db.WithTx(ctx, func(ctx context.Context) error {
-		if err := o.db.Conn(ctx).Where("id = ? AND tenant_path LIKE ?", id, scope.Path+"%").Take(&d).Error; errors.Is(err, gorm.ErrRecordNotFound) {
-			return core.E(core.ErrNotFound, "mail delivery %d not found", id)
-		} else if err != nil {
-			return err
-		}
-		if d.Status == StatusQueued {
-			return core.E(core.ErrPrecondition, "mail delivery %d is still queued", id)
-		}
-		if d.Sealed {
-			return core.E(core.ErrPrecondition, "mail delivery %d carries a secret and is not resent: ask for a new one", id)
-		}
-		var n int64
-		base, _, _ := strings.Cut(d.IdemKey, "#")
-		if err := o.db.Conn(ctx).Model(&Delivery{}).Where("idem_key LIKE ?", base+"#%").Count(&n).Error; err != nil {
-			return err
-		}
-		now := o.now()
-		d.IdemKey = base + "#" + strconv.FormatInt(n+1, 10)
-		d.ID, d.Line, d.Status, d.Attempts, d.NextAttemptAt, d.LockedBy, d.LastError, d.CreatedAt, d.SentAt =
-			0, d.IdemKey, StatusQueued, 0, now, nil, "", now, nil
-		return o.db.Conn(ctx).Create(&d).Error
-	})
-	if err == nil {
-		o.poke()
-	}
-	return d, err
 }
 
 // Retry sends a failed delivery again now.

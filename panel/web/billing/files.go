@@ -19,8 +19,8 @@ import (
 // format, and the list of files with their SHA-256.
 func (s *area) files(r *web.Router) {
 	for _, g := range []*echo.Group{r.Pages.Group("/billing"), r.API} {
-		g.GET("/invoices/:id/pdf", s.download)
-		g.GET("/invoices/:id/xml", s.download)
+		g.GET("/invoices/:id/pdf", s.download(func(echo.Context) (string, error) { return archive.KindPDF, nil }))
+		g.GET("/invoices/:id/xml", s.download(xmlKind))
 	}
 	r.API.GET("/invoices/:id/files", web.Get(web.Perm(identity.PermBillingRead), func(ctx context.Context, c identity.Caller, id int64) (web.List[archive.File], error) {
 		fs, err := s.Deps.Archive.Files(ctx, c.Scope, id)
@@ -54,28 +54,39 @@ func (s *area) files(r *web.Router) {
 // xmlFormats are the values of ?format= and the file each names.
 var xmlFormats = map[string]string{"ubl": archive.KindUBL, "cii": archive.KindCII, "xrechnung": archive.KindXRechnung, "peppol": archive.KindPeppol}
 
-// download sends a stored file, checked against its SHA-256, as an
-// attachment named after the document number.
-func (s *area) download(c echo.Context) error {
-	id, err := web.IDParam(c)
-	if err != nil {
-		return err
+// xmlKind is the file ?format= names (cii when none).
+func xmlKind(c echo.Context) (string, error) {
+	f := c.QueryParam("format")
+	if f == "" {
+		f = "cii"
 	}
-	if err := web.Need(c, identity.PermBillingRead); err != nil {
-		return err
+	k, ok := xmlFormats[f]
+	if !ok {
+		return "", core.Invalid("format", "must be ubl, cii, xrechnung or peppol, got %q", f)
 	}
-	kind := archive.KindPDF
-	if c.Path()[len(c.Path())-3:] == "xml" {
-		f := c.QueryParam("format")
-		if f == "" {
-			f = "cii"
+	return k, nil
+}
+
+// download sends a stored file (the kind the request names), checked
+// against its SHA-256, as an attachment named after the document number.
+func (s *area) download(kindOf func(echo.Context) (string, error)) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := web.IDParam(c)
+		if err != nil {
+			return err
 		}
-		k, ok := xmlFormats[f]
-		if !ok {
-			return core.Invalid("format", "must be ubl, cii, xrechnung or peppol, got %q", f)
+		if err := web.Need(c, identity.PermBillingRead); err != nil {
+			return err
 		}
-		kind = k
+		kind, err := kindOf(c)
+		if err != nil {
+			return err
+		}
+		return s.send(c, id, kind)
 	}
+}
+
+func (s *area) send(c echo.Context, id int64, kind string) error {
 	f, body, err := s.Deps.Archive.Open(c.Request().Context(), web.CallerOf(c).Scope, id, kind)
 	if err != nil {
 		return err
