@@ -16,6 +16,7 @@ import (
 	"faktura/billing"
 	"faktura/billing/archive"
 	"faktura/billing/document/pdf"
+	"faktura/billing/dunning"
 	"faktura/billing/payment"
 	"faktura/panel/cli"
 	"faktura/panel/core/automation"
@@ -95,10 +96,15 @@ func wire(a *cli.App) error {
 	a.Mail = mail.NewOutbox(a.DB, a.Clock, mail.NewSender(mail.Options{Host: mc.Host, Port: mc.Port, TLS: mc.TLS, Username: mc.Username,
 		Password: mc.Password, From: mc.From}), a.Secrets, mailHost(a.Config.Server.BaseURL))
 	a.Archive.UseMail(a.Mail, a.Theme, a.Config.Server.BaseURL)
+	a.Dunning = dunning.New(a.DB, a.Clock, a.Audit, a.Settings, a.Billing, a.Bus, dunning.Options{Enforcer: a.Hosting, Mail: a.Mail, Tpl: a.Theme,
+		BaseURL: a.Config.Server.BaseURL, AttachPDF: true, Log: a.Log})
+	if err := a.Dunning.Bind(a.Bus); err != nil {
+		return err
+	}
 
 	a.Migrations = []db.MigrationSet{identity.Migrations, provisioning.Migrations, billing.Migrations}
 	a.Areas = []web.Area{signin.Area{}, admin.Area{}, hostingweb.Area{}, billingweb.Area{}, paymentsweb.Area{}, settingsweb.Area{}}
-	a.SettingDefs = append(a.Billing.SettingDefs(), a.Payments.SettingDefs()...)
+	a.SettingDefs = append(append(a.Billing.SettingDefs(), a.Payments.SettingDefs()...), dunning.SettingDefs()...)
 	steps := []automation.Step{
 		identity.PruneStep{S: a.Identity},
 		provisioning.JobsStep{S: a.Hosting, Node: a.Node, Log: a.Log},
@@ -108,6 +114,7 @@ func wire(a *cli.App) error {
 		billing.InvoiceStep{S: a.Billing},
 		payment.AutoChargeStep{S: a.Payments},
 		billing.OverdueStep{S: a.Billing},
+		dunning.DailyStep{S: a.Dunning},
 		archive.RenderStep{S: a.Archive, Node: a.Node, Workers: cli.DocumentWorkers(dc.Workers), Log: a.Log},
 	}
 	for _, st := range steps {

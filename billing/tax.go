@@ -77,6 +77,7 @@ const (
 	BasisOSS           = "oss"
 	BasisOutsideEU     = "outside_eu"
 	BasisExempt        = "exempt"
+	BasisDamages       = "damages" // late fees and interest: outside the scope of VAT
 )
 
 // FlagVATUnverified marks an invoice taxed without a VIES verdict.

@@ -18,6 +18,13 @@ var taxNotes = map[string]map[string]string{
 		"it": "Operazione non soggetta a IVA: luogo della prestazione fuori dall'UE (art. 59 della direttiva 2006/112/CE).",
 		"da": "Ikke momspligtig i EU: leveringsstedet er uden for EU (artikel 59 i Rådets direktiv 2006/112/EF).",
 	},
+	"late_fee": {
+		"en": "Not subject to VAT: compensation for late payment, not the consideration for a supply (Article 2 of Council Directive 2006/112/EC).",
+		"de": "Nicht steuerbar: Schadenersatz wegen Zahlungsverzugs, kein Entgelt für eine Leistung (Art. 2 der Richtlinie 2006/112/EG).",
+		"fr": "Hors champ de la TVA : indemnité de retard de paiement, sans contrepartie d'une prestation (article 2 de la directive 2006/112/CE).",
+		"it": "Operazione fuori campo IVA: risarcimento per ritardato pagamento, non corrispettivo di una prestazione (art. 2 della direttiva 2006/112/CE).",
+		"da": "Ikke momspligtig: godtgørelse for forsinket betaling, ikke vederlag for en ydelse (artikel 2 i Rådets direktiv 2006/112/EF).",
+	},
 	"exempt": {
 		"en": "Exempt from VAT:",
 		"de": "Von der Umsatzsteuer befreit:",

@@ -12,6 +12,7 @@ import (
 
 	"faktura/billing"
 	"faktura/billing/archive"
+	"faktura/billing/dunning"
 	"faktura/billing/payment"
 	"faktura/panel/config"
 	"faktura/panel/core"
@@ -57,6 +58,7 @@ type App struct {
 	Billing    *billing.Service
 	Payments   *payment.Service
 	Archive    *archive.Service
+	Dunning    *dunning.Service  // collections: reminders, late fees, suspension for non-payment
 	Mail       *mail.Outbox      // the mail queue (documents, password resets)
 	Migrations []db.MigrationSet // the modules' sets, in dependency order (after the core's)
 	Areas      []web.Area        // the panel's areas, in navigation order

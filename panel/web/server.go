@@ -25,6 +25,7 @@ import (
 
 	"faktura/billing"
 	"faktura/billing/archive"
+	"faktura/billing/dunning"
 	"faktura/billing/payment"
 	"faktura/panel/core"
 	"faktura/panel/core/audit"
@@ -48,6 +49,7 @@ type Deps struct {
 	Billing         *billing.Service
 	Payments        *payment.Service
 	Archive         *archive.Service   // issued documents' files (PDF, e-invoice XML)
+	Dunning         *dunning.Service   // collections: reminders, holds, suspension for non-payment
 	Runner          *automation.Runner // the daily run, for its last result on the dashboards
 	Audit           *audit.Log
 	Clock           core.Clock // today, for forms' default dates
