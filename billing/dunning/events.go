@@ -41,7 +41,9 @@ type NonpaymentSuspended struct {
 func (NonpaymentSuspended) EventName() string { return "billing.nonpayment_suspended" }
 
 // AggregateKey orders a customer's collections events.
-func (e NonpaymentSuspended) AggregateKey() string { return customerAggregate(e.SellerID, e.CustomerID) }
+func (e NonpaymentSuspended) AggregateKey() string {
+	return customerAggregate(e.SellerID, e.CustomerID)
+}
 
 // NonpaymentReleased: a customer paid, and what non-payment suspended was
 // restored (Released), or left suspended for another reason (Kept).
