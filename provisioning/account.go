@@ -152,14 +152,15 @@ func (s *Service) accountIn(ctx context.Context, scope tenancy.Scope, id int64) 
 }
 
 // SuspendAccount queues the suspension of an account for reason. An
-// account already suspended because its reseller is takes the new reason,
-// so unsuspending the reseller leaves it suspended.
+// account already suspended because its reseller is, or for non-payment,
+// takes the new reason: unsuspending the reseller, or the customer
+// paying, then leaves it suspended.
 func (s *Service) SuspendAccount(ctx context.Context, scope tenancy.Scope, id int64, reason Reason) (Account, error) {
 	if !slices.Contains(Reasons, reason) {
 		return Account{}, core.Invalid("reason", "must be one of nonpayment, abuse, manual")
 	}
 	return s.accountChange(ctx, scope, id, func(ctx context.Context, a *Account) error {
-		if a.Target == StateSuspended && a.SuspendReason == ReasonResellerSuspended {
+		if a.Target == StateSuspended && a.SuspendReason != reason && (a.SuspendReason == ReasonResellerSuspended || a.SuspendReason == ReasonNonpayment) {
 			before := a.summary()
 			a.SuspendReason, a.UpdatedAt = reason, s.now()
 			if err := s.db.Conn(ctx).Model(a).Updates(map[string]any{"suspend_reason": reason, "updated_at": a.UpdatedAt}).Error; err != nil {

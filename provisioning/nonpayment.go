@@ -20,6 +20,10 @@ var operatorScope = tenancy.Scope{TenantID: tenancy.OperatorID, Kind: tenancy.Ki
 const (
 	HeldAccount  = "account"
 	HeldReseller = "reseller"
+	// ResellerTenant is a subject naming a reseller tenant (its ID is
+	// the tenant's): the reseller account of a reseller whose wholesale
+	// invoices stay unpaid, whose clients follow it.
+	ResellerTenant = "reseller_tenant"
 )
 
 // SuspendForNonpayment suspends, with reason nonpayment, the accounts and
@@ -202,7 +206,7 @@ type HeldState struct {
 // heldOf maps billing's subjects to account ids and reseller account ids,
 // each once, in order.
 func (s *Service) heldOf(ctx context.Context, subjects []Item) (accts, resellers []int64, err error) {
-	var domains []int64
+	var domains, tenants []int64
 	for _, sub := range subjects {
 		switch sub.Kind {
 		case "account":
@@ -211,7 +215,16 @@ func (s *Service) heldOf(ctx context.Context, subjects []Item) (accts, resellers
 			domains = append(domains, sub.ID)
 		case "reseller":
 			resellers = append(resellers, sub.ID)
+		case ResellerTenant:
+			tenants = append(tenants, sub.ID)
 		}
+	}
+	if len(tenants) > 0 {
+		var ids []int64
+		if err := s.db.Conn(ctx).Model(&ResellerAccount{}).Where("tenant_id IN ? AND state <> ?", tenants, StateTerminated).Pluck("id", &ids).Error; err != nil {
+			return nil, nil, fmt.Errorf("reseller accounts of tenants: %w", err)
+		}
+		resellers = append(resellers, ids...)
 	}
 	if len(domains) > 0 {
 		var ids []int64

@@ -285,8 +285,8 @@ func (s *Service) Client(ctx context.Context, scope tenancy.Scope, day core.Date
 
 // alerts mails billing staff of each seller when one of its invoices has
 // been overdue the alert's days, or a customer's overdue total reaches the
-// alert amount: once per invoice and threshold, and once a month per
-// customer and currency while the total stays above it.
+// alert amount: once per invoice and threshold, and once per customer,
+// currency and debt (named by its oldest overdue invoice).
 func (s *Service) alerts(ctx context.Context, snap *settings.Snapshot, day core.Date) (Summary, error) {
 	var sum Summary
 	if s.opt.Mail == nil || s.opt.Tpl == nil {
@@ -336,8 +336,9 @@ func (s *Service) alerts(ctx context.Context, snap *settings.Snapshot, day core.
 		SellerID, CustomerID int64
 		Currency             string
 		Open                 int64
+		Oldest               int64
 	}
-	if err := s.db.Read(ctx).Model(&billing.Invoice{}).Select("seller_id, customer_id, currency, SUM(total_minor - paid_minor - credited_minor) AS open").
+	if err := s.db.Read(ctx).Model(&billing.Invoice{}).Select("seller_id, customer_id, currency, SUM(total_minor - paid_minor - credited_minor) AS open, MIN(id) AS oldest").
 		Where("kind = ? AND status IN ? AND due_date < ?", billing.DocInvoice, openStatuses, day.String()).
 		Group("seller_id, customer_id, currency").Scan(&totals).Error; err != nil {
 		return sum, err
@@ -350,7 +351,9 @@ func (s *Service) alerts(ctx context.Context, snap *settings.Snapshot, day core.
 		if v.Value == 0 || t.Open < int64(v.Value) {
 			continue
 		}
-		key := fmt.Sprintf("collections-alert:customer:%d:%d:%s:%04d-%02d", t.SellerID, t.CustomerID, t.Currency, day.Year, int(day.Month))
+		// Once per debt: the oldest overdue invoice names it, so a customer
+		// who pays and falls behind again alerts again.
+		key := fmt.Sprintf("collections-alert:customer:%d:%d:%s:%d", t.SellerID, t.CustomerID, t.Currency, t.Oldest)
 		n, err := s.alert(ctx, staff, t.SellerID, t.CustomerID, key, "customer",
 			map[string]any{"Open": enMoney(t.Currency, t.Open), "Limit": enMoney(t.Currency, int64(v.Value))})
 		if err != nil {

@@ -71,8 +71,7 @@ func (f Fee) Minor(open int64, c money.Currency) (int64, error) {
 		return 0, nil
 	}
 	if f.Percent.IsZero() {
-		m, err := money.FromDecimal(f.Fixed, c, money.RoundLine)
-		return m.Amount, err
+		return checked(money.FromDecimal(f.Fixed, c, money.RoundLine))
 	}
 	base := money.Money{Amount: max(open, 0), Currency: c}.Decimal()
 	fee := base.Mul(f.Percent).Div(decimal.NewFromInt(100))
@@ -82,8 +81,18 @@ func (f Fee) Minor(open int64, c money.Currency) (int64, error) {
 	if !f.Max.IsZero() && fee.GreaterThan(f.Max) {
 		fee = f.Max
 	}
-	m, err := money.FromDecimal(fee, c, money.RoundLine)
-	return m.Amount, err
+	return checked(money.FromDecimal(fee, c, money.RoundLine))
+}
+
+// checked is m's amount when it is within money.MaxAmount.
+func checked(m money.Money, err error) (int64, error) {
+	if err == nil {
+		err = m.Check()
+	}
+	if err != nil {
+		return 0, err
+	}
+	return m.Amount, nil
 }
 
 // InterestMinor is simple yearly interest at bp basis points on open minor
@@ -95,8 +104,7 @@ func InterestMinor(open int64, bp, days int, c money.Currency) (int64, error) {
 	}
 	major := money.Money{Amount: open, Currency: c}.Decimal()
 	i := major.Mul(decimal.NewFromInt(int64(bp))).Mul(decimal.NewFromInt(int64(days))).Div(decimal.NewFromInt(10000 * 365))
-	m, err := money.FromDecimal(i, c, money.RoundLine)
-	return m.Amount, err
+	return checked(money.FromDecimal(i, c, money.RoundLine))
 }
 
 // compensation is the flat compensation for recovery costs of Directive

@@ -14,6 +14,7 @@ import (
 	"faktura/panel/core/db"
 	"faktura/panel/core/money"
 	"faktura/panel/core/settings"
+	"faktura/panel/core/tenancy"
 	"faktura/provisioning"
 )
 
@@ -462,8 +463,18 @@ func isBusiness(inv billing.Invoice) bool {
 	return p.VATID != "" || p.RegistrationID != ""
 }
 
-// subjects are the billed resources behind inv's contracts.
+// subjects are the billed resources behind inv's contracts. A reseller's
+// unpaid wholesale invoice names the reseller itself, whatever it bills
+// (its clients' accounts, its package): the reseller is suspended and its
+// clients follow it.
 func (s *Service) subjects(ctx context.Context, inv billing.Invoice) ([]provisioning.Item, error) {
+	var kind string
+	if err := s.db.Conn(ctx).Table("tenants").Select("kind").Where("id = ?", inv.CustomerID).Scan(&kind).Error; err != nil {
+		return nil, fmt.Errorf("customer of invoice %d: %w", inv.ID, err)
+	}
+	if kind == string(tenancy.KindReseller) {
+		return []provisioning.Item{{Kind: provisioning.ResellerTenant, ID: inv.CustomerID}}, nil
+	}
 	cs, err := s.billing.InvoiceContracts(ctx, inv.ID)
 	if err != nil {
 		return nil, err
