@@ -56,6 +56,10 @@ type Options struct {
 	Log       *slog.Logger
 	// Batch is how many invoices one transaction chases (default 50).
 	Batch int
+	// Hook, when set, is called at named stages of a run
+	// ("chunk.written" before a chunk's transaction commits,
+	// "chunk.committed" after): tests crash a run there.
+	Hook func(stage string)
 }
 
 // Service runs the dunning step and answers the collections views.
@@ -79,6 +83,12 @@ func New(h *db.Handle, clock core.Clock, a *audit.Log, st *settings.Store, b *bi
 	}
 	o.BaseURL = strings.TrimRight(o.BaseURL, "/")
 	return &Service{db: h, clock: clock, audit: a, settings: st, billing: b, bus: bus, opt: o}
+}
+
+func (s *Service) fire(stage string) {
+	if s.opt.Hook != nil {
+		s.opt.Hook(stage)
+	}
 }
 
 func (s *Service) now() time.Time { return s.clock.Now().UTC().Truncate(time.Millisecond) }

@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 
+	"gorm.io/gorm/clause"
+
 	"faktura/billing"
 	"faktura/panel/core"
+	"faktura/panel/core/db"
 	"faktura/panel/core/outbox"
 	"faktura/provisioning"
 )
@@ -71,7 +74,11 @@ func (s *Service) overdueCount(ctx context.Context, sellerID, customerID int64, 
 // abuse or by hand stays as it is (kept). It works in ctx's transaction.
 func (s *Service) release(ctx context.Context, sellerID, customerID int64, day core.Date, sum *Summary) error {
 	var open []Suspension
-	if err := s.db.Conn(ctx).Where("seller_id = ? AND customer_id = ? AND open_key IS NOT NULL", sellerID, customerID).Order("id").Find(&open).Error; err != nil {
+	q := s.db.Conn(ctx).Where("seller_id = ? AND customer_id = ? AND open_key IS NOT NULL", sellerID, customerID).Order("id")
+	if s.db.Dialect == db.MySQL {
+		q = q.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}) // a concurrent release waits, then finds them closed
+	}
+	if err := q.Find(&open).Error; err != nil {
 		return fmt.Errorf("suspensions of customer %d: %w", customerID, err)
 	}
 	if len(open) == 0 {

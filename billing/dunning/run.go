@@ -2,6 +2,8 @@ package dunning
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -218,11 +220,13 @@ func (s *Service) chase(ctx context.Context, snap *settings.Snapshot, day core.D
 			}
 			got.add(one)
 		}
+		s.fire("chunk.written")
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("dunning: %w", err)
 	}
+	s.fire("chunk.committed")
 	sum.add(got)
 	return nil
 }
@@ -275,15 +279,20 @@ func (s *Service) chaseOne(ctx context.Context, snap *settings.Snapshot, day cor
 		if st.Action == ActionReminder && i != mailed {
 			rec.Outcome = OutcomeSuperseded
 		}
-		res := s.db.Conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&rec)
-		if res.Error != nil {
-			return fmt.Errorf("record step %s of invoice %d: %w", rec.StepKey, inv.ID, res.Error)
-		}
-		if res.RowsAffected == 0 {
-			continue // another run did it
+		// The row claims the step: written with this run's token, it is
+		// ours when it reads back with it (an insert that met another
+		// run's row changed nothing; MariaDB may still count it as a row
+		// affected, so the count cannot tell).
+		token := claimToken()
+		rec.Detail = token
+		if err := s.db.Conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&rec).Error; err != nil {
+			return fmt.Errorf("record step %s of invoice %d: %w", rec.StepKey, inv.ID, err)
 		}
 		if err := s.db.Conn(ctx).Where("invoice_id = ? AND step_key = ?", inv.ID, rec.StepKey).Take(&rec).Error; err != nil {
 			return err
+		}
+		if rec.Detail != token {
+			continue // another run did it
 		}
 		didSomething = true
 		sum.Steps++
@@ -343,6 +352,13 @@ func (s *Service) chaseOne(ctx context.Context, snap *settings.Snapshot, day cor
 		sum.Invoices++
 	}
 	return nil
+}
+
+// claimToken is a random token a run writes into the step it claims.
+func claimToken() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return "claim:" + hex.EncodeToString(b[:])
 }
 
 // openMinor is what is left to pay of inv.
