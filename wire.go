@@ -26,6 +26,7 @@ import (
 	"faktura/panel/web"
 	"faktura/panel/web/admin"
 	billingweb "faktura/panel/web/billing"
+	collectionsweb "faktura/panel/web/collections"
 	hostingweb "faktura/panel/web/hosting"
 	paymentsweb "faktura/panel/web/payments"
 	settingsweb "faktura/panel/web/settings"
@@ -103,7 +104,7 @@ func wire(a *cli.App) error {
 	}
 
 	a.Migrations = []db.MigrationSet{identity.Migrations, provisioning.Migrations, billing.Migrations}
-	a.Areas = []web.Area{signin.Area{}, admin.Area{}, hostingweb.Area{}, billingweb.Area{}, paymentsweb.Area{}, settingsweb.Area{}}
+	a.Areas = []web.Area{signin.Area{}, admin.Area{}, hostingweb.Area{}, billingweb.Area{}, paymentsweb.Area{}, collectionsweb.Area{}, settingsweb.Area{}}
 	a.SettingDefs = append(append(a.Billing.SettingDefs(), a.Payments.SettingDefs()...), dunning.SettingDefs()...)
 	steps := []automation.Step{
 		identity.PruneStep{S: a.Identity},

@@ -35,10 +35,11 @@ const (
 	paymentID                  // :id is a payment
 	attemptID                  // :id is a payment attempt
 	methodID                   // :id is a saved payment method
+	holdID                     // :id is a dunning hold
 )
 
 // objectIDs are the kinds whose probes must answer 404 or 403.
-var objectIDs = []reach{tenantID, userID, keyID, accountID, domainID, resellerID, serverID, productID, contractID, invoiceID, settingsLevel, paymentID, attemptID, methodID}
+var objectIDs = []reach{tenantID, userID, keyID, accountID, domainID, resellerID, serverID, productID, contractID, invoiceID, settingsLevel, paymentID, attemptID, methodID, holdID}
 
 // crossTenant classifies every route. A new route fails the suite until
 // it is added here: one line.
@@ -205,6 +206,14 @@ var crossTenant = map[string]reach{
 	"PUT /api/v1/settings/:level/:id":            settingsLevel,
 	"GET /api/v1/tenants/:id/billing-profile":    tenantID,
 	"PUT /api/v1/tenants/:id/billing-profile":    tenantID,
+	"GET /billing/collections":                   listing,
+	"POST /billing/collections/holds":            creating,
+	"POST /billing/collections/holds/:id/end":    holdID,
+	"GET /api/v1/collections":                    listing,
+	"GET /api/v1/collections/status":             listing,
+	"GET /api/v1/collections/holds":              listing,
+	"POST /api/v1/collections/holds":             creating,
+	"DELETE /api/v1/collections/holds/:id":       holdID,
 }
 
 // accountActions are the actions probed on another tenant's account.
@@ -246,7 +255,7 @@ func TestCrossTenant(t *testing.T) {
 			{"reseller A", reseller, w.keyA, map[reach][]int64{
 				tenantID: {w.resB.ID, w.cliB.ID}, userID: {w.ownerB.ID, w.ownerCliB.ID, w.usB.ID}, keyID: {w.keyIDB, w.keyIDCliB},
 				accountID: foreign[accountID], domainID: foreign[domainID], serverID: foreign[serverID], resellerID: {w.raB.ID},
-				productID: {w.prodB.ID}, contractID: foreign[contractID], invoiceID: {w.draftB.ID, w.finalB.ID}, paymentID: {w.payB.ID}, attemptID: {w.attemptB.ID}, methodID: {w.methodB.ID}}, w.resB.ID, w.cliB.ID,
+				productID: {w.prodB.ID}, contractID: foreign[contractID], invoiceID: {w.draftB.ID, w.finalB.ID}, paymentID: {w.payB.ID}, attemptID: {w.attemptB.ID}, methodID: {w.methodB.ID}, holdID: {w.holdB.ID}}, w.resB.ID, w.cliB.ID,
 				// Outside the scope, and inside it but another seller's: its own
 				// customer level (the operator's) and the operator's plan.
 				levels("panel/0", "seller/%d", w.resB.ID, "customer/%d", w.cliB.ID, "customer/%d", w.resB.ID, "customer/%d", w.resA.ID,
@@ -254,7 +263,7 @@ func TestCrossTenant(t *testing.T) {
 			{"client of A", client, w.keyCliA, map[reach][]int64{
 				tenantID: {w.resA.ID, w.resB.ID, w.cliB.ID}, userID: {w.ownerA.ID, w.ownerB.ID, w.usB.ID}, keyID: {w.keyIDA, w.keyIDB},
 				accountID: foreign[accountID], domainID: foreign[domainID], serverID: foreign[serverID], resellerID: {w.raA.ID, w.raB.ID},
-				productID: {w.prodB.ID, w.prodOp.ID}, contractID: foreign[contractID], invoiceID: {w.draftB.ID, w.finalB.ID, w.opInvA.ID}, paymentID: {w.payB.ID}, attemptID: {w.attemptB.ID}, methodID: {w.methodB.ID}}, w.resA.ID, w.resA.ID,
+				productID: {w.prodB.ID, w.prodOp.ID}, contractID: foreign[contractID], invoiceID: {w.draftB.ID, w.finalB.ID, w.opInvA.ID}, paymentID: {w.payB.ID}, attemptID: {w.attemptB.ID}, methodID: {w.methodB.ID}, holdID: {w.holdB.ID}}, w.resA.ID, w.resA.ID,
 				levels("panel/0", "seller/%d", w.resA.ID, "seller/%d", w.cliA.ID, "customer/%d", w.cliA.ID, "customer/%d", w.cliB.ID,
 					"plan/%d", w.prodOp.ID, "contract/%d", w.contractB.ID)},
 		}
@@ -360,7 +369,7 @@ func (w *world) probe(page *browser, key, method, path string, kind reach, ids [
 	}
 	var out []probeResult
 	switch kind {
-	case tenantID, userID, keyID, accountID, domainID, resellerID, serverID, productID, contractID, invoiceID, paymentID, attemptID, methodID:
+	case tenantID, userID, keyID, accountID, domainID, resellerID, serverID, productID, contractID, invoiceID, paymentID, attemptID, methodID, holdID:
 		for _, id := range ids {
 			p := strings.Replace(path, ":id", strconv.FormatInt(id, 10), 1)
 			actions := probeActions(kind, p)
@@ -510,6 +519,12 @@ func (w *world) createProbes(send func(string, url.Values, any) probeResult, met
 				"allocations": []map[string]any{{"invoice_id": w.finalB.ID, "amount": "1.00"}}}))
 	case "/api/v1/invoices":
 		out = append(out, send(path, nil, map[string]any{"customer_id": child, "currency": "EUR", "lines": []map[string]any{{"description": "intruder", "unit_price": "1"}}}))
+	case "/billing/collections/holds":
+		out = append(out, send(path, url.Values{"customer_id": {cid}, "reason": {"intruder"}, "until": {"2026-12-01"}}, nil),
+			send(path, url.Values{"invoice_id": {strconv.FormatInt(w.finalB.ID, 10)}, "reason": {"intruder"}, "until": {"2026-12-01"}}, nil))
+	case "/api/v1/collections/holds":
+		out = append(out, send(path, nil, map[string]any{"customer_id": child, "reason": "intruder", "until": "2026-12-01"}),
+			send(path, nil, map[string]any{"invoice_id": w.finalB.ID, "reason": "intruder", "until": "2026-12-01"}))
 	default:
 		w.t.Errorf("no cross-tenant probe for creating route %s %s", method, path)
 	}
@@ -593,5 +608,11 @@ func (w *world) checkBillingUntouched() {
 	}
 	if n := w.count("billing_profiles", "legal_name LIKE ?", "%Hacked%"); n != 0 {
 		t.Errorf("%d billing profiles changed across tenants", n)
+	}
+	if n := w.count("dunning_holds", "id = ? AND released_at IS NULL", w.holdB.ID); n != 1 {
+		t.Error("tenant B's hold was ended across tenants")
+	}
+	if n := w.count("dunning_holds", "reason LIKE ?", "%intruder%"); n != 0 {
+		t.Errorf("%d holds put across tenants", n)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"faktura/billing"
 	"faktura/billing/archive"
 	"faktura/billing/document/pdf"
+	"faktura/billing/dunning"
 	"faktura/billing/payment"
 	"faktura/billing/payment/gatewaytest"
 	"faktura/panel/core"
@@ -34,6 +35,7 @@ import (
 	"faktura/panel/web"
 	"faktura/panel/web/admin"
 	billingweb "faktura/panel/web/billing"
+	collectionsweb "faktura/panel/web/collections"
 	hostingweb "faktura/panel/web/hosting"
 	paymentsweb "faktura/panel/web/payments"
 	settingsweb "faktura/panel/web/settings"
@@ -45,7 +47,7 @@ import (
 )
 
 // Areas are the panel's areas, as the composition root lists them.
-var Areas = []web.Area{signin.Area{}, admin.Area{}, hostingweb.Area{}, billingweb.Area{}, paymentsweb.Area{}, settingsweb.Area{}}
+var Areas = []web.Area{signin.Area{}, admin.Area{}, hostingweb.Area{}, billingweb.Area{}, paymentsweb.Area{}, collectionsweb.Area{}, settingsweb.Area{}}
 
 var testSets = []db.MigrationSet{schema.Set, identity.Migrations, provisioning.Migrations, billing.Migrations}
 
@@ -92,6 +94,8 @@ type world struct {
 	payA, payB             payment.Payment // each reseller's client paid it 1.00 USD (kept as credit)
 	attemptB               payment.Attempt // B's client started paying B's invoice online
 	methodB                payment.Method  // B's client's saved card
+	dun                    *dunning.Service
+	holdB                  dunning.Hold // B put its finalized invoice on hold
 }
 
 type worldOpts struct {
@@ -133,10 +137,12 @@ func newWorld(t *testing.T, h *db.Handle, o worldOpts) *world {
 	mailbox := mail.NewOutbox(h, clock, o.mail, box, "panel.test")
 	arc.UseMail(mailbox, theme, "http://panel.test")
 	runner := automation.NewRunner(h, clock, "test", log)
+	dun := dunning.New(h, clock, audit.New(h, clock), st, bill, bus, dunning.Options{Enforcer: hosting, Mail: mailbox, Tpl: theme,
+		BaseURL: "http://panel.test", AttachPDF: true, Log: log})
 	s := web.New(web.Deps{DB: h, Bus: bus, Log: log, Identity: id, Hosting: hosting, Billing: bill, Theme: theme, Runner: runner,
-		Audit: audit.New(h, clock), Clock: clock, Settings: st, SettingDefs: append(bill.SettingDefs(), pay.SettingDefs()...), Payments: pay, Archive: arc,
+		Audit: audit.New(h, clock), Clock: clock, Settings: st, SettingDefs: append(append(bill.SettingDefs(), pay.SettingDefs()...), dunning.SettingDefs()...), Payments: pay, Archive: arc, Dunning: dun,
 		Mail: o.mail, BaseURL: "http://panel.test", SessionLifetime: 24 * time.Hour, ResetTTL: time.Hour}, Areas...)
-	w := &world{t: t, h: h, s: s, arc: arc, mailbox: mailbox, id: id, clock: clock, logs: &logs, hosting: hosting, billing: bill, pay: pay, run: runner}
+	w := &world{t: t, h: h, s: s, arc: arc, mailbox: mailbox, id: id, clock: clock, logs: &logs, hosting: hosting, billing: bill, pay: pay, run: runner, dun: dun}
 	w.srv = httptest.NewServer(s)
 	t.Cleanup(func() { w.srv.Close(); s.Wait() })
 	w.seed()
@@ -252,6 +258,8 @@ func (w *world) seedBilling() {
 			Settings: map[string]string{"account": "acct_" + seller.Name, "signing_secret": "whsec_" + seller.Name}})
 		must(err)
 	}
+	w.holdB, err = w.dun.PutHold(ctx, w.resB.Scope(), dunning.HoldInput{InvoiceID: w.finalB.ID, Reason: "Bravo Secret dispute", Until: "2026-12-10"})
+	must(err)
 	w.attemptB, err = w.pay.Pay(ctx, w.cliB.Scope(), w.finalB.ID, payment.PayInput{Gateway: gatewaytest.Name, ReturnURL: "http://panel.test/billing/pay/return"})
 	must(err)
 	w.methodB = payment.Method{SellerID: w.resB.ID, CustomerID: w.cliB.ID, CustomerPath: w.cliB.Path, Gateway: gatewaytest.Name, ProviderCustomer: "cus_bravo",

@@ -92,6 +92,10 @@ func (p *Page) problem(msg string) string {
 // Can reports whether the signed-in caller holds a permission.
 func (p *Page) Can(perm string) bool { return p.caller != nil && p.caller.Can(identity.Perm(perm)) }
 
+// Seller reports whether the caller's tenant sells (the operator or a
+// reseller).
+func (p *Page) Seller() bool { return p.caller != nil && p.caller.Scope.Kind != tenancy.KindClient }
+
 // Time formats a UTC time for tables.
 func (p *Page) Time(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
 

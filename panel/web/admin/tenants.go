@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"faktura/billing"
+	"faktura/billing/dunning"
 	"faktura/billing/payment"
 	"faktura/panel/core"
 	"faktura/panel/core/automation"
@@ -24,6 +25,7 @@ type dashboardView struct {
 	Payables                  []billing.Balance // what the caller owes its seller, per currency
 	Services                  int64             // its hosting accounts
 	LastRun                   *automation.Record
+	Collections               *dunning.ClientStatus // what the caller has overdue, and when its services are suspended
 }
 
 func (s *area) dashboard(c echo.Context) error {
@@ -62,6 +64,15 @@ func (s *area) money(c echo.Context, caller identity.Caller, v *dashboardView) e
 		}
 		if v.Payables, err = s.Deps.Billing.Payables(ctx, caller.Scope); err != nil {
 			return err
+		}
+		if s.Deps.Dunning != nil && caller.Scope.Kind != tenancy.KindOperator {
+			st, err := s.Deps.Dunning.Client(ctx, caller.Scope, core.DateOf(s.Deps.Clock.Now().UTC()))
+			if err != nil {
+				return err
+			}
+			if len(st.Overdue) > 0 || st.Suspended > 0 || st.SuspendOn != "" {
+				v.Collections = &st
+			}
 		}
 		if caller.Scope.Kind != tenancy.KindClient && s.Deps.Runner != nil {
 			if rec, ok, err := s.Deps.Runner.LastRun(ctx); err != nil {
