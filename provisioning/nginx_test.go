@@ -3,139 +3,17 @@ package provisioning_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"faktura/panel/core/db"
 	"faktura/provisioning"
 	"faktura/provisioning/nginx"
+	"faktura/provisioning/nginx/nginxtest"
 )
-
-// realNginx is an nginx master process under a temporary prefix, listening
-// on a loopback port.
-type realNginx struct {
-	addr     string
-	settings nginx.Settings
-	stop     func() // stops the master (also at cleanup)
-}
-
-func findNginx(t *testing.T) string {
-	for _, p := range []string{"nginx", "/usr/sbin/nginx"} {
-		if path, err := exec.LookPath(p); err == nil {
-			return path
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("nginx is not installed; run the tests through ./test.sh, which installs it")
-	}
-	t.Skip("nginx is not installed (./test.sh installs it)")
-	return ""
-}
-
-func startNginx(t *testing.T) *realNginx {
-	bin := findNginx(t)
-	dir := t.TempDir()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	for _, d := range []string{"sites", "www", "logs", "tmp"} {
-		os.MkdirAll(filepath.Join(dir, d), 0o755)
-	}
-	user := ""
-	if os.Geteuid() == 0 {
-		user = "user root;" // the workers read the test's private temp directory
-	}
-	conf := fmt.Sprintf(`%s
-daemon off;
-worker_processes 1;
-pid %[2]s/nginx.pid;
-error_log %[2]s/logs/error.log;
-events { worker_connections 64; }
-http {
-    default_type text/html;
-    access_log off;
-    client_body_temp_path %[2]s/tmp/body;
-    proxy_temp_path %[2]s/tmp/proxy;
-    fastcgi_temp_path %[2]s/tmp/fastcgi;
-    uwsgi_temp_path %[2]s/tmp/uwsgi;
-    scgi_temp_path %[2]s/tmp/scgi;
-    server {
-        listen %[3]s default_server;
-        return 404 "no such site\n";
-    }
-    include %[2]s/sites/*.conf;
-}
-`, user, dir, addr)
-	confPath := filepath.Join(dir, "nginx.conf")
-	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "-p", dir, "-c", confPath)
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var once sync.Once
-	stop := func() {
-		once.Do(func() {
-			cmd.Process.Signal(os.Interrupt)
-			done := make(chan struct{})
-			go func() { cmd.Wait(); close(done) }()
-			select {
-			case <-done:
-			case <-time.After(5 * time.Second):
-				cmd.Process.Kill()
-			}
-		})
-	}
-	t.Cleanup(stop)
-	n := &realNginx{addr: addr, stop: stop, settings: nginx.Settings{Binary: bin, Prefix: dir, Conf: confPath,
-		SitesDir: filepath.Join(dir, "sites"), WebRoot: filepath.Join(dir, "www"), LogDir: filepath.Join(dir, "logs"), Listen: addr}}
-	n.waitFor(t, "unknown.example", 404, "no such site")
-	return n
-}
-
-// get fetches / with the Host header host.
-func (n *realNginx) get(host string) (int, string, error) {
-	req, _ := http.NewRequest(http.MethodGet, "http://"+n.addr+"/", nil)
-	req.Host = host
-	resp, err := (&http.Client{Timeout: 2 * time.Second}).Do(req)
-	if err != nil {
-		return 0, "", err
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b), nil
-}
-
-// waitFor polls until host answers status with a body containing text
-// (a reload takes effect when the new workers start).
-func (n *realNginx) waitFor(t *testing.T, host string, status int, text string) {
-	t.Helper()
-	var code int
-	var body string
-	var err error
-	for range 100 {
-		code, body, err = n.get(host)
-		if err == nil && code == status && strings.Contains(body, text) {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("GET %s: %d %q (err %v), want %d with %q", host, code, body, err, status, text)
-}
 
 // TestNginx runs the whole lifecycle against a real nginx: the sites
 // serve the account's document root, a suspension serves the suspension
@@ -145,7 +23,7 @@ func (n *realNginx) waitFor(t *testing.T, host string, status int, text string) 
 // the previous configuration keeps serving.
 func TestNginx(t *testing.T) {
 	each(t, func(t *testing.T, h *db.Handle) {
-		n := startNginx(t)
+		n := nginxtest.Start(t)
 		f := newFixture(t, h, provisioning.Options{Env: provisioning.Env{SuspensionPage: []byte("<h1>Suspended by Faktura Hosting</h1>\n")}})
 		srv, a := nginxServeAccount(t, f, n)
 		nginxBrokenConfig(t, f, n, a)
@@ -155,9 +33,9 @@ func TestNginx(t *testing.T) {
 
 // nginxServeAccount: a server on the real nginx, an account with an IDN
 // domain and a subdomain serving their pages, then suspended.
-func nginxServeAccount(t *testing.T, f *fixture, n *realNginx) (provisioning.Server, provisioning.Account) {
+func nginxServeAccount(t *testing.T, f *fixture, n *nginxtest.Nginx) (provisioning.Server, provisioning.Account) {
 	ctx := f.ctx()
-	raw, _ := json.Marshal(n.settings)
+	raw, _ := json.Marshal(n.Settings)
 	srv, err := f.s.CreateServer(ctx, provisioning.ServerInput{Name: "web1", Driver: "nginx", Settings: raw})
 	if err != nil {
 		t.Fatal(err)
@@ -173,19 +51,19 @@ func nginxServeAccount(t *testing.T, f *fixture, n *realNginx) (provisioning.Ser
 	}
 	f.work()
 	want(t, "account", f.get(a.ID).State, provisioning.StateActive)
-	home := filepath.Join(n.settings.WebRoot, "webby", "public_html")
+	home := filepath.Join(n.Settings.WebRoot, "webby", "public_html")
 	os.WriteFile(filepath.Join(home, "index.html"), []byte("<h1>Welcome to the book shop</h1>\n"), 0o644)
 	os.WriteFile(filepath.Join(home, "blog", "index.html"), []byte("<h1>The blog</h1>\n"), 0o644)
 	domain, sub := "xn--bcher-kva.example", "blog.xn--bcher-kva.example"
-	n.waitFor(t, domain, 200, "Welcome to the book shop")
-	n.waitFor(t, sub, 200, "The blog")
+	n.WaitFor(t, domain, 200, "Welcome to the book shop")
+	n.WaitFor(t, sub, 200, "The blog")
 
 	if _, err := f.s.SuspendAccount(ctx, operator, a.ID, provisioning.ReasonNonpayment); err != nil {
 		t.Fatal(err)
 	}
 	f.work()
-	n.waitFor(t, domain, 200, "Suspended by Faktura Hosting")
-	n.waitFor(t, sub, 200, "Suspended by Faktura Hosting")
+	n.WaitFor(t, domain, 200, "Suspended by Faktura Hosting")
+	n.WaitFor(t, sub, 200, "Suspended by Faktura Hosting")
 
 	return srv, a
 }
@@ -193,9 +71,9 @@ func nginxServeAccount(t *testing.T, f *fixture, n *realNginx) (provisioning.Ser
 // nginxBrokenConfig: someone leaves a broken file in the sites directory:
 // the next change fails nginx -t, the account shows nginx's message, and
 // the sites keep serving what they served until the file is gone.
-func nginxBrokenConfig(t *testing.T, f *fixture, n *realNginx, a provisioning.Account) {
+func nginxBrokenConfig(t *testing.T, f *fixture, n *nginxtest.Nginx, a provisioning.Account) {
 	ctx, domain, sub := f.ctx(), "xn--bcher-kva.example", "blog.xn--bcher-kva.example"
-	broken := filepath.Join(n.settings.SitesDir, "zz-broken.conf")
+	broken := filepath.Join(n.Settings.SitesDir, "zz-broken.conf")
 	os.WriteFile(broken, []byte("server { listen nonsense; }\n"), 0o644)
 	if _, err := f.s.UnsuspendAccount(ctx, operator, a.ID); err != nil {
 		t.Fatal(err)
@@ -207,16 +85,16 @@ func nginxBrokenConfig(t *testing.T, f *fixture, n *realNginx, a provisioning.Ac
 	if !strings.Contains(got.LastError, "configuration test failed") || !strings.Contains(got.LastError, "nonsense") {
 		t.Errorf("last error = %q, want nginx -t's message", got.LastError)
 	}
-	n.waitFor(t, domain, 200, "Suspended by Faktura Hosting")
-	block, _ := os.ReadFile(filepath.Join(n.settings.SitesDir, "webby--"+domain+".conf"))
+	n.WaitFor(t, domain, 200, "Suspended by Faktura Hosting")
+	block, _ := os.ReadFile(filepath.Join(n.Settings.SitesDir, "webby--"+domain+".conf"))
 	if !strings.Contains(string(block), ".suspended") {
 		t.Errorf("server block after rollback:\n%s\nwant the suspended one back", block)
 	}
 	os.Remove(broken)
 	f.clock.Advance(time.Hour)
 	f.work()
-	n.waitFor(t, domain, 200, "Welcome to the book shop")
-	n.waitFor(t, sub, 200, "The blog")
+	n.WaitFor(t, domain, 200, "Welcome to the book shop")
+	n.WaitFor(t, sub, 200, "The blog")
 	got = f.get(a.ID)
 	if got.State != provisioning.StateActive || got.LastError != "" {
 		t.Errorf("after the fix: %s, error %q; want active, no error", got.State, got.LastError)
@@ -226,9 +104,9 @@ func nginxBrokenConfig(t *testing.T, f *fixture, n *realNginx, a provisioning.Ac
 
 // nginxUsageAndTerminate: the usage report, termination, and the access
 // log with host and bytes sent on every line.
-func nginxUsageAndTerminate(t *testing.T, f *fixture, n *realNginx, srv provisioning.Server, a provisioning.Account) {
+func nginxUsageAndTerminate(t *testing.T, f *fixture, n *nginxtest.Nginx, srv provisioning.Server, a provisioning.Account) {
 	ctx, domain, sub := f.ctx(), "xn--bcher-kva.example", "blog.xn--bcher-kva.example"
-	logPath := filepath.Join(n.settings.LogDir, domain+".access.log")
+	logPath := filepath.Join(n.Settings.LogDir, domain+".access.log")
 	drv, err := f.s.Driver(srv)
 	if err != nil {
 		t.Fatal(err)
@@ -241,9 +119,9 @@ func nginxUsageAndTerminate(t *testing.T, f *fixture, n *realNginx, srv provisio
 		t.Fatal(err)
 	}
 	f.work()
-	n.waitFor(t, domain, 404, "no such site")
-	n.waitFor(t, sub, 404, "no such site")
-	if _, err := os.Stat(filepath.Join(n.settings.WebRoot, "webby")); !os.IsNotExist(err) {
+	n.WaitFor(t, domain, 404, "no such site")
+	n.WaitFor(t, sub, 404, "no such site")
+	if _, err := os.Stat(filepath.Join(n.Settings.WebRoot, "webby")); !os.IsNotExist(err) {
 		t.Errorf("document root after termination: %v, want gone", err)
 	}
 	logged, err := os.ReadFile(logPath)
@@ -270,7 +148,7 @@ func nginxUsageAndTerminate(t *testing.T, f *fixture, n *realNginx, srv provisio
 // and reports (creating nothing) a directory that does not exist and an
 // nginx that is not running.
 func TestNginxTestConnection(t *testing.T) {
-	n := startNginx(t)
+	n := nginxtest.Start(t)
 	ctx := context.Background()
 	check := func(s nginx.Settings) error {
 		raw, _ := json.Marshal(s)
@@ -280,14 +158,14 @@ func TestNginxTestConnection(t *testing.T) {
 		}
 		return d.TestConnection(ctx)
 	}
-	if err := check(n.settings); err != nil {
+	if err := check(n.Settings); err != nil {
 		t.Fatalf("running nginx: %v", err)
 	}
-	if entries, _ := os.ReadDir(n.settings.WebRoot); len(entries) != 0 {
+	if entries, _ := os.ReadDir(n.Settings.WebRoot); len(entries) != 0 {
 		t.Errorf("the check left files in the web root: %v", entries)
 	}
 	elsewhere := filepath.Join(t.TempDir(), "not", "there")
-	bad := n.settings
+	bad := n.Settings
 	bad.WebRoot = elsewhere
 	if err := check(bad); err == nil || !strings.Contains(err.Error(), "web_root "+elsewhere+": does not exist") {
 		t.Errorf("missing web root: %v", err)
@@ -295,8 +173,8 @@ func TestNginxTestConnection(t *testing.T) {
 	if _, err := os.Stat(filepath.Dir(elsewhere)); !os.IsNotExist(err) {
 		t.Errorf("the check created %s", filepath.Dir(elsewhere))
 	}
-	n.stop()
-	if err := check(n.settings); err == nil || !strings.Contains(err.Error(), "nginx is not running") {
+	n.Stop()
+	if err := check(n.Settings); err == nil || !strings.Contains(err.Error(), "nginx is not running") {
 		t.Errorf("stopped nginx: %v", err)
 	}
 }

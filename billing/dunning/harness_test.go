@@ -63,13 +63,23 @@ type fixture struct {
 	label   string
 }
 
-func newFixture(t testing.TB, h *db.Handle, opts ...func(*dunning.Options)) *fixture {
+// setup is what a test may change of the fixture's services.
+type setup struct {
+	dunning      dunning.Options
+	provisioning provisioning.Options
+}
+
+func newFixture(t testing.TB, h *db.Handle, opts ...func(*setup)) *fixture {
 	t.Helper()
 	f := &fixture{t: t, h: h, clock: core.NewFrozenClock(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))}
 	f.bus = outbox.NewBus(h, f.clock)
 	f.st = settings.NewStore(h, f.clock)
 	a := audit.New(h, f.clock)
-	f.hosting = provisioning.New(h, f.clock, f.bus, a, provisioning.Options{})
+	var su setup
+	for _, fn := range opts {
+		fn(&su)
+	}
+	f.hosting = provisioning.New(h, f.clock, f.bus, a, su.provisioning)
 	f.bill = billing.New(h, f.clock, a, f.st, billing.Options{Log: quiet(), Bus: f.bus})
 	f.must(f.bill.Bind(f.bus))
 	f.pay = payment.New(h, f.clock, a, f.st, f.bill)
@@ -87,10 +97,8 @@ func newFixture(t testing.TB, h *db.Handle, opts ...func(*dunning.Options)) *fix
 	f.mailbox = mail.NewOutbox(h, f.clock, f.smtp.Sender("billing@op.test"), box, "panel.test")
 	arc.UseMail(f.mailbox, th, "https://panel.test")
 	f.mailer = f.mailbox.NewWorker("test", quiet())
-	o := dunning.Options{Enforcer: f.hosting, Mail: f.mailbox, Tpl: th, BaseURL: "https://panel.test", AttachPDF: true, Log: quiet(), Batch: 3}
-	for _, fn := range opts {
-		fn(&o)
-	}
+	o := su.dunning
+	o.Enforcer, o.Mail, o.Tpl, o.BaseURL, o.AttachPDF, o.Log, o.Batch = f.hosting, f.mailbox, th, "https://panel.test", true, quiet(), 3
 	f.dun = dunning.New(h, f.clock, a, f.st, f.bill, f.bus, o)
 	f.must(f.dun.Bind(f.bus))
 	f.bus.Start()

@@ -1,9 +1,12 @@
 package dunning_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"mime"
 	netmail "net/mail"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -14,6 +17,7 @@ import (
 	"faktura/panel/core/db/dbtest"
 	"faktura/panel/core/settings"
 	"faktura/provisioning"
+	"faktura/provisioning/nginx/nginxtest"
 )
 
 // walkSchedule charges a fixed fee at +7 and a bounded percentage at +14.
@@ -189,4 +193,40 @@ func decodeHeader(s string) string {
 		return s
 	}
 	return d
+}
+
+// TestSuspensionOnNginx: on a real nginx, the unpaid invoice's site
+// serves the suspension page from day +15, and its own page again as
+// soon as the invoice is paid.
+func TestSuspensionOnNginx(t *testing.T) {
+	dbtest.Each(t, sets, func(t *testing.T, h *db.Handle) {
+		n := nginxtest.Start(t)
+		f := newFixture(t, h, func(su *setup) {
+			su.provisioning.Env.SuspensionPage = []byte("<h1>Suspended: an invoice is unpaid</h1>\n")
+		})
+		raw, _ := json.Marshal(n.Settings)
+		srv, err := f.hosting.CreateServer(f.ctx(), provisioning.ServerInput{Name: "web-nginx", Driver: "nginx", Settings: raw})
+		f.must(err)
+		a, err := f.hosting.CreateAccount(f.ctx(), operator, provisioning.CreateAccountInput{TenantID: f.c.TenantID, PackageID: f.pkg.ID,
+			ServerID: srv.ID, Username: "kunde", Domain: "kunde.example"})
+		f.must(err)
+		f.settle()
+		f.must(os.WriteFile(filepath.Join(n.Settings.WebRoot, "kunde", "public_html", "index.html"), []byte("<h1>Kunde C online</h1>\n"), 0o644))
+		n.WaitFor(t, "kunde.example", 200, "Kunde C online")
+		inv := f.invoice("2026-12-01", f.c)
+		for i := -7; i <= 14; i++ {
+			f.day(dayOf(t, inv, i))
+		}
+		n.WaitFor(t, "kunde.example", 200, "Kunde C online")
+		f.day(dayOf(t, inv, 15))
+		if got := f.acct(a.ID); got.State != provisioning.StateSuspended {
+			t.Fatalf("on +15 the account is %s", got.State)
+		}
+		n.WaitFor(t, "kunde.example", 200, "Suspended: an invoice is unpaid")
+		f.at(dayOf(t, inv, 16))
+		f.payCustomer(operator, f.c, dayOf(t, inv, 16))
+		n.WaitFor(t, "kunde.example", 200, "Kunde C online")
+		f.day(dayOf(t, inv, 16))
+		n.WaitFor(t, "kunde.example", 200, "Kunde C online")
+	})
 }
