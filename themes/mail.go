@@ -9,10 +9,48 @@ import (
 	texttemplate "text/template"
 )
 
+// mailTemplates are a message's parsed templates in one language.
+type mailTemplates struct {
+	text *texttemplate.Template
+	html *htmltemplate.Template // nil when the theme has none
+}
+
 // Mail renders the message name (mail/<name>.txt, whose first line is
 // "Subject: ...", and mail/<name>.html when the theme has one) in lang,
 // with T translating labels into lang and data as the templates' dot.
+// The templates are parsed once per message and language.
 func (t *Theme) Mail(name, lang string, data any) (subject, text, html string, err error) {
+	mt, err := t.mailTemplates(name, lang)
+	if err != nil {
+		return "", "", "", err
+	}
+	var b bytes.Buffer
+	if err := mt.text.Execute(&b, data); err != nil {
+		return "", "", "", fmt.Errorf("mail template %s.txt: %w", name, err)
+	}
+	first, rest, _ := strings.Cut(b.String(), "\n")
+	subject, ok := strings.CutPrefix(first, "Subject: ")
+	if !ok {
+		return "", "", "", fmt.Errorf("mail template %s.txt: the first line must be \"Subject: ...\"", name)
+	}
+	text = strings.TrimLeft(rest, "\n")
+	if mt.html != nil {
+		var h bytes.Buffer
+		if err := mt.html.Execute(&h, data); err != nil {
+			return "", "", "", fmt.Errorf("mail template %s.html: %w", name, err)
+		}
+		html = h.String()
+	}
+	return strings.TrimSpace(subject), text, html, nil
+}
+
+func (t *Theme) mailTemplates(name, lang string) (*mailTemplates, error) {
+	key := name + "/" + lang
+	t.mailMu.Lock()
+	defer t.mailMu.Unlock()
+	if mt, ok := t.mail[key]; ok {
+		return mt, nil
+	}
 	tr := func(id string, args ...any) string {
 		var m map[string]any
 		if len(args) == 1 {
@@ -22,32 +60,20 @@ func (t *Theme) Mail(name, lang string, data any) (subject, text, html string, e
 	}
 	src, err := fs.ReadFile(t.fsys, "mail/"+name+".txt")
 	if err != nil {
-		return "", "", "", fmt.Errorf("mail template %s: %w", name, err)
+		return nil, fmt.Errorf("mail template %s: %w", name, err)
 	}
-	tt, err := texttemplate.New(name).Funcs(texttemplate.FuncMap{"T": tr}).Parse(string(src))
-	if err != nil {
-		return "", "", "", fmt.Errorf("mail template %s.txt: %w", name, err)
+	mt := &mailTemplates{}
+	if mt.text, err = texttemplate.New(name).Funcs(texttemplate.FuncMap{"T": tr}).Parse(string(src)); err != nil {
+		return nil, fmt.Errorf("mail template %s.txt: %w", name, err)
 	}
-	var b bytes.Buffer
-	if err := tt.Execute(&b, data); err != nil {
-		return "", "", "", fmt.Errorf("mail template %s.txt: %w", name, err)
-	}
-	first, rest, _ := strings.Cut(b.String(), "\n")
-	subject, ok := strings.CutPrefix(first, "Subject: ")
-	if !ok {
-		return "", "", "", fmt.Errorf("mail template %s.txt: the first line must be \"Subject: ...\"", name)
-	}
-	text = strings.TrimLeft(rest, "\n")
 	if src, err := fs.ReadFile(t.fsys, "mail/"+name+".html"); err == nil {
-		ht, err := htmltemplate.New(name).Funcs(htmltemplate.FuncMap{"T": tr}).Parse(string(src))
-		if err != nil {
-			return "", "", "", fmt.Errorf("mail template %s.html: %w", name, err)
+		if mt.html, err = htmltemplate.New(name).Funcs(htmltemplate.FuncMap{"T": tr}).Parse(string(src)); err != nil {
+			return nil, fmt.Errorf("mail template %s.html: %w", name, err)
 		}
-		var h bytes.Buffer
-		if err := ht.Execute(&h, data); err != nil {
-			return "", "", "", fmt.Errorf("mail template %s.html: %w", name, err)
-		}
-		html = h.String()
 	}
-	return strings.TrimSpace(subject), text, html, nil
+	if t.mail == nil {
+		t.mail = map[string]*mailTemplates{}
+	}
+	t.mail[key] = mt
+	return mt, nil
 }

@@ -21,6 +21,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
@@ -38,6 +39,8 @@ type Theme struct {
 	partials *template.Template
 	bundle   *i18n.Bundle
 	locs     map[string]*i18n.Localizer
+	mailMu   sync.Mutex
+	mail     map[string]*mailTemplates // parsed mail templates by name/language
 }
 
 // Load parses the theme: the embedded defaults with dir (when not empty)

@@ -54,13 +54,17 @@ type Options struct {
 	// to reminders.
 	AttachPDF bool
 	Log       *slog.Logger
-	// Batch is how many invoices one transaction chases (default 50).
+	// Batch is how many invoices one transaction chases (default
+	// DefaultBatch).
 	Batch int
 	// Hook, when set, is called at named stages of a run
 	// ("chunk.written" before a chunk's transaction commits,
 	// "chunk.committed" after): tests crash a run there.
 	Hook func(stage string)
 }
+
+// DefaultBatch is how many invoices one transaction chases.
+const DefaultBatch = 100
 
 // Service runs the dunning step and answers the collections views.
 type Service struct {
@@ -79,7 +83,7 @@ func New(h *db.Handle, clock core.Clock, a *audit.Log, st *settings.Store, b *bi
 		o.Log = slog.Default()
 	}
 	if o.Batch <= 0 {
-		o.Batch = 50
+		o.Batch = DefaultBatch
 	}
 	o.BaseURL = strings.TrimRight(o.BaseURL, "/")
 	return &Service{db: h, clock: clock, audit: a, settings: st, billing: b, bus: bus, opt: o}
@@ -115,6 +119,7 @@ type StepRecord struct {
 	FeeMinor     int64     `json:"fee_minor"`
 	FeeInvoiceID *int64    `json:"fee_invoice_id,omitempty"`
 	Detail       string    `json:"detail"`
+	Claim        string    `json:"-"` // the token of the run that did it
 	CreatedAt    time.Time `json:"created_at"`
 }
 

@@ -1,6 +1,7 @@
 package dunning_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -98,7 +99,7 @@ func newFixture(t testing.TB, h *db.Handle, opts ...func(*setup)) *fixture {
 	arc.UseMail(f.mailbox, th, "https://panel.test")
 	f.mailer = f.mailbox.NewWorker("test", quiet())
 	o := su.dunning
-	o.Enforcer, o.Mail, o.Tpl, o.BaseURL, o.AttachPDF, o.Log, o.Batch = f.hosting, f.mailbox, th, "https://panel.test", true, quiet(), 3
+	o.Enforcer, o.Mail, o.Tpl, o.BaseURL, o.AttachPDF, o.Log, o.Batch = f.hosting, f.mailbox, th, "https://panel.test", true, quiet(), cmp.Or(o.Batch, 3)
 	f.dun = dunning.New(h, f.clock, a, f.st, f.bill, f.bus, o)
 	f.must(f.dun.Bind(f.bus))
 	f.bus.Start()

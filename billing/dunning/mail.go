@@ -20,45 +20,50 @@ type sellerInfo struct {
 	Name, Email, Path string
 }
 
-func (s *Service) seller(ctx context.Context, inv billing.Invoice) (sellerInfo, error) {
+func (s *Service) seller(ctx context.Context, p *pass, inv billing.Invoice) (sellerInfo, error) {
+	if si, ok := p.sellers[inv.SellerID]; ok {
+		return si, nil
+	}
 	var t struct {
 		Path, Name, BrandName string
 	}
 	if err := s.db.Conn(ctx).Table("tenants").Select("path, name, brand_name").Where("id = ?", inv.SellerID).Take(&t).Error; err != nil {
 		return sellerInfo{}, fmt.Errorf("seller of invoice %d: %w", inv.ID, err)
 	}
-	var p billing.Party
+	var party billing.Party
 	if inv.Seller != "" {
-		_ = json.Unmarshal([]byte(inv.Seller), &p)
+		_ = json.Unmarshal([]byte(inv.Seller), &party)
 	}
-	return sellerInfo{Name: cmp.Or(t.BrandName, p.Name, t.Name), Email: p.Email, Path: t.Path}, nil
+	si := sellerInfo{Name: cmp.Or(t.BrandName, party.Name, t.Name), Email: party.Email, Path: t.Path}
+	p.sellers[inv.SellerID] = si
+	return si, nil
 }
 
 // queueMail queues a step's mail to inv's buyer, once under the key
 // dunning:<invoice>:<step>, in the buyer's language, with the invoice's
-// PDF (and the fee invoice's) attached and the pay link. A buyer without
-// an e-mail address gets none (the key is empty).
-func (s *Service) queueMail(ctx context.Context, inv billing.Invoice, st Step, fee *billing.Invoice, held []provisioning.Item, sched Schedule) (string, error) {
+// PDF (and the fee invoice's) attached and the pay link, and reports
+// whether it did. A buyer without an e-mail address gets none.
+func (s *Service) queueMail(ctx context.Context, p *pass, inv billing.Invoice, st Step, fee *billing.Invoice, held []provisioning.Item, sched Schedule) (bool, error) {
 	if s.opt.Mail == nil || s.opt.Tpl == nil {
-		return "", nil
+		return false, nil
 	}
 	var buyer billing.Party
 	if err := json.Unmarshal([]byte(inv.Buyer), &buyer); err != nil {
-		return "", fmt.Errorf("buyer of invoice %d: %w", inv.ID, err)
+		return false, fmt.Errorf("buyer of invoice %d: %w", inv.ID, err)
 	}
 	if buyer.Email == "" {
 		s.opt.Log.Warn("dunning mail not sent: the buyer has no e-mail address", "invoice", inv.ID, "step", st.Key())
-		return "", nil
+		return false, nil
 	}
-	sel, err := s.seller(ctx, inv)
+	sel, err := s.seller(ctx, p, inv)
 	if err != nil {
-		return "", err
+		return false, err
 	}
 	lang := cmp.Or(inv.Language, "en")
 	loc := document.LocaleFor(lang)
 	due, err := core.ParseDate("due_date", inv.DueDate)
 	if err != nil {
-		return "", err
+		return false, err
 	}
 	number := ""
 	if inv.Number != nil {
@@ -89,7 +94,7 @@ func (s *Service) queueMail(ctx context.Context, inv billing.Invoice, st Step, f
 	}
 	subject, text, html, err := s.opt.Tpl.Mail(st.Template(), lang, data)
 	if err != nil {
-		return "", err
+		return false, err
 	}
 	var attach []mail.AttachRef
 	if s.opt.AttachPDF && st.Action != ActionTerminate {
@@ -103,5 +108,5 @@ func (s *Service) queueMail(ctx context.Context, inv billing.Invoice, st Step, f
 		Tenant:  tenancy.Scope{TenantID: inv.SellerID, Path: sel.Path},
 		Message: mail.Message{To: buyer.Email, Subject: subject, Body: text, HTML: html, Lang: lang, FromName: sel.Name, ReplyTo: sel.Email},
 		Attach:  attach})
-	return key, err
+	return err == nil, err
 }

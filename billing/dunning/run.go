@@ -15,6 +15,7 @@ import (
 	"faktura/panel/core"
 	"faktura/panel/core/db"
 	"faktura/panel/core/money"
+	"faktura/panel/core/outbox"
 	"faktura/panel/core/settings"
 	"faktura/panel/core/tenancy"
 	"faktura/provisioning"
@@ -92,6 +93,7 @@ func (s *Service) Run(ctx context.Context, day core.Date) (Summary, error) {
 		}
 	}
 	latest := billing.AddDays(day, -first).String()
+	p := &pass{snap: snap, day: day}
 	after := int64(0)
 	for {
 		var invs []billing.Invoice
@@ -110,7 +112,7 @@ func (s *Service) Run(ctx context.Context, day core.Date) (Summary, error) {
 		}
 		for len(ws) > 0 {
 			n := min(len(ws), s.opt.Batch)
-			if err := s.chase(ctx, snap, day, ws[:n], &sum); err != nil {
+			if err := s.chase(ctx, p, ws[:n], &sum); err != nil {
 				return sum, err
 			}
 			ws = ws[n:]
@@ -195,113 +197,169 @@ func onHold(holds []Hold, inv billing.Invoice) *Hold {
 	return nil
 }
 
-// chase does the due steps of ws in one transaction, each invoice under a
-// savepoint: one that fails (a seller without its mandatory ids cannot
-// issue a fee invoice, say) is counted and retried by the next run while
-// the others go through.
-func (s *Service) chase(ctx context.Context, snap *settings.Snapshot, day core.Date, ws []work, sum *Summary) error {
+// chase does the due steps of ws in one transaction. When one invoice
+// fails (a seller without its mandatory ids cannot issue a fee invoice,
+// say), the chunk rolls back and each invoice is chased alone: the one
+// that fails is counted and retried by the next run, the others go
+// through.
+func (s *Service) chase(ctx context.Context, p *pass, ws []work, sum *Summary) error {
 	var got Summary
 	err := s.db.WithTx(ctx, func(ctx context.Context) error {
 		got = Summary{}
-		for _, w := range ws {
-			var one Summary
-			err := s.db.WithTxOpts(ctx, db.TxOptions{Savepoint: true}, func(ctx context.Context) error {
-				one = Summary{}
-				return s.chaseOne(ctx, snap, day, w, &one)
-			})
-			if err != nil {
-				if db.Retryable(err) {
-					return err
-				}
-				got.Failed++
-				got.Errors = append(got.Errors, fmt.Sprintf("invoice %d: %v", w.inv.ID, err))
-				s.opt.Log.Warn("dunning step failed; the next run tries again", "invoice", w.inv.ID, "err", err)
-				continue
-			}
-			got.add(one)
+		p.sellers = map[int64]sellerInfo{} // a retried transaction reads them again
+		if err := s.chaseChunk(ctx, p, ws, &got); err != nil {
+			return err
 		}
 		s.fire("chunk.written")
 		return nil
 	})
-	if err != nil {
-		return fmt.Errorf("dunning: %w", err)
+	if err == nil {
+		s.fire("chunk.committed")
+		sum.add(got)
+		return nil
 	}
-	s.fire("chunk.committed")
-	sum.add(got)
+	if ctx.Err() != nil {
+		return err
+	}
+	if len(ws) == 1 {
+		sum.Failed++
+		sum.Errors = append(sum.Errors, fmt.Sprintf("invoice %d: %v", ws[0].inv.ID, err))
+		s.opt.Log.Warn("dunning step failed; the next run tries again", "invoice", ws[0].inv.ID, "err", err)
+		return nil
+	}
+	for _, w := range ws {
+		if err := s.chase(ctx, p, []work{w}, sum); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
-// stepDetail is what a step did, kept with it.
-type stepDetail struct {
-	Mail         string              `json:"mail,omitempty"`
-	InterestDays int                 `json:"interest_days,omitempty"`
-	Compensation bool                `json:"compensation,omitempty"`
-	Charges      []string            `json:"charges,omitempty"` // late fees put on the next invoice
-	Held         []provisioning.Item `json:"held,omitempty"`
+// pass is what one run shares across its chunks.
+type pass struct {
+	snap    *settings.Snapshot
+	day     core.Date
+	sellers map[int64]sellerInfo
 }
 
-func (s *Service) chaseOne(ctx context.Context, snap *settings.Snapshot, day core.Date, w work, sum *Summary) error {
-	if err := s.billing.LockInvoices(ctx, w.inv.ID); err != nil {
-		return err
+// chaseChunk claims the due steps of ws (one row each in dunning_steps,
+// under the unique key (invoice, step), with this transaction's token)
+// and does the ones it claimed. A row another run wrote first is that
+// run's: it did the step, or will once it commits, and this one skips it.
+func (s *Service) chaseChunk(ctx context.Context, p *pass, ws []work, sum *Summary) error {
+	ids := make([]int64, len(ws))
+	for i, w := range ws {
+		ids[i] = w.inv.ID
 	}
-	var inv billing.Invoice
-	if err := s.db.Conn(ctx).Where("id = ?", w.inv.ID).Take(&inv).Error; err != nil {
-		return fmt.Errorf("load invoice %d: %w", w.inv.ID, err)
+	q := s.db.Conn(ctx).Where("id IN ?", ids).Order("id")
+	if s.db.Dialect == db.MySQL {
+		q = q.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate})
 	}
-	if !slices.Contains(openStatuses, inv.Status) || openMinor(inv) <= 0 {
-		return nil // paid or cancelled since it was planned
+	var invs []billing.Invoice
+	if err := q.Find(&invs).Error; err != nil {
+		return fmt.Errorf("lock invoices: %w", err)
 	}
+	byID := map[int64]billing.Invoice{}
+	for _, inv := range invs {
+		byID[inv.ID] = inv
+	}
+	token := claimToken()
+	now := s.now()
+	var claims []StepRecord
+	for _, w := range ws {
+		inv, ok := byID[w.inv.ID]
+		if !ok || !slices.Contains(openStatuses, inv.Status) || openMinor(inv) <= 0 {
+			delete(byID, w.inv.ID) // paid or cancelled since it was planned
+			continue
+		}
+		mailed := mailedStep(w.steps, inv, p.day)
+		for i, st := range w.steps {
+			outcome := OutcomeDone
+			if st.Action == ActionReminder && i != mailed {
+				outcome = OutcomeSuperseded
+			}
+			claims = append(claims, StepRecord{InvoiceID: inv.ID, StepKey: st.Key(), SellerID: inv.SellerID, CustomerID: inv.CustomerID,
+				CustomerPath: inv.CustomerPath, Action: st.Action, DayOffset: st.Offset, RunDay: p.day.String(), Outcome: outcome,
+				Detail: "{}", Claim: token, CreatedAt: now})
+		}
+	}
+	if len(claims) == 0 {
+		return nil
+	}
+	if err := s.db.Conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(&claims, 500).Error; err != nil {
+		return fmt.Errorf("claim dunning steps: %w", err)
+	}
+	var recs []StepRecord
+	if err := s.db.Conn(ctx).Where("invoice_id IN ?", ids).Order("invoice_id, id").Find(&recs).Error; err != nil {
+		return fmt.Errorf("read dunning steps: %w", err)
+	}
+	mine, earlier := map[int64]map[string]*StepRecord{}, map[int64][]StepRecord{}
+	for i, r := range recs {
+		if r.Claim == token {
+			if mine[r.InvoiceID] == nil {
+				mine[r.InvoiceID] = map[string]*StepRecord{}
+			}
+			mine[r.InvoiceID][r.StepKey] = &recs[i]
+		} else {
+			earlier[r.InvoiceID] = append(earlier[r.InvoiceID], r)
+		}
+	}
+	var evs []outbox.Event
+	for _, w := range ws {
+		inv, ok := byID[w.inv.ID]
+		if !ok || len(mine[inv.ID]) == 0 {
+			continue
+		}
+		e, err := s.chaseOne(ctx, p, inv, w, mine[inv.ID], earlier[inv.ID], sum)
+		if err != nil {
+			return fmt.Errorf("invoice %d: %w", inv.ID, err)
+		}
+		evs = append(evs, e...)
+	}
+	return s.bus.PublishAll(ctx, evs, "system")
+}
+
+// mailedStep is the index of the one reminder of steps (all due on day)
+// that is mailed: the last, and none when a suspension or termination
+// (which have their own mail) is due too; a reminder before the due date
+// is not mailed once the date has passed. -1 when none is.
+func mailedStep(steps []Step, inv billing.Invoice, day core.Date) int {
 	due, err := core.ParseDate("due_date", inv.DueDate)
 	if err != nil {
-		return err
+		return -1
 	}
-	var earlier []StepRecord
-	if err := s.db.Conn(ctx).Where("invoice_id = ?", inv.ID).Order("id").Find(&earlier).Error; err != nil {
-		return fmt.Errorf("steps of invoice %d: %w", inv.ID, err)
-	}
-	// Only the last reminder of those due now is mailed, and none when a
-	// suspension or termination (which have their own mail) is due too.
 	mailed := -1
-	for i, st := range w.steps {
-		if st.Action == ActionReminder && (st.Offset >= 0 || billing.DaysBetween(due, day) <= 0) {
+	for i, st := range steps {
+		switch {
+		case st.Action != ActionReminder:
+			return -1
+		case st.Offset >= 0 || billing.DaysBetween(due, day) <= 0:
 			mailed = i
 		}
 	}
-	for _, st := range w.steps {
-		if st.Action != ActionReminder {
-			mailed = -1
-		}
+	return mailed
+}
+
+// chaseOne does the steps of w this run claimed (mine), in order.
+func (s *Service) chaseOne(ctx context.Context, p *pass, inv billing.Invoice, w work, mine map[string]*StepRecord, earlier []StepRecord, sum *Summary) ([]outbox.Event, error) {
+	day := p.day
+	due, err := core.ParseDate("due_date", inv.DueDate)
+	if err != nil {
+		return nil, err
 	}
-	didSomething := false
-	for i, st := range w.steps {
-		rec := StepRecord{InvoiceID: inv.ID, StepKey: st.Key(), SellerID: inv.SellerID, CustomerID: inv.CustomerID, CustomerPath: inv.CustomerPath,
-			Action: st.Action, DayOffset: st.Offset, RunDay: day.String(), Outcome: OutcomeDone, Detail: "{}", CreatedAt: s.now()}
-		if st.Action == ActionReminder && i != mailed {
-			rec.Outcome = OutcomeSuperseded
-		}
-		// The row claims the step: written with this run's token, it is
-		// ours when it reads back with it (an insert that met another
-		// run's row changed nothing; MariaDB may still count it as a row
-		// affected, so the count cannot tell).
-		token := claimToken()
-		rec.Detail = token
-		if err := s.db.Conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&rec).Error; err != nil {
-			return fmt.Errorf("record step %s of invoice %d: %w", rec.StepKey, inv.ID, err)
-		}
-		if err := s.db.Conn(ctx).Where("invoice_id = ? AND step_key = ?", inv.ID, rec.StepKey).Take(&rec).Error; err != nil {
-			return err
-		}
-		if rec.Detail != token {
+	var evs []outbox.Event
+	for _, st := range w.steps {
+		rec := mine[st.Key()]
+		if rec == nil {
 			continue // another run did it
 		}
-		didSomething = true
 		sum.Steps++
 		var det stepDetail
 		var fee *billing.Invoice
 		switch st.Action {
 		case ActionReminder:
-			if fee, err = s.chargeFees(ctx, snap, day, inv, due, st, earlier, &rec, &det); err != nil {
-				return err
+			if fee, err = s.chargeFees(ctx, p.snap, day, inv, due, st, earlier, rec, &det); err != nil {
+				return nil, err
 			}
 			if rec.FeeMinor > 0 {
 				sum.Fees++
@@ -310,48 +368,57 @@ func (s *Service) chaseOne(ctx context.Context, snap *settings.Snapshot, day cor
 				sum.Superseded++
 				break
 			}
-			if det.Mail, err = s.queueMail(ctx, inv, st, fee, nil, w.sched); err != nil {
-				return err
+			queued, err := s.queueMail(ctx, p, inv, st, fee, nil, w.sched)
+			if err != nil {
+				return nil, err
 			}
-			if det.Mail != "" {
+			if queued {
 				sum.Reminders++
 			}
 		case ActionSuspend:
 			held, err := s.suspend(ctx, day, inv)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			det.Held = held
 			sum.Suspended += int64(len(held))
-			if det.Mail, err = s.queueMail(ctx, inv, st, nil, held, w.sched); err != nil {
-				return err
+			if _, err := s.queueMail(ctx, p, inv, st, nil, held, w.sched); err != nil {
+				return nil, err
 			}
 		case ActionTerminate:
 			held, err := s.terminate(ctx, day, inv)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			det.Held = held
 			sum.Terminated += int64(len(held))
-			if det.Mail, err = s.queueMail(ctx, inv, st, nil, held, w.sched); err != nil {
-				return err
+			if _, err := s.queueMail(ctx, p, inv, st, nil, held, w.sched); err != nil {
+				return nil, err
 			}
 		}
-		raw, _ := json.Marshal(det)
-		rec.Detail = string(raw)
-		if err := s.db.Conn(ctx).Model(&rec).Updates(map[string]any{"detail": rec.Detail, "fee_minor": rec.FeeMinor, "fee_invoice_id": rec.FeeInvoiceID}).Error; err != nil {
-			return fmt.Errorf("record step %s of invoice %d: %w", rec.StepKey, inv.ID, err)
+		if raw, _ := json.Marshal(det); string(raw) != "{}" || rec.FeeMinor != 0 {
+			rec.Detail = string(raw)
+			if err := s.db.Conn(ctx).Model(rec).Updates(map[string]any{"detail": rec.Detail, "fee_minor": rec.FeeMinor,
+				"fee_invoice_id": rec.FeeInvoiceID}).Error; err != nil {
+				return nil, fmt.Errorf("record step %s: %w", rec.StepKey, err)
+			}
 		}
-		earlier = append(earlier, rec)
-		if _, err := s.bus.Publish(ctx, StepDone{InvoiceID: inv.ID, SellerID: inv.SellerID, CustomerID: inv.CustomerID, Step: rec.StepKey,
-			Action: st.Action, Day: day.String(), Outcome: rec.Outcome, FeeMinor: rec.FeeMinor, FeeInvoiceID: rec.FeeInvoiceID, Held: det.Held}, "system"); err != nil {
-			return err
-		}
+		earlier = append(earlier, *rec)
+		evs = append(evs, StepDone{InvoiceID: inv.ID, SellerID: inv.SellerID, CustomerID: inv.CustomerID, Step: rec.StepKey,
+			Action: st.Action, Day: day.String(), Outcome: rec.Outcome, FeeMinor: rec.FeeMinor, FeeInvoiceID: rec.FeeInvoiceID, Held: det.Held})
 	}
-	if didSomething {
+	if len(evs) > 0 {
 		sum.Invoices++
 	}
-	return nil
+	return evs, nil
+}
+
+// stepDetail is what a step did, kept with it.
+type stepDetail struct {
+	InterestDays int                 `json:"interest_days,omitempty"`
+	Compensation bool                `json:"compensation,omitempty"`
+	Charges      []string            `json:"charges,omitempty"` // late fees put on the next invoice
+	Held         []provisioning.Item `json:"held,omitempty"`
 }
 
 // claimToken is a random token a run writes into the step it claims.

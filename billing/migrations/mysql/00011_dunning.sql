@@ -18,6 +18,7 @@ CREATE TABLE dunning_steps (
     fee_minor       BIGINT       NOT NULL DEFAULT 0,
     fee_invoice_id  BIGINT UNSIGNED NULL,
     detail          TEXT         NOT NULL,
+    claim           VARCHAR(40)  NOT NULL DEFAULT '',
     created_at      DATETIME(3)  NOT NULL,
     UNIQUE KEY dunning_steps_once (invoice_id, step_key),
     KEY dunning_steps_customer (seller_id, customer_id)

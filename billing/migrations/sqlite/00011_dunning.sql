@@ -18,6 +18,7 @@ CREATE TABLE dunning_steps (
     fee_minor       INTEGER       NOT NULL DEFAULT 0,
     fee_invoice_id  INTEGER NULL,
     detail          TEXT         NOT NULL,
+    claim           TEXT NOT NULL DEFAULT '',
     created_at      DATETIME  NOT NULL
 );
 CREATE TABLE dunning_holds (
