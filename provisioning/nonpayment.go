@@ -74,7 +74,7 @@ func (s *Service) SuspendForNonpayment(ctx context.Context, subjects []Item) ([]
 			if _, err := s.SuspendReseller(ctx, operatorScope, id, ReasonNonpayment); err != nil {
 				return err
 			}
-			out = append(out, Item{Kind: HeldReseller, ID: r.ID, TenantID: r.TenantID, Name: r.Package})
+			out = append(out, Item{Kind: HeldReseller, ID: r.ID, TenantID: r.TenantID, Name: s.tenantName(ctx, r.TenantID, r.Package)})
 		}
 		return nil
 	})
@@ -150,7 +150,7 @@ func (s *Service) TerminateForNonpayment(ctx context.Context, subjects []Item) (
 			if _, err := s.TerminateReseller(ctx, operatorScope, id); err != nil {
 				return err
 			}
-			out = append(out, Item{Kind: HeldReseller, ID: r.ID, TenantID: r.TenantID, Name: r.Package})
+			out = append(out, Item{Kind: HeldReseller, ID: r.ID, TenantID: r.TenantID, Name: s.tenantName(ctx, r.TenantID, r.Package)})
 		}
 		return nil
 	})
@@ -201,6 +201,15 @@ type HeldState struct {
 	Reason   Reason `json:"suspend_reason"`
 	Server   string `json:"server"`
 	Error    string `json:"error,omitempty"` // the server's answer to the last attempt, while it fails
+}
+
+// tenantName is tenant id's name, or fallback.
+func (s *Service) tenantName(ctx context.Context, id int64, fallback string) string {
+	var name string
+	if err := s.db.Conn(ctx).Table("tenants").Select("name").Where("id = ?", id).Scan(&name).Error; err != nil || name == "" {
+		return fallback
+	}
+	return name
 }
 
 // heldOf maps billing's subjects to account ids and reseller account ids,

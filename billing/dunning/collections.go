@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"faktura/billing"
 	"faktura/billing/document"
@@ -47,18 +48,45 @@ type Row struct {
 	OpenMinor    int64  `json:"open_minor"`
 	DueDate      string `json:"due_date"`
 	Days         int    `json:"days_overdue"`
-	LastStep     string `json:"last_step,omitempty"`
+	LastStep     string `json:"last_step,omitempty"` // e.g. reminder+7
+	LastDay      string `json:"last_day,omitempty"`  // the day it ran
 	NextStep     string `json:"next_step,omitempty"`
 	NextDay      string `json:"next_day,omitempty"`
 	SuspendOn    string `json:"suspend_on,omitempty"`
 	Hold         *Hold  `json:"hold,omitempty"`
 }
 
+// StepRef is a step as a page names it: its action, its day relative to
+// the due date ("+7") and the day it ran or runs.
+type StepRef struct {
+	Action Action
+	Offset string
+	Day    string
+}
+
+func stepRef(key, day string) *StepRef {
+	if key == "" {
+		return nil
+	}
+	i := strings.IndexAny(key, "+-")
+	if i < 0 {
+		return nil
+	}
+	return &StepRef{Action: Action(key[:i]), Offset: key[i:], Day: day}
+}
+
+// Last is the last step done, for the pages.
+func (r Row) Last() *StepRef { return stepRef(r.LastStep, r.LastDay) }
+
+// Next is the next step due, for the pages.
+func (r Row) Next() *StepRef { return stepRef(r.NextStep, r.NextDay) }
+
 // HeldRow is an account or reseller suspended for non-payment, with where
 // it stands on its server.
 type HeldRow struct {
 	Suspension
 	CustomerName string                  `json:"customer_name"`
+	Numbers      map[int64]string        `json:"numbers"` // the invoices' numbers by id
 	Server       *provisioning.HeldState `json:"server,omitempty"`
 }
 
@@ -131,8 +159,28 @@ func (s *Service) Collections(ctx context.Context, scope tenancy.Scope, day core
 			return rep, err
 		}
 	}
+	var invIDs []int64
 	for _, sp := range sps {
-		hr := HeldRow{Suspension: sp, CustomerName: names[sp.CustomerID]}
+		invIDs = append(invIDs, splitIDs(sp.Invoices)...)
+	}
+	numbers := map[int64]string{}
+	if len(invIDs) > 0 {
+		var rows []struct {
+			ID     int64
+			Number *string
+		}
+		if err := s.db.Read(ctx).Model(&billing.Invoice{}).Select("id, number").Where("id IN ?", invIDs).Scan(&rows).Error; err != nil {
+			return rep, err
+		}
+		for _, r := range rows {
+			numbers[r.ID] = deref(r.Number)
+		}
+	}
+	for _, sp := range sps {
+		hr := HeldRow{Suspension: sp, CustomerName: names[sp.CustomerID], Numbers: map[int64]string{}}
+		for _, id := range splitIDs(sp.Invoices) {
+			hr.Numbers[id] = numbers[id]
+		}
 		if st, ok := states[sp.SubjectID]; ok && sp.SubjectKind == provisioning.HeldAccount {
 			hr.Server = &st
 			if st.Error != "" || st.State != st.Target {
@@ -187,9 +235,9 @@ func (s *Service) rows(ctx context.Context, invs []billing.Invoice, day core.Dat
 		}
 		recs = append(recs, part...)
 	}
-	last, done := map[int64]string{}, map[int64]map[string]bool{}
+	last, done := map[int64]StepRecord{}, map[int64]map[string]bool{}
 	for _, r := range recs {
-		last[r.InvoiceID] = r.StepKey + " (" + r.RunDay + ")"
+		last[r.InvoiceID] = r
 		if done[r.InvoiceID] == nil {
 			done[r.InvoiceID] = map[string]bool{}
 		}
@@ -211,7 +259,7 @@ func (s *Service) rows(ctx context.Context, invs []billing.Invoice, day core.Dat
 			return nil, err
 		}
 		r := Row{InvoiceID: inv.ID, CustomerID: inv.CustomerID, CustomerName: names[inv.CustomerID], Currency: inv.Currency, OpenMinor: openMinor(inv),
-			DueDate: inv.DueDate, Days: billing.DaysBetween(due, day), LastStep: last[inv.ID], Hold: onHold(holds, inv)}
+			DueDate: inv.DueDate, Days: billing.DaysBetween(due, day), LastStep: last[inv.ID].StepKey, LastDay: last[inv.ID].RunDay, Hold: onHold(holds, inv)}
 		if inv.Number != nil {
 			r.Number = *inv.Number
 		}
