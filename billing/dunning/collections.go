@@ -272,11 +272,16 @@ func (s *Service) rows(ctx context.Context, invs []billing.Invoice, day core.Dat
 				if st.Action == ActionSuspend && !done[inv.ID][st.Key()] {
 					r.SuspendOn = billing.AddDays(due, st.Offset).String()
 				}
-				if r.NextStep == "" && !done[inv.ID][st.Key()] {
-					r.NextStep, r.NextDay = st.Key(), billing.AddDays(due, st.Offset).String()
-					if billing.Before(billing.AddDays(due, st.Offset), day) {
-						r.NextDay = day.String()
-					}
+				// The next step: of those already due and not done (the next
+				// run does them, mailing the last), the last; else the first
+				// to come.
+				at := billing.AddDays(due, st.Offset)
+				switch {
+				case done[inv.ID][st.Key()]:
+				case !billing.Before(day, at):
+					r.NextStep, r.NextDay = st.Key(), day.String()
+				case r.NextStep == "":
+					r.NextStep, r.NextDay = st.Key(), at.String()
 				}
 			}
 		}

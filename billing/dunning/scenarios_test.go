@@ -330,3 +330,56 @@ func TestAlerts(t *testing.T) {
 		}
 	})
 }
+
+// TestCollectionsView: the view's buckets and rows follow the invoice:
+// its age, its last step, the next (of those due, the one the next run
+// mails), the day of suspension, and a hold.
+func TestCollectionsView(t *testing.T) {
+	dbtest.Each(t, sets, func(t *testing.T, h *db.Handle) {
+		f := newFixture(t, h)
+		f.account(f.c, "kunde")
+		inv := f.invoice("2026-12-01", f.c)
+		at := func(n int) dunning.Report {
+			t.Helper()
+			rep, err := f.dun.Collections(context.Background(), operator, mustDate(t, dayOf(t, inv, n)))
+			f.must(err)
+			return rep
+		}
+		if rep := at(0); len(rep.Invoices) != 0 || len(rep.Buckets) != 0 {
+			t.Fatalf("on the due date: %+v", rep)
+		}
+		rep := at(3) // no run yet: -7 and +1 are due, +1 is next
+		if len(rep.Invoices) != 1 || rep.Invoices[0].NextStep != "reminder+1" || rep.Invoices[0].NextDay != dayOf(t, inv, 3) ||
+			rep.Invoices[0].SuspendOn != dayOf(t, inv, 15) || rep.Invoices[0].Days != 3 {
+			t.Fatalf("+3 before any run: %+v", rep.Invoices)
+		}
+		f.day(dayOf(t, inv, 3))
+		rep = at(3)
+		if r := rep.Invoices[0]; r.LastStep != "reminder+1" || r.NextStep != "reminder+7" || r.NextDay != dayOf(t, inv, 7) {
+			t.Fatalf("+3 after the run: %+v", r)
+		}
+		if b := rep.Buckets[0]; b.Currency != "EUR" || b.Ages[0] != inv.TotalMinor || b.Counts[0] != 1 || b.Total != inv.TotalMinor {
+			t.Fatalf("buckets %+v", rep.Buckets)
+		}
+		if b := at(45).Buckets[0]; b.Ages[1] != inv.TotalMinor || b.Ages[0] != 0 {
+			t.Fatalf("45 days: %+v", b)
+		}
+		if b := at(95).Buckets[0]; b.Ages[3] != inv.TotalMinor {
+			t.Fatalf("95 days: %+v", b)
+		}
+		f.at(dayOf(t, inv, 3))
+		_, err := f.dun.PutHold(f.ctx(), operator, dunning.HoldInput{CustomerID: f.c.TenantID, Reason: "talking to them", Until: dayOf(t, inv, 10)})
+		f.must(err)
+		if r := at(4).Invoices[0]; r.Hold == nil || r.Hold.Reason != "talking to them" {
+			t.Fatalf("hold not shown: %+v", r)
+		}
+		st, err := f.dun.Client(context.Background(), f.c, mustDate(t, dayOf(t, inv, 4)))
+		f.must(err)
+		if len(st.Overdue) != 1 || st.SuspendOn != dayOf(t, inv, 15) || st.Overdue[0].Hold != nil {
+			t.Fatalf("the client's status: %+v", st)
+		}
+		if _, err := f.dun.Collections(context.Background(), f.c, mustDate(t, dayOf(t, inv, 4))); err == nil {
+			t.Fatal("a client read the collections view")
+		}
+	})
+}

@@ -105,6 +105,7 @@ func TestBrowserSettings(t *testing.T) {
 			{"invoices", "/billing/invoices", "#invoices"},
 			{"client", fmt.Sprintf("/tenants/%d", w.cliA.ID), "#tenant-contracts"},
 			{"settings", "/settings", "#settings-form"},
+			{"collections", "/billing/collections", "#overdue-list"},
 		} {
 			b.open(pg.path, pg.wait)
 			b.screenshot(fmt.Sprintf("reseller-%s-%d.png", pg.name, width))
