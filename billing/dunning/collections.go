@@ -253,6 +253,10 @@ func (s *Service) rows(ctx context.Context, invs []billing.Invoice, day core.Dat
 	if err != nil {
 		return nil, err
 	}
+	scopes, err := s.scopes(ctx, invs)
+	if err != nil {
+		return nil, err
+	}
 	for _, inv := range invs {
 		due, err := core.ParseDate("due_date", inv.DueDate)
 		if err != nil {
@@ -264,7 +268,7 @@ func (s *Service) rows(ctx context.Context, invs []billing.Invoice, day core.Dat
 			r.Number = *inv.Number
 		}
 		if !inv.IsLateFee() {
-			sc, err := settings.Lookup(snap, ScheduleKey, inv.SettingsScope())
+			sc, err := settings.Lookup(snap, ScheduleKey, scopes[inv.ID])
 			if err != nil {
 				return nil, err
 			}
@@ -361,8 +365,12 @@ func (s *Service) alerts(ctx context.Context, snap *settings.Snapshot, day core.
 			Order("id").Limit(10000).Find(&invs).Error; err != nil {
 			return sum, err
 		}
+		scopes, err := s.scopes(ctx, invs)
+		if err != nil {
+			return sum, err
+		}
 		for _, inv := range invs {
-			v, err := settings.Lookup(snap, AlertDays, inv.SettingsScope())
+			v, err := settings.Lookup(snap, AlertDays, scopes[inv.ID])
 			if err != nil {
 				return sum, err
 			}

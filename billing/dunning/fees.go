@@ -8,8 +8,9 @@ import (
 )
 
 // The collections settings. Each resolves per invoice through the chain
-// panel -> seller -> customer (an invoice has no plan or contract of its
-// own: a consolidated one spans several).
+// panel -> seller -> plan -> customer -> contract, the plan and contract
+// being those of the invoice's first contract (the account of a
+// subproject's invoice; a consolidated invoice takes its first).
 var (
 	// ScheduleKey is the dunning schedule (see Schedule.String).
 	ScheduleKey = settings.Key[Schedule]{Name: "billing.dunning_schedule", Kind: settings.KindText,
@@ -40,7 +41,7 @@ var (
 	AlertMinor = settings.Int("billing.collections_alert_minor", 0, 0, 1_000_000_000).At(levels...)
 )
 
-var levels = []settings.Level{settings.LevelPanel, settings.LevelSeller, settings.LevelCustomer}
+var levels = settings.AllLevels
 
 // Fee modes and treatments.
 const (

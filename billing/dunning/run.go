@@ -2,6 +2,7 @@ package dunning
 
 import (
 	"context"
+	"maps"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -72,6 +73,7 @@ const invoiceColumns = "id, seller_id, customer_id, customer_path, kind, status,
 // work is an invoice with the steps due on it.
 type work struct {
 	inv   billing.Invoice
+	scope settings.Scope
 	steps []Step
 	sched Schedule
 }
@@ -128,6 +130,36 @@ func (s *Service) Run(ctx context.Context, day core.Date) (Summary, error) {
 	return sum, err
 }
 
+// scopes are the settings scopes of invs: the seller and customer, and
+// the plan and contract of each one's first contract.
+func (s *Service) scopes(ctx context.Context, invs []billing.Invoice) (map[int64]settings.Scope, error) {
+	ids := make([]int64, len(invs))
+	for i, inv := range invs {
+		ids[i] = inv.ID
+	}
+	var cs map[int64][]billing.Contract
+	for chunk := range slices.Chunk(ids, 1000) {
+		part, err := s.billing.InvoiceContracts(ctx, chunk...)
+		if err != nil {
+			return nil, err
+		}
+		if cs == nil {
+			cs = part
+			continue
+		}
+		maps.Copy(cs, part)
+	}
+	out := make(map[int64]settings.Scope, len(invs))
+	for _, inv := range invs {
+		sc := inv.SettingsScope()
+		if list := cs[inv.ID]; len(list) > 0 {
+			sc.Plan, sc.Contract = itoa(list[0].ProductID), itoa(list[0].ID)
+		}
+		out[inv.ID] = sc
+	}
+	return out, nil
+}
+
 // plan finds the steps due on each of invs and not done yet; invoices on
 // hold wait.
 func (s *Service) plan(ctx context.Context, snap *settings.Snapshot, day core.Date, invs []billing.Invoice, sum *Summary) ([]work, error) {
@@ -151,6 +183,10 @@ func (s *Service) plan(ctx context.Context, snap *settings.Snapshot, day core.Da
 		}
 		isDone[d.InvoiceID][d.StepKey] = true
 	}
+	scopes, err := s.scopes(ctx, invs)
+	if err != nil {
+		return nil, err
+	}
 	slices.Sort(customers)
 	var holds []Hold
 	if err := s.db.Read(ctx).Where("customer_id IN ? AND released_at IS NULL AND until_day >= ?", slices.Compact(customers), day.String()).
@@ -162,7 +198,7 @@ func (s *Service) plan(ctx context.Context, snap *settings.Snapshot, day core.Da
 		if inv.IsLateFee() {
 			continue
 		}
-		sc, err := settings.Lookup(snap, ScheduleKey, inv.SettingsScope())
+		sc, err := settings.Lookup(snap, ScheduleKey, scopes[inv.ID])
 		if err != nil {
 			return nil, err
 		}
@@ -183,7 +219,7 @@ func (s *Service) plan(ctx context.Context, snap *settings.Snapshot, day core.Da
 			sum.OnHold++
 			continue
 		}
-		out = append(out, work{inv: inv, steps: steps, sched: sc.Value})
+		out = append(out, work{inv: inv, scope: scopes[inv.ID], steps: steps, sched: sc.Value})
 	}
 	return out, nil
 }
@@ -358,7 +394,7 @@ func (s *Service) chaseOne(ctx context.Context, p *pass, inv billing.Invoice, w 
 		var fee *billing.Invoice
 		switch st.Action {
 		case ActionReminder:
-			if fee, err = s.chargeFees(ctx, p.snap, day, inv, due, st, earlier, rec, &det); err != nil {
+			if fee, err = s.chargeFees(ctx, p.snap, w.scope, day, inv, due, st, earlier, rec, &det); err != nil {
 				return nil, err
 			}
 			if rec.FeeMinor > 0 {
@@ -436,12 +472,11 @@ func openMinor(inv billing.Invoice) int64 { return inv.TotalMinor - inv.PaidMino
 // flat compensation for recovery costs. They become a late-fee invoice,
 // or charges on the next invoice of the unpaid invoice's first contract
 // when the seller chose that and taxes them as its services.
-func (s *Service) chargeFees(ctx context.Context, snap *settings.Snapshot, day core.Date, inv billing.Invoice, due core.Date, st Step,
+func (s *Service) chargeFees(ctx context.Context, snap *settings.Snapshot, sc settings.Scope, day core.Date, inv billing.Invoice, due core.Date, st Step,
 	earlier []StepRecord, rec *StepRecord, det *stepDetail) (*billing.Invoice, error) {
 	if st.Offset <= 0 {
 		return nil, nil
 	}
-	sc := inv.SettingsScope()
 	cur := money.Currency(inv.Currency)
 	open := openMinor(inv)
 	lang := inv.Language

@@ -2,6 +2,7 @@ package dunning_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -382,4 +383,44 @@ func TestCollectionsView(t *testing.T) {
 			t.Fatal("a client read the collections view")
 		}
 	})
+}
+
+// TestScheduleByPlanAndContract: the schedule resolves through the whole
+// chain: a plan's schedule overrides the seller's, a contract's the
+// plan's.
+func TestScheduleByPlanAndContract(t *testing.T) {
+	dbtest.Each(t, sets, func(t *testing.T, h *db.Handle) {
+		f := newFixture(t, h)
+		f.account(f.c, "kunde")
+		second := f.client("Kunde D")
+		f.account(second, "kunde2")
+		inv := f.invoice("2026-12-01", f.c)
+		other := f.invoice("2026-12-01", second)
+		var c1, c2 billing.Contract
+		f.must(h.W.Where("customer_id = ? AND subject_kind = ?", f.c.TenantID, "account").Take(&c1).Error)
+		f.must(h.W.Where("customer_id = ? AND subject_kind = ?", second.TenantID, "account").Take(&c2).Error)
+		f.set(dunning.ScheduleKey.Name, settings.LevelSeller, "1", "+1 reminder; +15 suspend")
+		f.set(dunning.ScheduleKey.Name, settings.LevelPlan, itoa(c1.ProductID), "+3 reminder")
+		f.set(dunning.ScheduleKey.Name, settings.LevelContract, itoa(c2.ID), "+2 reminder; +4 suspend")
+		for i := 1; i <= 16; i++ {
+			f.day(dayOf(t, inv, i))
+		}
+		var steps []string
+		f.must(h.W.Table("dunning_steps").Where("invoice_id = ?", inv.ID).Order("id").Pluck("step_key", &steps).Error)
+		if fmt.Sprint(steps) != "[reminder+3]" {
+			t.Errorf("the plan's schedule ran %v, want [reminder+3]", steps)
+		}
+		f.must(h.W.Table("dunning_steps").Where("invoice_id = ?", other.ID).Order("id").Pluck("step_key", &steps).Error)
+		if fmt.Sprint(steps) != "[reminder+2 suspend+4]" {
+			t.Errorf("the contract's schedule ran %v, want [reminder+2 suspend+4]", steps)
+		}
+	})
+}
+
+// client adds a client of the operator with a German profile.
+func (f *fixture) client(name string) tenancy.Scope {
+	f.t.Helper()
+	sc := dbtest.Tenant(f.t, f.h, f.clock.Now(), tenancy.KindClient, operator, name)
+	f.profile(sc, billing.ProfileInput{LegalName: name, Country: "DE", Language: "de", Email: strings.ReplaceAll(strings.ToLower(name), " ", ".") + "@kunde.test"})
+	return sc
 }
