@@ -424,3 +424,46 @@ func (f *fixture) client(name string) tenancy.Scope {
 	f.profile(sc, billing.ProfileInput{LegalName: name, Country: "DE", Language: "de", Email: strings.ReplaceAll(strings.ToLower(name), " ", ".") + "@kunde.test"})
 	return sc
 }
+
+// TestTermination: with termination switched on, an invoice still unpaid
+// on day +60 terminates the accounts it suspended; the suspension is
+// closed as terminated and payment restores nothing.
+func TestTermination(t *testing.T) {
+	dbtest.Each(t, sets, func(t *testing.T, h *db.Handle) {
+		f := newFixture(t, h)
+		f.set(dunning.ScheduleKey.Name, settings.LevelPanel, "", "+15 suspend; +60 terminate")
+		a := f.account(f.c, "kunde")
+		inv := f.invoice("2026-12-01", f.c)
+		f.day(dayOf(t, inv, 15))
+		f.day(dayOf(t, inv, 59))
+		if got := f.acct(a.ID); got.State != provisioning.StateSuspended {
+			t.Fatalf("+59: %s", got.State)
+		}
+		sent := len(f.smtp.Messages())
+		sum := f.day(dayOf(t, inv, 60))
+		if sum.Terminated != 1 {
+			t.Fatalf("+60: %+v", sum)
+		}
+		if got := f.acct(a.ID); got.State != provisioning.StateTerminated {
+			t.Fatalf("+60: the account is %s", got.State)
+		}
+		msgs := f.smtp.Messages()[sent:]
+		if len(msgs) != 1 || subject(msgs[0].Data) != "Dienste gekündigt: Rechnung "+*inv.Number+" ist unbezahlt" {
+			t.Fatalf("termination mails: %d", len(msgs))
+		}
+		var sp dunning.Suspension
+		f.must(h.W.Where("subject_id = ?", a.ID).Take(&sp).Error)
+		if sp.State != dunning.HeldTerminated || sp.OpenKey != nil {
+			t.Fatalf("suspension %s", sp.State)
+		}
+		if n := f.count("audit_log", "action = ?", "billing.dunning.terminate"); n != 1 {
+			t.Fatalf("%d termination audit entries", n)
+		}
+		f.at(dayOf(t, inv, 61))
+		f.payCustomer(operator, f.c, dayOf(t, inv, 61))
+		f.day(dayOf(t, inv, 61))
+		if got := f.acct(a.ID); got.State != provisioning.StateTerminated || f.events("provisioning.account_unsuspended") != 0 {
+			t.Fatalf("after payment the terminated account is %s", got.State)
+		}
+	})
+}
