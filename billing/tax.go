@@ -50,10 +50,15 @@ type TaxSeller struct {
 	VATID   string
 }
 
-// TaxBuyer is the buyer side: country, VAT id with its check, exemption.
+// TaxBuyer is the buyer side: its address (country, postcode, region:
+// the territory of the supply), VAT id with its check, registration,
+// exemption.
 type TaxBuyer struct {
 	Country      string
+	PostalCode   string
+	Region       string
 	VATID        string
+	Registration string // a company registration: a business, for the article of a supply outside the EU
 	VAT          VATStatus
 	LastValid    bool // an earlier VIES answer confirmed this id
 	Exempt       bool
@@ -84,9 +89,14 @@ const (
 const FlagVATUnverified = "vat_unverified"
 
 // DecideTax applies the EU rules for electronically supplied services on
-// day: domestic -> the seller's standard rate (S); EU business with a
-// VIES-valid id -> reverse charge (AE, note); EU consumer -> the buyer's
-// country's rate (S, OSS); outside the EU -> outside scope (O, note).
+// day to the territory of the buyer's address (PlaceOf): a special
+// territory outside the EU VAT area (Art. 6) -> outside scope (O, note);
+// domestic -> the seller's standard rate, or the region's (S); EU business
+// with a VIES-valid id -> reverse charge (AE, note); EU consumer -> the
+// buyer's country's (or region's) rate (S, OSS); outside the EU -> outside
+// scope (O, Art. 44 for a business, Art. 58 for a consumer). A VAT id
+// counts only where VIES confirmed it for a member state: a Northern
+// Ireland (XI) number or a non-EU one never makes a service AE.
 func DecideTax(seller TaxSeller, buyer TaxBuyer, day Date, fb ViesFallback) (TaxDecision, error) {
 	var v core.ValidationError
 	switch {
@@ -104,13 +114,26 @@ func DecideTax(seller TaxSeller, buyer TaxBuyer, day Date, fb ViesFallback) (Tax
 	if err := v.Err(); err != nil {
 		return TaxDecision{}, err
 	}
-	switch {
-	case buyer.Exempt:
+	if buyer.Exempt {
 		return TaxDecision{Category: CategoryExempt, Rate: decimal.Zero, Basis: BasisExempt, Note: "exempt", Reason: buyer.ExemptReason}, nil
-	case !InEU(seller.Country) || !InEU(buyer.Country) && buyer.Country != seller.Country:
-		return TaxDecision{Category: CategoryOutside, Rate: decimal.Zero, Basis: BasisOutsideEU, Note: "outside_eu"}, nil
-	case buyer.Country == seller.Country:
-		return standard(seller.Country, day, BasisDomestic, "")
+	}
+	place := PlaceOf(buyer.Country, buyer.PostalCode, buyer.Region, seller.Country)
+	business := buyer.VATID != "" || buyer.Registration != ""
+	if t := place.Territory; t != nil && t.Outside {
+		note := "territory"
+		if t.ForSellerIn != "" {
+			note = "territory_national" // a national rule: French Guiana and Mayotte for a French seller
+		}
+		return TaxDecision{Category: CategoryOutside, Rate: decimal.Zero, Basis: BasisOutsideEU, Note: note, Reason: t.Name + " (" + t.Article + ")"}, nil
+	}
+	switch {
+	case !InEU(seller.Country) || !InEU(place.Country) && place.Country != seller.Country:
+		if business {
+			return TaxDecision{Category: CategoryOutside, Rate: decimal.Zero, Basis: BasisOutsideEU, Note: "outside_eu"}, nil
+		}
+		return TaxDecision{Category: CategoryOutside, Rate: decimal.Zero, Basis: BasisOutsideEU, Note: "outside_eu_consumer"}, nil
+	case place.Country == seller.Country:
+		return regional(standard(seller.Country, day, BasisDomestic, ""))(place, day)
 	}
 	switch buyer.VAT {
 	case VATValid:
@@ -119,9 +142,24 @@ func DecideTax(seller TaxSeller, buyer TaxBuyer, day Date, fb ViesFallback) (Tax
 		if fb == FallbackLastValid && buyer.LastValid {
 			return reverseCharge(FlagVATUnverified), nil
 		}
-		return standard(buyer.Country, day, BasisOSS, FlagVATUnverified)
+		return regional(standard(place.Country, day, BasisOSS, FlagVATUnverified))(place, day)
 	}
-	return standard(buyer.Country, day, BasisOSS, "")
+	return regional(standard(place.Country, day, BasisOSS, ""))(place, day)
+}
+
+// regional replaces a standard decision's rate by the region's own, where
+// the place has one (the Azores, Madeira, the French overseas
+// departments for a French seller).
+func regional(d TaxDecision, err error) func(Place, Date) (TaxDecision, error) {
+	return func(p Place, day Date) (TaxDecision, error) {
+		if err != nil {
+			return d, err
+		}
+		if r, ok := p.Territory.RegionalRate(day); ok {
+			d.Rate = r
+		}
+		return d, nil
+	}
 }
 
 func reverseCharge(flag string) TaxDecision {

@@ -1,0 +1,102 @@
+package billing_test
+
+import (
+	"testing"
+
+	"faktura/billing"
+)
+
+// TestTerritories: a special territory is found by its postcode, its
+// own country code or its region, however the address spells the
+// country; each row names the article it follows.
+func TestTerritories(t *testing.T) {
+	day := mustDay(t, "2026-12-01")
+	cases := []struct {
+		article                           string
+		country, postcode, region, seller string
+		cat                               billing.Category
+		rate                              string
+		note                              string
+	}{
+		{"Art. 6(1)(b): Canary Islands by postcode", "ES", "35001", "", "DE", billing.CategoryOutside, "0", "territory"},
+		{"Art. 6(1)(b): Tenerife", "ES", "38003", "", "FR", billing.CategoryOutside, "0", "territory"},
+		{"Art. 6(1)(b): Canary Islands by region", "ES", "", "Canarias", "DE", billing.CategoryOutside, "0", "territory"},
+		{"Art. 6(1)(b): Canary Islands for a Spanish seller", "ES", "35001", "", "ES", billing.CategoryOutside, "0", "territory"},
+		{"Art. 6(2)(f): Ceuta", "ES", "51001", "", "DE", billing.CategoryOutside, "0", "territory"},
+		{"Art. 6(2)(f): Melilla", "ES", "52001", "", "DE", billing.CategoryOutside, "0", "territory"},
+		{"Art. 58: Madrid is Spain", "ES", "28001", "", "DE", billing.CategoryStandard, "21", ""},
+		{"Art. 6(1)(d): Åland by postcode", "FI", "22100", "", "DE", billing.CategoryOutside, "0", "territory"},
+		{"Art. 6(1)(d): Åland as AX", "AX", "AX-22100", "", "SE", billing.CategoryOutside, "0", "territory"},
+		{"Art. 58: Helsinki is Finland", "FI", "00100", "", "DE", billing.CategoryStandard, "25.5", ""},
+		{"Art. 6(2)(d): Büsingen", "DE", "78266", "", "FR", billing.CategoryOutside, "0", "territory"},
+		{"Art. 6(2)(d): Büsingen for a German seller", "DE", "78266", "", "DE", billing.CategoryOutside, "0", "territory"},
+		{"Art. 6(2)(d): Heligoland", "DE", "27498", "", "DK", billing.CategoryOutside, "0", "territory"},
+		{"Art. 58: Berlin is Germany", "DE", "10115", "", "FR", billing.CategoryStandard, "19", ""},
+		{"Art. 6(2)(e): Livigno", "IT", "23041", "", "DE", billing.CategoryOutside, "0", "territory"},
+		{"Art. 6(2)(e): Campione d'Italia", "IT", "22061", "", "DE", billing.CategoryOutside, "0", "territory"},
+		{"Art. 6(1)(a): Mount Athos", "GR", "63086", "", "DE", billing.CategoryOutside, "0", "territory"},
+		{"Art. 58: Athens is Greece", "GR", "105 57", "", "DE", billing.CategoryStandard, "24", ""},
+		{"Art. 6(1)(c): Réunion for a German seller", "FR", "97400", "", "DE", billing.CategoryOutside, "0", "territory"},
+		{"Art. 6(1)(c): Guadeloupe as GP for an Italian seller", "GP", "97110", "", "IT", billing.CategoryOutside, "0", "territory"},
+		{"CGI art. 296: Réunion for a French seller, 8.5 %", "FR", "97400", "", "FR", billing.CategoryStandard, "8.5", ""},
+		{"CGI art. 296: Martinique as MQ for a French seller", "MQ", "97200", "", "FR", billing.CategoryStandard, "8.5", ""},
+		{"CGI art. 294: French Guiana for a French seller", "FR", "97300", "", "FR", billing.CategoryOutside, "0", "territory_national"},
+		{"CGI art. 294: Mayotte for a French seller", "YT", "97600", "", "FR", billing.CategoryOutside, "0", "territory_national"},
+		{"Art. 7(1): Monaco is treated as France", "MC", "98000", "", "FR", billing.CategoryStandard, "20", ""},
+		{"Art. 7(1): Monaco for a German seller is France (OSS)", "MC", "98000", "", "DE", billing.CategoryStandard, "20", ""},
+		{"Art. 7(1): the Isle of Man is the United Kingdom", "IM", "IM1 1AA", "", "DE", billing.CategoryOutside, "0", "outside_eu_consumer"},
+		{"Art. 7(1): Akrotiri is Cyprus", "GB", "", "Akrotiri", "DE", billing.CategoryStandard, "19", ""},
+		{"CIVA art. 18(3): the Azores at 16 %", "PT", "9500-321", "", "DE", billing.CategoryStandard, "16", ""},
+		{"CIVA art. 18(3): Madeira at 22 %", "PT", "9000-018", "", "DE", billing.CategoryStandard, "22", ""},
+		{"CIVA art. 18(3): the Azores for a Portuguese seller", "PT", "9500-321", "", "PT", billing.CategoryStandard, "16", ""},
+		{"Art. 58: Lisbon is Portugal at 23 %", "PT", "1000-001", "", "DE", billing.CategoryStandard, "23", ""},
+	}
+	for _, c := range cases {
+		d, err := billing.DecideTax(billing.TaxSeller{Country: c.seller}, billing.TaxBuyer{Country: c.country, PostalCode: c.postcode, Region: c.region}, day, billing.FallbackLastValid)
+		if err != nil {
+			t.Errorf("%s: %v", c.article, err)
+			continue
+		}
+		if d.Category != c.cat || d.Rate.String() != c.rate || d.Note != c.note {
+			t.Errorf("%s: %s %s%% note %q, want %s %s%% note %q", c.article, d.Category, d.Rate, d.Note, c.cat, c.rate, c.note)
+		}
+	}
+	// The Azores' rate changed on 1 July 2021 (18 % before).
+	d, err := billing.DecideTax(billing.TaxSeller{Country: "DE"}, billing.TaxBuyer{Country: "PT", PostalCode: "9500-321"}, mustDay(t, "2021-06-30"), billing.FallbackLastValid)
+	if err != nil || d.Rate.String() != "18" {
+		t.Errorf("the Azores on 30 June 2021: %s, %v; want 18 %%", d.Rate, err)
+	}
+}
+
+// TestTaxableCustomer: who is a taxable customer for services. Each row
+// names its article.
+func TestTaxableCustomer(t *testing.T) {
+	day := mustDay(t, "2026-12-01")
+	cases := []struct {
+		article string
+		buyer   billing.TaxBuyer
+		cat     billing.Category
+		note    string
+	}{
+		{"Art. 44/196: a VIES-valid id in another member state", billing.TaxBuyer{Country: "FR", VATID: "FR40303265045", VAT: billing.VATValid}, billing.CategoryReverseCharge, "reverse_charge"},
+		{"Art. 44/196: a Greek id with the prefix EL", billing.TaxBuyer{Country: "GR", VATID: "EL094014201", VAT: billing.VATValid}, billing.CategoryReverseCharge, "reverse_charge"},
+		{"Art. 58: an id VIES rejected is a consumer", billing.TaxBuyer{Country: "FR", VATID: "FR40303265045", VAT: billing.VATInvalid}, billing.CategoryStandard, ""},
+		{"Art. 58: an id never confirmed is a consumer", billing.TaxBuyer{Country: "FR", VATID: "FR40303265045", VAT: billing.VATUnchecked}, billing.CategoryStandard, ""},
+		{"Art. 44/58: a Northern Ireland (XI) number is for goods only: outside the EU for services", billing.TaxBuyer{Country: "XI", VATID: "XI123456789", VAT: billing.VATValid}, billing.CategoryOutside, "outside_eu"},
+		{"Art. 44: a GB business is outside the EU", billing.TaxBuyer{Country: "GB", VATID: "GB123456789"}, billing.CategoryOutside, "outside_eu"},
+		{"Art. 58: a GB consumer is outside the EU", billing.TaxBuyer{Country: "GB"}, billing.CategoryOutside, "outside_eu_consumer"},
+		{"Art. 44: a Swiss company with a registration is a business", billing.TaxBuyer{Country: "CH", Registration: "CHE-123.456.789"}, billing.CategoryOutside, "outside_eu"},
+		{"Art. 13/44: a public body identified for VAT is a taxable customer", billing.TaxBuyer{Country: "IT", VATID: "IT00743110157", VAT: billing.VATValid}, billing.CategoryReverseCharge, "reverse_charge"},
+		{"Art. 58: a public body without a communicated id is a consumer", billing.TaxBuyer{Country: "IT"}, billing.CategoryStandard, ""},
+	}
+	for _, c := range cases {
+		d, err := billing.DecideTax(billing.TaxSeller{Country: "DE", VATID: "DE136695976"}, c.buyer, day, billing.FallbackConsumer)
+		if err != nil {
+			t.Errorf("%s: %v", c.article, err)
+			continue
+		}
+		if d.Category != c.cat || d.Note != c.note {
+			t.Errorf("%s: %s note %q, want %s note %q", c.article, d.Category, d.Note, c.cat, c.note)
+		}
+	}
+}
