@@ -108,6 +108,8 @@ func (in *ProfileInput) Validate() error {
 	}
 	if len(in.PostalCode) > 20 {
 		v.Add("postal_code", "must be at most 20 characters")
+	} else if p := PostcodeProblem(in.Country, in.PostalCode); p != "" {
+		v.Add("postal_code", p)
 	}
 	if in.Email != "" {
 		if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email {

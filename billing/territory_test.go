@@ -1,6 +1,7 @@
 package billing_test
 
 import (
+	"strings"
 	"testing"
 
 	"faktura/billing"
@@ -97,6 +98,46 @@ func TestTaxableCustomer(t *testing.T) {
 		}
 		if d.Category != c.cat || d.Note != c.note {
 			t.Errorf("%s: %s note %q, want %s note %q", c.article, d.Category, d.Note, c.cat, c.note)
+		}
+	}
+}
+
+// TestTaxAddressBadInput: a postcode that does not match its country's
+// format, and a VAT id whose prefix is not the buyer's country (EL for
+// Greece aside), are field errors naming the field.
+func TestTaxAddressBadInput(t *testing.T) {
+	cases := []struct {
+		in    billing.ProfileInput
+		field string
+		want  string
+	}{
+		{billing.ProfileInput{LegalName: "A", Country: "DE", PostalCode: "1234"}, "postal_code", "does not match the postcode format of DE (e.g. 10115)"},
+		{billing.ProfileInput{LegalName: "A", Country: "PT", PostalCode: "9500"}, "postal_code", "format of PT"},
+		{billing.ProfileInput{LegalName: "A", Country: "NL", PostalCode: "AB 1234"}, "postal_code", "format of NL"},
+		{billing.ProfileInput{LegalName: "A", Country: "FR", PostalCode: "7500"}, "postal_code", "format of FR"},
+		{billing.ProfileInput{LegalName: "A", Country: "MC", PostalCode: "75001"}, "postal_code", "format of MC"},
+		{billing.ProfileInput{LegalName: "A", Country: "FR", VATID: "DE136695976"}, "vat_id", "starts with DE but the country is FR"},
+		{billing.ProfileInput{LegalName: "A", Country: "GR", VATID: "GR094014201"}, "vat_id", "Greek VAT ids use the prefix EL"},
+		{billing.ProfileInput{LegalName: "A", Country: "IT", VATID: "XI123456789"}, "vat_id", "starts with XI but the country is IT"},
+	}
+	for _, c := range cases {
+		err := c.in.Validate()
+		if !isField(err, c.field) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: %v, want %s: %s", c.in, err, c.field, c.want)
+		}
+	}
+	good := []billing.ProfileInput{
+		{LegalName: "A", Country: "PT", PostalCode: "9500-321"},
+		{LegalName: "A", Country: "NL", PostalCode: "1012 ab"},
+		{LegalName: "A", Country: "GR", PostalCode: "63086", VATID: "EL094014201"},
+		{LegalName: "A", Country: "AX", PostalCode: "AX-22100"},
+		{LegalName: "A", Country: "GB", PostalCode: "BT1 1AA", VATID: "XI123456789"},
+		{LegalName: "A", Country: "CH", PostalCode: "8001"},
+		{LegalName: "A", Country: "BR", PostalCode: "01310-100"},
+	}
+	for _, in := range good {
+		if err := in.Validate(); err != nil {
+			t.Errorf("%+v: %v", in, err)
 		}
 	}
 }

@@ -108,6 +108,9 @@ func NormalizeVATID(country, id string) (string, error) {
 	if !ok {
 		return "", core.Invalid("vat_id", "EU VAT ids exist for member states only; the country is %q", country)
 	}
+	if prefix == "EL" && strings.HasPrefix(id, "GR") {
+		return "", core.Invalid("vat_id", "Greek VAT ids use the prefix EL, not GR")
+	}
 	if len(id) >= 2 && id[:2] != prefix && id[0] >= 'A' && id[0] <= 'Z' && id[1] >= 'A' && id[1] <= 'Z' && vatPatterns[id[:2]] != nil {
 		return "", core.Invalid("vat_id", "starts with %s but the country is %s", id[:2], country)
 	}
