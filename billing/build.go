@@ -190,7 +190,7 @@ func (d *draft) totals(p *parties) error {
 			return err
 		}
 	}
-	sum := TaxSummary{Decision: p.decision, Note: TaxNote(p.decision, d.inv.Language), Lines: tl}
+	sum := TaxSummary{Decision: p.decision, Note: TaxNote(p.decision, p.seller.Country, d.inv.Language), Lines: tl}
 	raw, _ := json.Marshal(sum)
 	d.inv.NetMinor, d.inv.TaxMinor, d.inv.TotalMinor, d.inv.Taxes = net, tax, total, string(raw)
 	if p.decision.Flag != "" && !strings.Contains(d.inv.Flags, p.decision.Flag) {

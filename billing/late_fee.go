@@ -47,7 +47,7 @@ func (s *Service) IssueLateFee(ctx context.Context, orig Invoice, day Date, item
 	}
 	p := *pp
 	if outsideScope {
-		p.decision = TaxDecision{Category: CategoryOutside, Rate: decimal.Zero, Basis: BasisDamages, Note: "late_fee"}
+		p.decision = TaxDecision{Category: CategoryOutside, Rate: decimal.Zero, Basis: BasisDamages, Note: "late_fee", VATEX: VATEXOutside}
 	}
 	d := newDraft(DocInvoice, orig.SellerID, orig.CustomerID, orig.Currency, &p, day, "dunning", s.now())
 	d.inv.Subproject, d.inv.Flags = orig.Subproject, FlagLateFee

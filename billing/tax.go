@@ -73,7 +73,16 @@ type TaxDecision struct {
 	Note     string          `json:"note_key,omitempty"`
 	Reason   string          `json:"reason,omitempty"` // exemption reason
 	Flag     string          `json:"flag,omitempty"`   // vat_unverified when VIES gave no verdict
+	// VATEX is the exemption reason code (CEF VATEX list) of an AE, E or
+	// O decision, for the e-invoice's BT-121.
+	VATEX string `json:"vatex,omitempty"`
 }
+
+// The VATEX codes the rules give.
+const (
+	VATEXReverseCharge = "VATEX-EU-AE"
+	VATEXOutside       = "VATEX-EU-O"
+)
 
 // Bases of a decision, for reports and the OSS return.
 const (
@@ -124,14 +133,14 @@ func DecideTax(seller TaxSeller, buyer TaxBuyer, day Date, fb ViesFallback) (Tax
 		if t.ForSellerIn != "" {
 			note = "territory_national" // a national rule: French Guiana and Mayotte for a French seller
 		}
-		return TaxDecision{Category: CategoryOutside, Rate: decimal.Zero, Basis: BasisOutsideEU, Note: note, Reason: t.Name + " (" + t.Article + ")"}, nil
+		return TaxDecision{Category: CategoryOutside, Rate: decimal.Zero, Basis: BasisOutsideEU, Note: note, Reason: t.Name + " (" + t.Article + ")", VATEX: VATEXOutside}, nil
 	}
 	switch {
 	case !InEU(seller.Country) || !InEU(place.Country) && place.Country != seller.Country:
 		if business {
-			return TaxDecision{Category: CategoryOutside, Rate: decimal.Zero, Basis: BasisOutsideEU, Note: "outside_eu"}, nil
+			return TaxDecision{Category: CategoryOutside, Rate: decimal.Zero, Basis: BasisOutsideEU, Note: "outside_eu", VATEX: VATEXOutside}, nil
 		}
-		return TaxDecision{Category: CategoryOutside, Rate: decimal.Zero, Basis: BasisOutsideEU, Note: "outside_eu_consumer"}, nil
+		return TaxDecision{Category: CategoryOutside, Rate: decimal.Zero, Basis: BasisOutsideEU, Note: "outside_eu_consumer", VATEX: VATEXOutside}, nil
 	case place.Country == seller.Country:
 		return regional(standard(seller.Country, day, BasisDomestic, ""))(place, day)
 	}
@@ -163,7 +172,7 @@ func regional(d TaxDecision, err error) func(Place, Date) (TaxDecision, error) {
 }
 
 func reverseCharge(flag string) TaxDecision {
-	return TaxDecision{Category: CategoryReverseCharge, Rate: decimal.Zero, Basis: BasisReverseCharge, Note: "reverse_charge", Flag: flag}
+	return TaxDecision{Category: CategoryReverseCharge, Rate: decimal.Zero, Basis: BasisReverseCharge, Note: "reverse_charge", Flag: flag, VATEX: VATEXReverseCharge}
 }
 
 func standard(country string, day Date, basis, flag string) (TaxDecision, error) {

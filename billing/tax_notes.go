@@ -55,19 +55,36 @@ var taxNotes = map[string]map[string]string{
 	},
 }
 
-// TaxNote is the legal note of a decision in lang (English when the
-// language is unknown); empty when the category needs none.
-func TaxNote(d TaxDecision, lang string) string {
+// noteLanguage is the language a seller's country writes its invoices'
+// legal notes in (Art. 219a: the seller's country's invoicing rules
+// apply); English for the countries whose language is not one of ours.
+var noteLanguage = map[string]string{"DE": "de", "AT": "de", "FR": "fr", "MC": "fr", "IT": "it", "DK": "da"}
+
+// TaxNote is the legal note of a decision: in the language of the
+// seller's country (Art. 219a of Directive 2006/112/EC), with the English
+// text added when the buyer reads another language; empty when the
+// category needs none. A French seller's reverse charge says
+// "Autoliquidation", a German one's "Steuerschuldnerschaft des
+// Leistungsempfängers", whatever the buyer's language.
+func TaxNote(d TaxDecision, sellerCountry, buyerLang string) string {
 	texts, ok := taxNotes[d.Note]
 	if !ok {
 		return ""
 	}
-	text, ok := texts[lang]
-	if !ok {
-		text = texts["en"]
+	lang := noteLanguage[sellerCountry]
+	if lang == "" {
+		lang = "en"
 	}
+	text := texts[lang]
 	if d.Reason != "" {
 		text += " " + d.Reason
+	}
+	if lang != "en" && buyerLang != lang {
+		en := texts["en"]
+		if d.Reason != "" {
+			en += " " + d.Reason
+		}
+		text += " / " + en
 	}
 	return text
 }

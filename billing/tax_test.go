@@ -49,7 +49,7 @@ func TestDecideTax(t *testing.T) {
 			if d.Category != tc.cat || d.Rate.String() != tc.rate || d.Basis != tc.basis || d.Flag != tc.flag {
 				t.Errorf("got %s %s%% %s flag %q; want %s %s%% %s flag %q", d.Category, d.Rate, d.Basis, d.Flag, tc.cat, tc.rate, tc.basis, tc.flag)
 			}
-			note := TaxNote(d, "en")
+			note := TaxNote(d, tc.seller.Country, "en")
 			if (tc.note == "") != (note == "") || !strings.Contains(note, tc.note) {
 				t.Errorf("note = %q, want one containing %q", note, tc.note)
 			}

@@ -141,3 +141,42 @@ func TestTaxAddressBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestLegalNotesFollowTheSeller: the legal note is written by the rules
+// of the seller's country (Art. 219a), with the English text added when
+// the buyer reads another language; every AE and O decision carries its
+// VATEX code.
+func TestLegalNotesFollowTheSeller(t *testing.T) {
+	day := mustDay(t, "2026-12-01")
+	rc := func(seller string) billing.TaxDecision {
+		d, err := billing.DecideTax(billing.TaxSeller{Country: seller}, billing.TaxBuyer{Country: "NL", VATID: "NL123456789B01", VAT: billing.VATValid}, day, billing.FallbackConsumer)
+		if err != nil || d.VATEX != "VATEX-EU-AE" {
+			t.Fatalf("%s: %+v %v", seller, d, err)
+		}
+		return d
+	}
+	cases := []struct {
+		seller, buyerLang, prefix string
+		english                   bool
+	}{
+		{"FR", "fr", "Autoliquidation", false},
+		{"FR", "de", "Autoliquidation", true},
+		{"DE", "en", "Steuerschuldnerschaft des Leistungsempfängers", true},
+		{"DE", "de", "Steuerschuldnerschaft des Leistungsempfängers", false},
+		{"IT", "it", "Inversione contabile", false},
+		{"IT", "fr", "Inversione contabile", true},
+		{"DK", "da", "Omvendt betalingspligt", false},
+		{"DK", "en", "Omvendt betalingspligt", true},
+		{"BE", "fr", "Reverse charge", false}, // English where the seller's language is not one of ours
+	}
+	for _, c := range cases {
+		note := billing.TaxNote(rc(c.seller), c.seller, c.buyerLang)
+		if !strings.HasPrefix(note, c.prefix) || strings.Contains(note, " / Reverse charge") != c.english {
+			t.Errorf("%s seller, %s buyer: %q", c.seller, c.buyerLang, note)
+		}
+	}
+	out, err := billing.DecideTax(billing.TaxSeller{Country: "DE"}, billing.TaxBuyer{Country: "US"}, day, billing.FallbackConsumer)
+	if err != nil || out.VATEX != "VATEX-EU-O" || !strings.Contains(billing.TaxNote(out, "DE", "en"), "Article 58") {
+		t.Errorf("outside the EU: %+v %v", out, err)
+	}
+}

@@ -46,6 +46,7 @@ type Document struct {
 	// outside the scope) and the exemption reason.
 	TaxNote   string `json:"tax_note,omitempty"`
 	Exemption string `json:"exemption,omitempty"`
+	VATEX     string `json:"vatex,omitempty"` // the decision's exemption reason code (BT-121)
 	Reason    string `json:"reason,omitempty"` // a credit note's reason
 
 	Credits  *Ref  `json:"credits,omitempty"`     // the invoice a credit note corrects
@@ -171,7 +172,7 @@ func (d *Document) parties(inv billing.Invoice) error {
 	if err := json.Unmarshal([]byte(inv.Taxes), &sum); err != nil {
 		return fmt.Errorf("document %d: taxes: %w", inv.ID, err)
 	}
-	d.TaxNote, d.Exemption = sum.Note, sum.Decision.Reason
+	d.TaxNote, d.Exemption, d.VATEX = sum.Note, sum.Decision.Reason, sum.Decision.VATEX
 	for _, t := range sum.Lines {
 		rate, err := decimal.NewFromString(t.Rate)
 		if err != nil {

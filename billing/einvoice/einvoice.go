@@ -228,11 +228,11 @@ func factsOf(d document.Document, p Profile) (*facts, error) {
 		}
 		switch t.Category {
 		case billing.CategoryReverseCharge:
-			x.reasonCode, x.reason = "VATEX-EU-AE", cmp.Or(d.TaxNote, phrase(lang, "reverse_charge"))
+			x.reasonCode, x.reason = cmp.Or(d.VATEX, billing.VATEXReverseCharge), cmp.Or(d.TaxNote, phrase(lang, "reverse_charge"))
 		case billing.CategoryOutside:
-			x.reasonCode, x.reason = "VATEX-EU-O", cmp.Or(d.TaxNote, phrase(lang, "outside"))
+			x.reasonCode, x.reason = cmp.Or(d.VATEX, billing.VATEXOutside), cmp.Or(d.TaxNote, phrase(lang, "outside"))
 		case billing.CategoryExempt:
-			x.reason = cmp.Or(d.Exemption, d.TaxNote, phrase(lang, "exempt"))
+			x.reasonCode, x.reason = d.VATEX, cmp.Or(d.Exemption, d.TaxNote, phrase(lang, "exempt"))
 		}
 		f.taxes = append(f.taxes, x)
 	}

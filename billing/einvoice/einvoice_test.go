@@ -99,7 +99,7 @@ func TestRules(t *testing.T) {
 	}{
 		{"outside_scope.en16931.ubl.xml", []string{"<cbc:ID>O</cbc:ID>", "VATEX-EU-O", "<cbc:CompanyID>HRB 12345 B</cbc:CompanyID>"}, []string{"<cbc:Percent>", "DE136695976</cbc:CompanyID>"}},
 		{"outside_scope.en16931.cii.xml", []string{"<ram:CategoryCode>O</ram:CategoryCode>", "VATEX-EU-O"}, []string{`schemeID="VA"`, "RateApplicablePercent"}},
-		{"reverse_charge.en16931.ubl.xml", []string{"<cbc:CompanyID>FR40303265045</cbc:CompanyID>", "<cbc:CompanyID>DE136695976</cbc:CompanyID>", "VATEX-EU-AE", "Autoliquidation"}, nil},
+		{"reverse_charge.en16931.ubl.xml", []string{"<cbc:CompanyID>FR40303265045</cbc:CompanyID>", "<cbc:CompanyID>DE136695976</cbc:CompanyID>", "VATEX-EU-AE", "Steuerschuldnerschaft des Leistungsempfängers", "Reverse charge"}, nil},
 		{"reverse_charge.en16931.cii.xml", []string{"<ram:BuyerOrderReferencedDocument>", "<ram:IssuerAssignedID>BC-2026-118</ram:IssuerAssignedID>"}, nil},
 		{"reverse_charge.peppol.ubl.xml", []string{"<cac:OrderReference>\n    <cbc:ID>BC-2026-118</cbc:ID>", `<cbc:EndpointID schemeID="0009">30326504500017</cbc:EndpointID>`, `<cbc:EndpointID schemeID="9930">DE136695976</cbc:EndpointID>`}, nil},
 		{"credit_note.en16931.ubl.xml", []string{"<CreditNote ", "<cbc:CreditNoteTypeCode>381</cbc:CreditNoteTypeCode>", "<cbc:ID>INV-2026-000011</cbc:ID>", "<cac:CreditNoteLine>", "<cbc:PaymentMeansCode>ZZZ</cbc:PaymentMeansCode>"}, []string{"<cbc:DueDate>", "<cbc:PaymentID>"}},

@@ -52,8 +52,8 @@ func mustJSON(v any) string {
 
 func ptr[T any](v T) *T { return &v }
 
-func summary(dec billing.TaxDecision, lang string, lines ...billing.TaxLine) string {
-	return mustJSON(billing.TaxSummary{Decision: dec, Note: billing.TaxNote(dec, lang), Lines: lines})
+func summary(dec billing.TaxDecision, sellerCountry, lang string, lines ...billing.TaxLine) string {
+	return mustJSON(billing.TaxSummary{Decision: dec, Note: billing.TaxNote(dec, sellerCountry, lang), Lines: lines})
 }
 
 var standard = billing.TaxDecision{Category: billing.CategoryStandard, Rate: decimal.NewFromInt(19), Basis: billing.BasisDomestic}
@@ -80,7 +80,7 @@ func issuedBy(seller billing.Party, kind string, id int64, number, lang, issue, 
 	return billing.Invoice{ID: id, SellerID: seller.TenantID, CustomerID: buyer.TenantID, Kind: kind, Status: billing.InvoiceStatusFinalized,
 		Number: ptr(number), Currency: "EUR", Language: lang, IssueDate: issue, DueDate: due, NetMinor: net, TaxMinor: tax, TotalMinor: net + tax,
 		Seller: mustJSON(seller), Buyer: mustJSON(buyer), FinalizedAt: ptr(day.Add(9 * time.Hour)),
-		Taxes: summary(dec, lang, billing.TaxLine{Category: dec.Category, Rate: rate, Base: net, Tax: tax}), Lines: lines}
+		Taxes: summary(dec, seller.Country, lang, billing.TaxLine{Category: dec.Category, Rate: rate, Base: net, Tax: tax}), Lines: lines}
 }
 
 // domestic: a German client, 19 %, a large amount (thousands grouped), a
@@ -98,7 +98,7 @@ func domestic(lang string) billing.Invoice {
 // reverseCharge: a French business with a VAT id VIES confirmed: AE at
 // 0 %, the legal note in the buyer's language.
 func reverseCharge(lang string) billing.Invoice {
-	dec := billing.TaxDecision{Category: billing.CategoryReverseCharge, Rate: decimal.Zero, Basis: billing.BasisReverseCharge, Note: "reverse_charge"}
+	dec := billing.TaxDecision{Category: billing.CategoryReverseCharge, Rate: decimal.Zero, Basis: billing.BasisReverseCharge, Note: "reverse_charge", VATEX: billing.VATEXReverseCharge}
 	inv := issued(billing.DocInvoice, 12, "INV-2026-000012", lang, "2026-11-02", "2026-11-16", frenchBuyer, dec, "0", 0,
 		line(201, "", "Reseller Pro", "1", "49.9", 4990, billing.CategoryReverseCharge, "0", "2026-11-01", "2026-12-01"),
 		line(202, "", "Extra domain", "5", "2", 1000, billing.CategoryReverseCharge, "0", "2026-11-01", "2026-12-01"))
@@ -146,7 +146,7 @@ func exempt(lang string) billing.Invoice {
 // outside: a business outside the EU: outside the scope of EU VAT (O),
 // and so no VAT id of either party on the e-invoice.
 func outside(lang string) billing.Invoice {
-	dec := billing.TaxDecision{Category: billing.CategoryOutside, Rate: decimal.Zero, Basis: billing.BasisOutsideEU, Note: "outside_eu"}
+	dec := billing.TaxDecision{Category: billing.CategoryOutside, Rate: decimal.Zero, Basis: billing.BasisOutsideEU, Note: "outside_eu", VATEX: billing.VATEXOutside}
 	return issued(billing.DocInvoice, 17, "INV-2026-000017", lang, "2026-12-01", "2026-12-15", usBuyer, dec, "0", 0,
 		line(701, "", "Reseller Pro", "1", "49.9", 4990, billing.CategoryOutside, "0", "2026-12-01", "2027-01-01"),
 		line(702, "", "Extra domain", "2", "2", 400, billing.CategoryOutside, "0", "2026-12-01", "2027-01-01"))
