@@ -46,7 +46,7 @@ type Document struct {
 	// outside the scope) and the exemption reason.
 	TaxNote   string `json:"tax_note,omitempty"`
 	Exemption string `json:"exemption,omitempty"`
-	VATEX     string `json:"vatex,omitempty"` // the decision's exemption reason code (BT-121)
+	VATEX     string `json:"vatex,omitempty"`  // the decision's exemption reason code (BT-121)
 	Reason    string `json:"reason,omitempty"` // a credit note's reason
 
 	Credits  *Ref  `json:"credits,omitempty"`     // the invoice a credit note corrects
