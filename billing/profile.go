@@ -1,6 +1,7 @@
 package billing
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -256,6 +257,22 @@ func (s *Service) SaveProfile(ctx context.Context, scope tenancy.Scope, tenantID
 	return p, nil
 }
 
+// requester is the VAT id a check of tenantID's id is made on behalf of:
+// its seller's own EU VAT id, so the consultation number VIES gives is
+// the seller's; empty when the seller has none.
+func (s *Service) requester(ctx context.Context, tenantID int64) string {
+	var seller struct {
+		VATID   string
+		Country string
+	}
+	err := s.db.Read(ctx).Table("billing_profiles").Select("billing_profiles.vat_id, billing_profiles.country").
+		Joins("JOIN tenants ON tenants.parent_id = billing_profiles.tenant_id").Where("tenants.id = ?", tenantID).Scan(&seller).Error
+	if err != nil || seller.VATID == "" || !InEU(seller.Country) {
+		return ""
+	}
+	return seller.VATID
+}
+
 // CheckVAT asks VIES about a profile's VAT id (outside any transaction)
 // and records the answer: valid, invalid, or unavailable with the last
 // valid answer kept.
@@ -270,7 +287,7 @@ func (s *Service) CheckVAT(ctx context.Context, tenantID int64) error {
 	if p.VATID == "" || !InEU(p.Country) {
 		return nil
 	}
-	res := s.opt.VIES.Check(ctx, p.VATID)
+	res := s.opt.VIES.CheckAs(ctx, p.VATID, cmp.Or(s.requester(ctx, tenantID), s.opt.VIES.Requester))
 	now := s.now()
 	return s.tx(ctx, func(ctx context.Context) error {
 		chk := VIESCheck{VATID: p.VATID, Status: res.Status, Name: res.Name, Address: res.Address, RequestID: res.RequestID, Message: res.Message, CheckedAt: now}

@@ -10,6 +10,7 @@ import (
 
 	"faktura/billing"
 	"faktura/panel/core"
+	"faktura/panel/core/tenancy"
 	"faktura/provisioning"
 )
 
@@ -219,6 +220,17 @@ func TestVIES(t *testing.T) {
 		p := f.profile(it, billing.ProfileInput{LegalName: "Cliente SRL", Country: "IT", VATID: "IT 00743110157"})
 		if p.VATStatus != billing.VATValid || p.VATValidAt == nil {
 			t.Fatalf("valid id: %+v", p)
+		}
+		// The check is made on behalf of the seller (its own VAT id): VIES
+		// answers with a consultation number, kept with the profile.
+		if reqs := f.vies.Requesters(); len(reqs) == 0 || reqs[len(reqs)-1] != "DE136695976" || p.VATRequestID == "" {
+			t.Fatalf("requesters %v, consultation number %q; want the operator's id and a number", reqs, p.VATRequestID)
+		}
+		// A reseller's client is checked on behalf of the reseller.
+		rit := f.tenant(tenancy.KindClient, f.reseller, "Cliente di R")
+		f.profile(rit, billing.ProfileInput{LegalName: "Cliente di R SRL", Country: "IT", VATID: "IT00743110157"})
+		if reqs := f.vies.Requesters(); reqs[len(reqs)-1] != "FR40303265045" {
+			t.Fatalf("the reseller's client was checked for %q", reqs[len(reqs)-1])
 		}
 		// Italy goes down: the recorded state says unavailable, the last
 		// valid answer stays, and the run taxes by it with a flag.

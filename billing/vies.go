@@ -45,11 +45,18 @@ var retryableVIES = map[string]bool{
 // it). A transport error, a timeout or an error code gives VATUnavailable,
 // never an error: callers fall back by their setting.
 func (c *VIESClient) Check(ctx context.Context, vatID string) VIESResult {
+	return c.CheckAs(ctx, vatID, c.Requester)
+}
+
+// CheckAs is Check on behalf of requester (the seller's own VAT id, with
+// its prefix): VIES then answers a valid id with a consultation number,
+// the seller's proof of the check.
+func (c *VIESClient) CheckAs(ctx context.Context, vatID, requester string) VIESResult {
 	attempts := cmp.Or(c.Attempts, 2)
 	var res VIESResult
 	for i := 0; i < attempts; i++ {
 		var code string
-		res, code = c.once(ctx, vatID)
+		res, code = c.once(ctx, vatID, requester)
 		if res.Status != VATUnavailable || !retryableVIES[code] || ctx.Err() != nil {
 			return res
 		}
@@ -81,13 +88,13 @@ type viesResponse struct {
 	} `json:"errorWrappers"`
 }
 
-func (c *VIESClient) once(ctx context.Context, vatID string) (VIESResult, string) {
+func (c *VIESClient) once(ctx context.Context, vatID, requester string) (VIESResult, string) {
 	if len(vatID) < 3 {
 		return VIESResult{Status: VATInvalid, Message: "INVALID_INPUT"}, "INVALID_INPUT"
 	}
 	req := viesRequest{CountryCode: vatID[:2], VATNumber: vatID[2:]}
-	if len(c.Requester) > 2 {
-		req.RequesterMemberStateCode, req.RequesterNumber = c.Requester[:2], c.Requester[2:]
+	if len(requester) > 2 {
+		req.RequesterMemberStateCode, req.RequesterNumber = requester[:2], requester[2:]
 	}
 	body, _ := json.Marshal(req)
 	ctx, cancel := context.WithTimeout(ctx, cmp.Or(c.Timeout, 10*time.Second))

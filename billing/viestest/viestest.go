@@ -28,6 +28,14 @@ type Server struct {
 	errorStatus int               // HTTP status of error bodies (400 or 500)
 	delay       time.Duration
 	calls       int
+	requesters  []string // the requester (prefix and number) of each check, "" when none
+}
+
+// Requesters lists the requester of each check so far, in order.
+func (s *Server) Requesters() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.requesters...)
 }
 
 // New starts a fake with the given registered ids (with prefix).
@@ -117,6 +125,9 @@ func (s *Server) post(test bool) http.HandlerFunc {
 			s.fail(w, "INVALID_INPUT")
 			return
 		}
+		s.mu.Lock()
+		s.requesters = append(s.requesters, req.RequesterMemberStateCode+req.RequesterNumber)
+		s.mu.Unlock()
 		v := s.decide(req.CountryCode, req.VatNumber, test)
 		if v.code != "" {
 			s.fail(w, v.code)
