@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -211,6 +212,9 @@ func (s *Service) finalizeNow(ctx context.Context, inv *Invoice, approver string
 	if err := SellerMentionsProblem(seller, buyer); err != nil {
 		return err
 	}
+	if err := s.checkCategories(ctx, inv.ID); err != nil {
+		return err
+	}
 	sj, _ := json.Marshal(seller)
 	issue := mustDay(inv.IssueDate)
 	first, prefix, err := s.reserveNumbers(ctx, inv.SellerID, inv.Kind, issue.Year, 1)
@@ -231,6 +235,21 @@ func (s *Service) finalizeNow(ctx context.Context, inv *Invoice, approver string
 	}
 	return s.record(ctx, "billing.invoice.finalize", "invoice", inv.ID, inv.CustomerID, inv.CustomerPath, nil,
 		map[string]any{"number": num, "total_minor": inv.TotalMinor, "approved_by": approver})
+}
+
+// checkCategories refuses a document that mixes lines outside the scope
+// of VAT (O) with lines of another category: EN 16931 forbids it
+// (BR-O-11 to BR-O-14), and such supplies go on invoices of their own.
+func (s *Service) checkCategories(ctx context.Context, id int64) error {
+	var cats []Category
+	if err := s.db.Conn(ctx).Model(&Line{}).Distinct("tax_category").Where("invoice_id = ?", id).Pluck("tax_category", &cats).Error; err != nil {
+		return fmt.Errorf("categories of document %d: %w", id, err)
+	}
+	if len(cats) > 1 && slices.Contains(cats, CategoryOutside) {
+		return core.Invalid("lines", "lines outside the scope of VAT (O) cannot share an invoice with lines of category %s (EN 16931 BR-O-11); issue them on an invoice of their own",
+			cats[slices.IndexFunc(cats, func(c Category) bool { return c != CategoryOutside })])
+	}
+	return nil
 }
 
 // Approve finalizes a document awaiting approval. With four-eyes on,

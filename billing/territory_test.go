@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"faktura/billing"
+	"faktura/panel/core/settings"
 )
 
 // TestTerritories: a special territory is found by its postcode, its
@@ -179,4 +180,31 @@ func TestLegalNotesFollowTheSeller(t *testing.T) {
 	if err != nil || out.VATEX != "VATEX-EU-O" || !strings.Contains(billing.TaxNote(out, "DE", "en"), "Article 58") {
 		t.Errorf("outside the EU: %+v %v", out, err)
 	}
+}
+
+// TestNoMixedOutsideScope: a document whose lines mix category O with
+// another category is refused at finalization with a field error (EN
+// 16931 BR-O-11), and stays a draft.
+func TestNoMixedOutsideScope(t *testing.T) {
+	eachFixture(t, func(t *testing.T, f *fixture) {
+		f.set(billing.ApprovalManualLines.Name, settings.LevelPanel, "", "false")
+		inv, err := f.s.CreateInvoice(f.ctx(), operator, billing.InvoiceInput{CustomerID: f.de.TenantID, Currency: "EUR",
+			Lines: []billing.LineInput{{Description: "Hosting", Quantity: "1", UnitPrice: "10"}, {Description: "Fee", Quantity: "1", UnitPrice: "5"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Something wrote an O line beside an S one.
+		if err := f.h.W.Exec("UPDATE invoice_lines SET tax_category = 'O', tax_rate = '0' WHERE invoice_id = ? AND description = 'Fee'", inv.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.s.Finalize(f.ctx(), operator, inv.ID)
+		if !isField(err, "lines") || !strings.Contains(err.Error(), "BR-O-11") {
+			t.Fatalf("finalize mixed: %v", err)
+		}
+		var st string
+		f.h.W.Table("invoices").Select("status").Where("id = ?", inv.ID).Scan(&st)
+		if st != string(billing.InvoiceStatusDraft) {
+			t.Fatalf("the mixed document is %s", st)
+		}
+	})
 }
