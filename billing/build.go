@@ -213,6 +213,15 @@ func holdReason(ctx context.Context, snap *settings.Snapshot, d *draft, p *parti
 		return HoldSellerIDs, nil // finalized, it would lack what the law or the buyer's e-invoice needs
 	}
 	sc := settings.Scope{Seller: itoa(d.inv.SellerID), Customer: itoa(d.inv.CustomerID)}
+	if p.decision.Flag == FlagVATUnverified && p.decision.Category != CategoryReverseCharge {
+		pol, err := settings.Lookup(snap, VIESUnconfirmed, sc)
+		if err != nil {
+			return "", err
+		}
+		if pol.Value == VIESHold {
+			return HoldVIES, nil
+		}
+	}
 	th, err := settings.Lookup(snap, ApprovalThreshold, sc)
 	if err != nil {
 		return "", err

@@ -237,8 +237,14 @@ func (s *Service) recompute(ctx context.Context, id int64) error {
 	if err := jsonUnmarshal(inv.Taxes, &sum); err != nil {
 		return err
 	}
+	var seller Party
+	if inv.Seller != "" {
+		if err := jsonUnmarshal(inv.Seller, &seller); err != nil {
+			return err
+		}
+	}
 	d := &draft{inv: inv, lines: inv.Lines}
-	if err := d.totals(&parties{decision: sum.Decision}); err != nil {
+	if err := d.totals(&parties{seller: seller, decision: sum.Decision}); err != nil {
 		return err
 	}
 	return s.db.Conn(ctx).Model(&Invoice{}).Where("id = ?", id).Updates(map[string]any{"net_minor": d.inv.NetMinor,

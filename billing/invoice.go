@@ -194,6 +194,11 @@ func (s *Service) Finalize(ctx context.Context, scope tenancy.Scope, id int64) (
 // must carry (SellerMentionsProblem) until the seller sets it.
 const HoldSellerIDs = "seller_ids"
 
+// HoldVIES holds an invoice to a buyer whose VAT id VIES has not
+// confirmed yet (billing.vies_unconfirmed = hold); the daily run decides
+// its tax anew once VIES answers.
+const HoldVIES = "vies_unverified"
+
 // finalizeNow numbers and freezes a document in the caller's transaction.
 // The seller's details are taken afresh from its billing profile (a
 // draft may be older than the seller's last change); a seller lacking an

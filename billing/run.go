@@ -15,7 +15,7 @@ import (
 
 // runSettings are the keys the run resolves per contract and invoice.
 var runSettings = []string{LeadDays.Name, Grouping.Name, AutoFinalize.Name, ApprovalThreshold.Name, ApprovalNewCustomer.Name,
-	ApprovalManualLines.Name, VIESFallback.Name, PaymentDays.Name}
+	ApprovalManualLines.Name, VIESFallback.Name, VIESUnconfirmed.Name, PaymentDays.Name}
 
 // RunSummary is what one invoice run did.
 type RunSummary struct {

@@ -38,6 +38,12 @@ var (
 	VIESFallback = settings.Enum("billing.vies_fallback", string(FallbackLastValid), string(FallbackLastValid), string(FallbackConsumer)).At(sellerLevels...)
 	// DefaultCycle: the cycle of contracts opened from provisioning events.
 	DefaultCycle = settings.Enum("billing.default_cycle", string(CycleMonthly), "monthly", "quarterly", "semiannual", "annual", "biennial").At(settings.LevelPanel, settings.LevelSeller, settings.LevelPlan, settings.LevelCustomer)
+	// VIESUnconfirmed: what the run does with a business buyer whose VAT
+	// id VIES never confirmed and cannot check now: bill it as a consumer
+	// (the invoice flagged vat_unverified, for a correcting credit note
+	// should VIES later confirm the id), or hold the invoice until VIES
+	// answers (the daily run checks again and decides anew).
+	VIESUnconfirmed = settings.Enum("billing.vies_unconfirmed", VIESBillConsumer, VIESBillConsumer, VIESHold).At(sellerLevels...)
 	// PaymentDays: the payment terms, days from issue to due date, of every
 	// invoice (the run's never fall due before their period starts).
 	PaymentDays = settings.Int("billing.payment_days", 14, 0, 365).At(sellerLevels...)
@@ -53,6 +59,12 @@ var (
 // sellerLevels are the levels of keys read per seller and customer (an
 // invoice's rules: no plan or contract of its own).
 var sellerLevels = []settings.Level{settings.LevelPanel, settings.LevelSeller, settings.LevelCustomer}
+
+// VIESUnconfirmed values.
+const (
+	VIESBillConsumer = "consumer"
+	VIESHold         = "hold"
+)
 
 // Grouping values.
 const (
@@ -74,6 +86,6 @@ func (s *Service) SettingDefs() []settings.Def {
 	return []settings.Def{
 		PaymentDays.Def(), LeadDays.Def(), DefaultCycle.Def(), DefaultCurrency.Def().WithDefault(s.opt.DefaultCurrency), Grouping.Def(),
 		AutoFinalize.Def(), ApprovalThreshold.Def(), ApprovalNewCustomer.Def(), ApprovalManualLines.Def(), FourEyes.Def(),
-		ProrationUpgrade.Def(), ProrationDowngrade.Def(), TerminationCredit.Def(), VIESFallback.Def(),
+		ProrationUpgrade.Def(), ProrationDowngrade.Def(), TerminationCredit.Def(), VIESFallback.Def(), VIESUnconfirmed.Def(),
 	}
 }

@@ -61,7 +61,8 @@ func (VIESStep) Name() string { return "billing.vies" }
 func (st VIESStep) Run(ctx context.Context, _ core.Date) (map[string]int64, error) {
 	s := st.S
 	if s.opt.VIES == nil {
-		return map[string]int64{"checked": 0}, nil
+		n, err := s.RedecideHeld(ctx)
+		return map[string]int64{"checked": 0, "held_decided": int64(n)}, err
 	}
 	stale := s.now().Add(-s.opt.VIESMaxAge)
 	var ids []int64
@@ -77,7 +78,9 @@ func (st VIESStep) Run(ctx context.Context, _ core.Date) (map[string]int64, erro
 		}
 		counts["checked"]++
 	}
-	return counts, nil
+	n, err := s.RedecideHeld(ctx)
+	counts["held_decided"] = int64(n)
+	return counts, err
 }
 
 // ReconcileStep is billing.reconcile: the daily repair of drift between

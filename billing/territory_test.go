@@ -1,6 +1,8 @@
 package billing_test
 
 import (
+	"context"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -206,5 +208,51 @@ func TestNoMixedOutsideScope(t *testing.T) {
 		if st != string(billing.InvoiceStatusDraft) {
 			t.Fatalf("the mixed document is %s", st)
 		}
+	})
+}
+
+// TestVIESHold: with billing.vies_unconfirmed = hold, an invoice to a
+// buyer whose VAT id VIES never confirmed (VIES down) waits; once VIES
+// confirms the id, the daily VIES step decides its tax anew (reverse
+// charge) and finalizes it. With the default, the invoice is billed as a
+// consumer's and flagged for a correcting credit note.
+func TestVIESHold(t *testing.T) {
+	eachFixture(t, func(t *testing.T, f *fixture) {
+		f.vies.Down("IT", "MS_UNAVAILABLE")
+		held := f.client("Cliente in attesa", "IT")
+		f.profile(held, billing.ProfileInput{LegalName: "Cliente SRL", Country: "IT", VATID: "IT00743110157"})
+		f.set(billing.VIESUnconfirmed.Name, settings.LevelCustomer, strconv.FormatInt(held.TenantID, 10), billing.VIESHold)
+		billed := f.client("Cliente fatturato", "IT")
+		f.profile(billed, billing.ProfileInput{LegalName: "Altro SRL", Country: "IT", VATID: "IT00743110157"})
+		f.account(held, operator, "basic", "attesa")
+		f.account(billed, operator, "basic", "fatturato")
+		f.run("2026-11-02")
+		h := f.invoices(held, billing.InvoiceFilter{})[0]
+		if h.Status != billing.InvoiceStatusAwaitingApproval || h.HoldReason != billing.HoldVIES || h.Number != nil {
+			t.Fatalf("held: %s %q", h.Status, h.HoldReason)
+		}
+		b := f.invoices(billed, billing.InvoiceFilter{})[0]
+		if b.Status != billing.InvoiceStatusFinalized || b.Flags != billing.FlagVATUnverified || !strings.Contains(b.Taxes, `"S"`) || b.TaxMinor == 0 {
+			t.Fatalf("billed as a consumer: %s flags %q taxes %s", b.Status, b.Flags, b.Taxes)
+		}
+		// Still down: the step keeps it waiting.
+		if c, err := (billing.VIESStep{S: f.s}).Run(context.Background(), mustDay(t, "2026-11-03")); err != nil || c["held_decided"] != 0 {
+			t.Fatalf("VIES still down: %v %v", c, err)
+		}
+		f.vies.Down("IT", "")
+		c, err := (billing.VIESStep{S: f.s}).Run(context.Background(), mustDay(t, "2026-11-04"))
+		if err != nil || c["held_decided"] != 1 {
+			t.Fatalf("VIES back: %v %v", c, err)
+		}
+		h = f.invoices(held, billing.InvoiceFilter{})[0]
+		if h.Status != billing.InvoiceStatusFinalized || h.Number == nil || h.TaxMinor != 0 || !strings.Contains(h.Taxes, `"AE"`) || h.Flags != "" {
+			t.Fatalf("after VIES confirmed: %s %v tax %d flags %q taxes %s", h.Status, h.Number, h.TaxMinor, h.Flags, h.Taxes)
+		}
+		var cats []string
+		f.h.W.Table("invoice_lines").Where("invoice_id = ?", h.ID).Distinct("tax_category").Pluck("tax_category", &cats)
+		if len(cats) != 1 || cats[0] != "AE" {
+			t.Fatalf("lines taxed %v", cats)
+		}
+		f.checkInvariants()
 	})
 }
