@@ -125,7 +125,7 @@ func (pc *partyCache) get(ctx context.Context, sellerID, customerID int64) (*par
 	dec, err := DecideTax(TaxSeller{Country: seller.Country, VATID: seller.VATID},
 		TaxBuyer{Country: buyer.Country, PostalCode: buyer.PostalCode, Region: buyer.Region, VATID: buyer.VATID, Registration: buyer.RegistrationID,
 			VAT: bp.VATStatus, LastValid: bp.VATValidAt != nil,
-			Exempt: bp.TaxExempt, ExemptReason: bp.TaxExemptReason}, pc.day, ViesFallback(fb.Value))
+			Exempt: bp.TaxExempt, ExemptReason: bp.TaxExemptReason, ExemptCode: bp.TaxExemptCode}, pc.day, ViesFallback(fb.Value))
 	if err != nil {
 		return nil, fmt.Errorf("tax for seller %d, customer %d: %w", sellerID, customerID, err)
 	}

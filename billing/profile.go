@@ -34,6 +34,7 @@ type ProfileInput struct {
 	InvoiceGrouping string `json:"invoice_grouping"`
 	TaxExempt       bool   `json:"tax_exempt"`
 	TaxExemptReason string `json:"tax_exempt_reason"`
+	TaxExemptCode   string `json:"tax_exempt_code"` // the exemption's VATEX code, for the e-invoice
 	Timezone        string `json:"timezone"`
 	InvoicePrefix   string `json:"invoice_prefix"`
 	CreditPrefix    string `json:"credit_prefix"`
@@ -84,11 +85,16 @@ func Mod97(s string) int {
 	return r
 }
 
+// exemptCode matches the VATEX codes of the CEF list an exemption (E)
+// takes: the Directive's exempting articles with their letters, Art.
+// 79(c), and France's franchise en base.
+var exemptCode = regexp.MustCompile(`^VATEX-(EU-(132|143|148|151)(-1?[A-Z])?|EU-309|EU-79-C|FR-FRANCHISE)$`)
+
 // Validate normalises the input and reports every problem.
 func (in *ProfileInput) Validate() error {
 	var v core.ValidationError
 	for _, f := range []*string{&in.LegalName, &in.Address1, &in.Address2, &in.PostalCode, &in.City, &in.Region, &in.Email,
-		&in.RegistrationID, &in.TaxExemptReason, &in.Timezone, &in.InvoicePrefix, &in.CreditPrefix, &in.InvoiceGrouping, &in.Language} {
+		&in.RegistrationID, &in.TaxExemptReason, &in.TaxExemptCode, &in.Timezone, &in.InvoicePrefix, &in.CreditPrefix, &in.InvoiceGrouping, &in.Language} {
 		*f = strings.TrimSpace(*f)
 	}
 	in.Country = country.Normalize(in.Country)
@@ -145,6 +151,9 @@ func (in *ProfileInput) Validate() error {
 	}
 	if in.TaxExempt && in.TaxExemptReason == "" {
 		v.Add("tax_exempt_reason", "is required when the customer is exempt")
+	}
+	if in.TaxExemptCode = strings.ToUpper(in.TaxExemptCode); in.TaxExemptCode != "" && !exemptCode.MatchString(in.TaxExemptCode) {
+		v.Add("tax_exempt_code", "must be a VATEX code for an exemption: VATEX-EU-132, -143, -148, -151 or -309 (with its letter, e.g. VATEX-EU-132-1I), VATEX-EU-79-C or VATEX-FR-FRANCHISE")
 	}
 	if len(in.TaxExemptReason) > 300 {
 		v.Add("tax_exempt_reason", "must be at most 300 characters")
@@ -228,7 +237,7 @@ func (s *Service) SaveProfile(ctx context.Context, scope tenancy.Scope, tenantID
 		p.UpdatedAt = now
 		p.LegalName, p.Address1, p.Address2, p.PostalCode, p.City, p.Region = in.LegalName, in.Address1, in.Address2, in.PostalCode, in.City, in.Region
 		p.Country, p.Email, p.RegistrationID, p.Currency, p.Language = in.Country, in.Email, in.RegistrationID, in.Currency, in.Language
-		p.InvoiceGrouping, p.TaxExempt, p.TaxExemptReason, p.Timezone = in.InvoiceGrouping, in.TaxExempt, in.TaxExemptReason, in.Timezone
+		p.InvoiceGrouping, p.TaxExempt, p.TaxExemptReason, p.TaxExemptCode, p.Timezone = in.InvoiceGrouping, in.TaxExempt, in.TaxExemptReason, in.TaxExemptCode, in.Timezone
 		p.InvoicePrefix, p.CreditPrefix = in.InvoicePrefix, in.CreditPrefix
 		p.IBAN, p.BIC = in.IBAN, in.BIC
 		p.TaxNumber, p.Phone, p.EndpointID, p.BuyerReference, p.EInvoice = in.TaxNumber, in.Phone, in.EndpointID, in.BuyerReference, in.EInvoice

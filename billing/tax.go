@@ -63,6 +63,7 @@ type TaxBuyer struct {
 	LastValid    bool // an earlier VIES answer confirmed this id
 	Exempt       bool
 	ExemptReason string
+	ExemptCode   string // the exemption's VATEX code
 }
 
 // TaxDecision is the category, rate and legal note of a supply.
@@ -124,7 +125,7 @@ func DecideTax(seller TaxSeller, buyer TaxBuyer, day Date, fb ViesFallback) (Tax
 		return TaxDecision{}, err
 	}
 	if buyer.Exempt {
-		return TaxDecision{Category: CategoryExempt, Rate: decimal.Zero, Basis: BasisExempt, Note: "exempt", Reason: buyer.ExemptReason}, nil
+		return TaxDecision{Category: CategoryExempt, Rate: decimal.Zero, Basis: BasisExempt, Note: "exempt", Reason: buyer.ExemptReason, VATEX: buyer.ExemptCode}, nil
 	}
 	place := PlaceOf(buyer.Country, buyer.PostalCode, buyer.Region, seller.Country)
 	business := buyer.VATID != "" || buyer.Registration != ""

@@ -256,3 +256,25 @@ func TestVIESHold(t *testing.T) {
 		f.checkInvariants()
 	})
 }
+
+// TestExemptionCode: a customer's exemption carries its VATEX code into
+// the decision; a code that is not an exemption's is a field error.
+func TestExemptionCode(t *testing.T) {
+	d, err := billing.DecideTax(billing.TaxSeller{Country: "DE"}, billing.TaxBuyer{Country: "DE", Exempt: true, ExemptReason: "§ 4 Nr. 22 UStG", ExemptCode: "VATEX-EU-132-1I"},
+		mustDay(t, "2026-12-01"), billing.FallbackConsumer)
+	if err != nil || d.Category != billing.CategoryExempt || d.VATEX != "VATEX-EU-132-1I" {
+		t.Fatalf("%+v %v", d, err)
+	}
+	for _, code := range []string{"VATEX-EU-AE", "VATEX-EU-O", "EXEMPT", "VATEX-DE-19"} {
+		in := billing.ProfileInput{LegalName: "Verein", Country: "DE", TaxExempt: true, TaxExemptReason: "§ 4 Nr. 22 UStG", TaxExemptCode: code}
+		if err := in.Validate(); !isField(err, "tax_exempt_code") {
+			t.Errorf("%s: %v", code, err)
+		}
+	}
+	for _, code := range []string{"VATEX-EU-132-1I", "vatex-eu-151-1a", "VATEX-EU-309", "VATEX-FR-FRANCHISE", "VATEX-EU-79-C"} {
+		in := billing.ProfileInput{LegalName: "Verein", Country: "DE", TaxExempt: true, TaxExemptReason: "x", TaxExemptCode: code}
+		if err := in.Validate(); err != nil {
+			t.Errorf("%s: %v", code, err)
+		}
+	}
+}

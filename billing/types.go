@@ -28,6 +28,7 @@ type Profile struct {
 	InvoiceGrouping string     `json:"invoice_grouping"`
 	TaxExempt       bool       `json:"tax_exempt"`
 	TaxExemptReason string     `json:"tax_exempt_reason"`
+	TaxExemptCode   string     `json:"tax_exempt_code"` // its VATEX code (e.g. VATEX-EU-132-1I)
 	Timezone        string     `json:"timezone"`
 	InvoicePrefix   string     `json:"invoice_prefix"`
 	CreditPrefix    string     `json:"credit_prefix"`

@@ -138,7 +138,7 @@ func publicAuthority(lang string) billing.Invoice {
 // exempt: a customer its seller marked exempt, with the legal reason.
 func exempt(lang string) billing.Invoice {
 	dec := billing.TaxDecision{Category: billing.CategoryExempt, Rate: decimal.Zero, Basis: billing.BasisExempt, Note: "exempt",
-		Reason: "§ 4 Nr. 22 UStG"}
+		Reason: "§ 4 Nr. 22 UStG", VATEX: "VATEX-EU-132-1I"}
 	return issued(billing.DocInvoice, 16, "INV-2026-000016", lang, "2026-12-01", "2026-12-15", association, dec, "0", 0,
 		line(601, "", "Basic hosting", "1", "10", 1000, billing.CategoryExempt, "0", "2026-12-01", "2027-01-01"))
 }

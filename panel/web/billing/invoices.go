@@ -335,7 +335,7 @@ func (s *area) billingProfilePage(c echo.Context, id int64) (*web.Page, error) {
 		EInvoiceFormats: billing.EInvoiceFormats}
 	p.Form = map[string]string{"legal_name": prof.LegalName, "address1": prof.Address1, "address2": prof.Address2, "postal_code": prof.PostalCode,
 		"city": prof.City, "region": prof.Region, "country": prof.Country, "email": prof.Email, "vat_id": prof.VATID, "registration_id": prof.RegistrationID,
-		"currency": prof.Currency, "language": prof.Language, "invoice_grouping": prof.InvoiceGrouping, "tax_exempt_reason": prof.TaxExemptReason,
+		"currency": prof.Currency, "language": prof.Language, "invoice_grouping": prof.InvoiceGrouping, "tax_exempt_reason": prof.TaxExemptReason, "tax_exempt_code": prof.TaxExemptCode,
 		"timezone": prof.Timezone, "invoice_prefix": prof.InvoicePrefix, "credit_prefix": prof.CreditPrefix, "iban": prof.IBAN, "bic": prof.BIC,
 		"tax_number": prof.TaxNumber, "phone": prof.Phone, "endpoint_id": prof.EndpointID, "buyer_reference": prof.BuyerReference, "einvoice": prof.EInvoice,
 		"order_reference": prof.OrderReference}
@@ -358,12 +358,12 @@ func (s *area) billingProfileSave(c echo.Context) error {
 		return err
 	}
 	p.Fill(c, "legal_name", "address1", "address2", "postal_code", "city", "region", "country", "email", "vat_id", "registration_id",
-		"currency", "language", "invoice_grouping", "tax_exempt", "tax_exempt_reason", "timezone", "invoice_prefix", "credit_prefix", "iban", "bic",
+		"currency", "language", "invoice_grouping", "tax_exempt", "tax_exempt_reason", "tax_exempt_code", "timezone", "invoice_prefix", "credit_prefix", "iban", "bic",
 		"tax_number", "phone", "endpoint_id", "buyer_reference", "einvoice", "order_reference")
 	in := billing.ProfileInput{LegalName: p.Form["legal_name"], Address1: p.Form["address1"], Address2: p.Form["address2"], PostalCode: p.Form["postal_code"],
 		City: p.Form["city"], Region: p.Form["region"], Country: p.Form["country"], Email: p.Form["email"], VATID: p.Form["vat_id"],
 		RegistrationID: p.Form["registration_id"], Currency: p.Form["currency"], Language: p.Form["language"], InvoiceGrouping: p.Form["invoice_grouping"],
-		TaxExempt: p.Form["tax_exempt"] == "on", TaxExemptReason: p.Form["tax_exempt_reason"], Timezone: p.Form["timezone"],
+		TaxExempt: p.Form["tax_exempt"] == "on", TaxExemptReason: p.Form["tax_exempt_reason"], TaxExemptCode: p.Form["tax_exempt_code"], Timezone: p.Form["timezone"],
 		InvoicePrefix: p.Form["invoice_prefix"], CreditPrefix: p.Form["credit_prefix"], IBAN: p.Form["iban"], BIC: p.Form["bic"],
 		TaxNumber: p.Form["tax_number"], Phone: p.Form["phone"], EndpointID: p.Form["endpoint_id"], BuyerReference: p.Form["buyer_reference"], EInvoice: p.Form["einvoice"],
 		OrderReference: p.Form["order_reference"]}
