@@ -33,32 +33,49 @@ const (
 // reason nonpayment, so the reseller's return leaves it suspended. It
 // returns what it suspended (Kind account or reseller, ID, Name).
 func (s *Service) SuspendForNonpayment(ctx context.Context, subjects []Item) ([]Item, error) {
+	return s.eachHeld(ctx, subjects, func(ctx context.Context, a Account) (bool, error) {
+		switch {
+		case a.Target == StateSuspended && a.SuspendReason == ReasonResellerSuspended:
+			before := a.summary()
+			a.SuspendReason, a.UpdatedAt = ReasonNonpayment, s.now()
+			if err := s.db.Conn(ctx).Model(&a).Updates(map[string]any{"suspend_reason": a.SuspendReason, "updated_at": a.UpdatedAt}).Error; err != nil {
+				return false, fmt.Errorf("update account %d: %w", a.ID, err)
+			}
+			return true, s.record(ctx, "account.suspend", "account", a.ID, a.TenantID, a.TenantPath, before, a.summary())
+		case a.Target == StateActive && a.State != StateFailed:
+			return true, s.queueSuspend(ctx, a, ReasonNonpayment)
+		}
+		return false, nil
+	}, func(ctx context.Context, r ResellerAccount) (bool, error) {
+		if r.State != StateActive {
+			return false, nil
+		}
+		_, err := s.SuspendReseller(ctx, operatorScope, r.ID, ReasonNonpayment)
+		return true, err
+	})
+}
+
+// eachHeld applies onAccount and onReseller, in one transaction, to the
+// locked accounts and reseller accounts behind subjects, and returns
+// those they acted on.
+func (s *Service) eachHeld(ctx context.Context, subjects []Item, onAccount func(context.Context, Account) (bool, error),
+	onReseller func(context.Context, ResellerAccount) (bool, error)) ([]Item, error) {
 	accts, resellers, err := s.heldOf(ctx, subjects)
 	if err != nil {
 		return nil, err
 	}
 	var out []Item
 	err = s.tx(ctx, func(ctx context.Context) error {
+		out = nil
 		for _, id := range accts {
 			a, err := s.accountIn(ctx, operatorScope, id)
 			if err != nil {
 				return err
 			}
-			switch {
-			case a.Target == StateSuspended && a.SuspendReason == ReasonResellerSuspended:
-				before := a.summary()
-				a.SuspendReason, a.UpdatedAt = ReasonNonpayment, s.now()
-				if err := s.db.Conn(ctx).Model(&a).Updates(map[string]any{"suspend_reason": a.SuspendReason, "updated_at": a.UpdatedAt}).Error; err != nil {
-					return fmt.Errorf("update account %d: %w", a.ID, err)
-				}
-				if err := s.record(ctx, "account.suspend", "account", a.ID, a.TenantID, a.TenantPath, before, a.summary()); err != nil {
+			if acted, err := onAccount(ctx, a); err != nil || !acted {
+				if err != nil {
 					return err
 				}
-			case a.Target == StateActive && a.State != StateFailed:
-				if err := s.queueSuspend(ctx, a, ReasonNonpayment); err != nil {
-					return err
-				}
-			default:
 				continue
 			}
 			out = append(out, Item{Kind: HeldAccount, ID: a.ID, AccountID: a.ID, TenantID: a.TenantID, SellerID: a.SellerID, Name: a.Username})
@@ -68,11 +85,11 @@ func (s *Service) SuspendForNonpayment(ctx context.Context, subjects []Item) ([]
 			if err != nil {
 				return err
 			}
-			if r.State != StateActive {
+			if acted, err := onReseller(ctx, r); err != nil || !acted {
+				if err != nil {
+					return err
+				}
 				continue
-			}
-			if _, err := s.SuspendReseller(ctx, operatorScope, id, ReasonNonpayment); err != nil {
-				return err
 			}
 			out = append(out, Item{Kind: HeldReseller, ID: r.ID, TenantID: r.TenantID, Name: s.tenantName(ctx, r.TenantID, r.Package)})
 		}
@@ -120,41 +137,18 @@ func (s *Service) ReleaseNonpayment(ctx context.Context, held Item) (bool, error
 // TerminateForNonpayment terminates the accounts and reseller accounts
 // behind subjects that are not terminated yet, and returns them.
 func (s *Service) TerminateForNonpayment(ctx context.Context, subjects []Item) ([]Item, error) {
-	accts, resellers, err := s.heldOf(ctx, subjects)
-	if err != nil {
-		return nil, err
-	}
-	var out []Item
-	err = s.tx(ctx, func(ctx context.Context) error {
-		for _, id := range accts {
-			a, err := s.accountIn(ctx, operatorScope, id)
-			if err != nil {
-				return err
-			}
-			if a.Target == StateTerminated {
-				continue
-			}
-			if err := s.queueTerminate(ctx, a); err != nil {
-				return err
-			}
-			out = append(out, Item{Kind: HeldAccount, ID: a.ID, AccountID: a.ID, TenantID: a.TenantID, SellerID: a.SellerID, Name: a.Username})
+	return s.eachHeld(ctx, subjects, func(ctx context.Context, a Account) (bool, error) {
+		if a.Target == StateTerminated {
+			return false, nil
 		}
-		for _, id := range resellers {
-			r, err := s.resellerIn(ctx, operatorScope, id, true)
-			if err != nil {
-				return err
-			}
-			if r.State == StateTerminated {
-				continue
-			}
-			if _, err := s.TerminateReseller(ctx, operatorScope, id); err != nil {
-				return err
-			}
-			out = append(out, Item{Kind: HeldReseller, ID: r.ID, TenantID: r.TenantID, Name: s.tenantName(ctx, r.TenantID, r.Package)})
+		return true, s.queueTerminate(ctx, a)
+	}, func(ctx context.Context, r ResellerAccount) (bool, error) {
+		if r.State == StateTerminated {
+			return false, nil
 		}
-		return nil
+		_, err := s.TerminateReseller(ctx, operatorScope, r.ID)
+		return true, err
 	})
-	return out, err
 }
 
 // NonpaymentStates reports, for accounts suspended for non-payment, where
