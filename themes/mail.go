@@ -62,12 +62,21 @@ func (t *Theme) mailTemplates(name, lang string) (*mailTemplates, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mail template %s: %w", name, err)
 	}
-	mt := &mailTemplates{}
-	if mt.text, err = texttemplate.New(name).Funcs(texttemplate.FuncMap{"T": tr}).Parse(string(src)); err != nil {
+	mt := &mailTemplates{text: texttemplate.New(name).Funcs(texttemplate.FuncMap{"T": tr})}
+	// Blocks in mail/partials/*.txt and *.html are shared by every
+	// message of their kind (the dunning steps' common body, say).
+	if err := t.mailPartials("txt", func(src string) error { _, err := mt.text.New("").Parse(src); return err }); err != nil {
+		return nil, err
+	}
+	if _, err = mt.text.Parse(string(src)); err != nil {
 		return nil, fmt.Errorf("mail template %s.txt: %w", name, err)
 	}
 	if src, err := fs.ReadFile(t.fsys, "mail/"+name+".html"); err == nil {
-		if mt.html, err = htmltemplate.New(name).Funcs(htmltemplate.FuncMap{"T": tr}).Parse(string(src)); err != nil {
+		mt.html = htmltemplate.New(name).Funcs(htmltemplate.FuncMap{"T": tr})
+		if err := t.mailPartials("html", func(src string) error { _, err := mt.html.New("").Parse(src); return err }); err != nil {
+			return nil, err
+		}
+		if _, err = mt.html.Parse(string(src)); err != nil {
 			return nil, fmt.Errorf("mail template %s.html: %w", name, err)
 		}
 	}
@@ -76,4 +85,22 @@ func (t *Theme) mailTemplates(name, lang string) (*mailTemplates, error) {
 	}
 	t.mail[key] = mt
 	return mt, nil
+}
+
+// mailPartials hands each mail/partials/*.<ext> file to parse.
+func (t *Theme) mailPartials(ext string, parse func(string) error) error {
+	names, err := fs.Glob(t.fsys, "mail/partials/*."+ext)
+	if err != nil {
+		return fmt.Errorf("mail partials: %w", err)
+	}
+	for _, n := range names {
+		src, err := fs.ReadFile(t.fsys, n)
+		if err == nil {
+			err = parse(string(src))
+		}
+		if err != nil {
+			return fmt.Errorf("mail partial %s: %w", n, err)
+		}
+	}
+	return nil
 }

@@ -92,16 +92,17 @@ func (s *Service) queueMail(ctx context.Context, p *pass, inv billing.Invoice, s
 		}
 		args["Held"] = strings.Join(names, ", ")
 	}
-	subject, text, html, err := s.opt.Tpl.Mail(st.Template(), lang, data)
-	if err != nil {
-		return false, err
-	}
 	var attach []mail.AttachRef
 	if s.opt.AttachPDF && st.Action != ActionTerminate {
 		attach = append(attach, mail.AttachRef{Source: "archive", Ref: itoa(inv.ID) + "/pdf"})
 		if fee != nil {
 			attach = append(attach, mail.AttachRef{Source: "archive", Ref: itoa(fee.ID) + "/pdf"})
 		}
+	}
+	data["Step"], data["Attached"] = strings.TrimPrefix(st.Template(), "dunning_"), len(attach) > 0
+	subject, text, html, err := s.opt.Tpl.Mail(st.Template(), lang, data)
+	if err != nil {
+		return false, err
 	}
 	key := "dunning:" + itoa(inv.ID) + ":" + st.Key()
 	_, err = s.opt.Mail.Enqueue(ctx, mail.Queued{Key: key, Invoice: inv.ID, Kind: "dunning_" + string(st.Action),
