@@ -130,7 +130,7 @@ func (s *Service) Collections(ctx context.Context, scope tenancy.Scope, day core
 	for _, b := range byCur {
 		rep.Buckets = append(rep.Buckets, *b)
 	}
-	slices.SortFunc(rep.Buckets, func(a, b Bucket) int { return compareStr(a.Currency, b.Currency) })
+	slices.SortFunc(rep.Buckets, func(a, b Bucket) int { return strings.Compare(a.Currency, b.Currency) })
 	if len(rows) > ReportLimit {
 		rows = rows[:ReportLimit]
 	}
@@ -190,16 +190,6 @@ func (s *Service) Collections(ctx context.Context, scope tenancy.Scope, day core
 		rep.Suspended = append(rep.Suspended, hr)
 	}
 	return rep, nil
-}
-
-func compareStr(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // overdueRows lists the open invoices past their due date matching where,

@@ -101,7 +101,6 @@ func (s *Service) now() time.Time { return s.clock.Now().UTC().Truncate(time.Mil
 const (
 	OutcomeDone       = "done"
 	OutcomeSuperseded = "superseded" // a later reminder was due in the same run: its mail went instead
-	OutcomeFailed     = "failed"
 )
 
 // StepRecord is a step done on an invoice.
@@ -197,14 +196,6 @@ func (s *Service) record(ctx context.Context, action, objType string, id, tenant
 var openStatuses = []billing.InvoiceStatus{billing.InvoiceStatusFinalized, billing.InvoiceStatusPartiallyPaid, billing.InvoiceStatusOverdue}
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
-
-func joinIDs(ids []int64) string {
-	parts := make([]string, len(ids))
-	for i, id := range ids {
-		parts[i] = itoa(id)
-	}
-	return strings.Join(parts, ",")
-}
 
 func splitIDs(s string) []int64 {
 	var out []int64

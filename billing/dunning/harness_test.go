@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"strconv"
@@ -257,18 +258,11 @@ func (f *fixture) payAll(seller tenancy.Scope, inv billing.Invoice, day string) 
 	f.t.Helper()
 	inv = f.load(inv.ID)
 	open := inv.TotalMinor - inv.PaidMinor - inv.CreditedMinor
-	amt := strconv.FormatInt(open/100, 10) + "." + pad2(open%100)
+	amt := fmt.Sprintf("%d.%02d", open/100, open%100)
 	_, err := f.pay.RecordManual(f.ctx(), seller, payment.ManualInput{CustomerID: inv.CustomerID, Method: "bank_transfer", Amount: amt, Currency: inv.Currency,
 		ReceivedOn: day, Reference: "transfer " + *inv.Number, Allocations: []payment.AllocationInput{{InvoiceID: inv.ID, Amount: amt}}})
 	f.must(err)
 	f.settle()
-}
-
-func pad2(n int64) string {
-	if n < 10 {
-		return "0" + strconv.FormatInt(n, 10)
-	}
-	return strconv.FormatInt(n, 10)
 }
 
 // checkInvariants: every document's lines sum to its totals, every

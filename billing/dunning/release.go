@@ -3,6 +3,7 @@ package dunning
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"gorm.io/gorm/clause"
 
@@ -105,7 +106,7 @@ func (s *Service) release(ctx context.Context, sellerID, customerID int64, day c
 			kept = append(kept, sp.held())
 		}
 		for _, id := range splitIDs(sp.Invoices) {
-			if !contains(invoices, id) {
+			if !slices.Contains(invoices, id) {
 				invoices = append(invoices, id)
 			}
 		}
@@ -121,13 +122,4 @@ func (s *Service) release(ctx context.Context, sellerID, customerID int64, day c
 	}
 	_, err := s.bus.Publish(ctx, NonpaymentReleased{SellerID: sellerID, CustomerID: customerID, Invoices: invoices, Released: released, Kept: kept, Day: day.String()}, "system")
 	return err
-}
-
-func contains(ids []int64, id int64) bool {
-	for _, x := range ids {
-		if x == id {
-			return true
-		}
-	}
-	return false
 }

@@ -7,6 +7,8 @@ import (
 	netmail "net/mail"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -75,7 +77,7 @@ func TestWalk(t *testing.T) {
 				}
 				got = append(got, sub)
 			}
-			if fmt.Sprint(sorted(got)) != fmt.Sprint(sorted(w.subjects)) {
+			if fmt.Sprint(slices.Sorted(slices.Values(got))) != fmt.Sprint(slices.Sorted(slices.Values(w.subjects))) {
 				t.Fatalf("%s: mails %q, want %q", day, got, w.subjects)
 			}
 			for _, m := range msgs {
@@ -165,19 +167,7 @@ func subject(data string) string {
 	return decodeHeader(m.Header.Get("Subject"))
 }
 
-func sorted(s []string) []string {
-	out := append([]string(nil), s...)
-	for i := range out {
-		for j := i + 1; j < len(out); j++ {
-			if out[j] < out[i] {
-				out[i], out[j] = out[j], out[i]
-			}
-		}
-	}
-	return out
-}
-
-func itoa(n int64) string { return fmt.Sprint(n) }
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func mustDate(t testing.TB, s string) core.Date {
 	d, err := core.ParseDate("day", s)
