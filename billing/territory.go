@@ -1,6 +1,7 @@
 package billing
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 
@@ -36,9 +37,11 @@ type Territory struct {
 	// Madeira, the French overseas departments for a French seller).
 	Rates []rate
 	// ForSellerIn: the treatment applies only to sellers of this state
-	// (empty: to all).
-	ForSellerIn string
-	Article     string
+	// (empty: to all); NotForSellerIn: to all but them (who follow a
+	// national rule of their own, listed with ForSellerIn).
+	ForSellerIn    string
+	NotForSellerIn string
+	Article        string
 }
 
 // territories is the one table of special territories.
@@ -57,11 +60,11 @@ var territories = []Territory{
 	// VAT area for a seller outside France; in France, Guadeloupe,
 	// Martinique and Réunion tax at 8.5 % (CGI art. 296), French Guiana
 	// and Mayotte not at all (CGI art. 294).
-	{Code: "FR-GP", Name: "Guadeloupe", State: "FR", Codes: []string{"GP"}, From: "97100", To: "97199", Outside: true, Article: "Art. 6(1)(c)"},
-	{Code: "FR-MQ", Name: "Martinique", State: "FR", Codes: []string{"MQ"}, From: "97200", To: "97299", Outside: true, Article: "Art. 6(1)(c)"},
-	{Code: "FR-GF", Name: "French Guiana", State: "FR", Codes: []string{"GF"}, From: "97300", To: "97399", Outside: true, Article: "Art. 6(1)(c)"},
-	{Code: "FR-RE", Name: "Réunion", State: "FR", Codes: []string{"RE"}, From: "97400", To: "97499", Outside: true, Article: "Art. 6(1)(c)"},
-	{Code: "FR-YT", Name: "Mayotte", State: "FR", Codes: []string{"YT"}, From: "97600", To: "97699", Outside: true, Article: "Art. 6(1)(c)"},
+	{Code: "FR-GP", Name: "Guadeloupe", State: "FR", Codes: []string{"GP"}, NotForSellerIn: "FR", From: "97100", To: "97199", Outside: true, Article: "Art. 6(1)(c)"},
+	{Code: "FR-MQ", Name: "Martinique", State: "FR", Codes: []string{"MQ"}, NotForSellerIn: "FR", From: "97200", To: "97299", Outside: true, Article: "Art. 6(1)(c)"},
+	{Code: "FR-GF", Name: "French Guiana", State: "FR", Codes: []string{"GF"}, NotForSellerIn: "FR", From: "97300", To: "97399", Outside: true, Article: "Art. 6(1)(c)"},
+	{Code: "FR-RE", Name: "Réunion", State: "FR", Codes: []string{"RE"}, NotForSellerIn: "FR", From: "97400", To: "97499", Outside: true, Article: "Art. 6(1)(c)"},
+	{Code: "FR-YT", Name: "Mayotte", State: "FR", Codes: []string{"YT"}, NotForSellerIn: "FR", From: "97600", To: "97699", Outside: true, Article: "Art. 6(1)(c)"},
 	{Code: "FR-GP", Name: "Guadeloupe", State: "FR", Codes: []string{"GP"}, From: "97100", To: "97199", ForSellerIn: "FR", Rates: []rate{{"2000-04-01", "8.5"}}, Article: "CGI art. 296"},
 	{Code: "FR-MQ", Name: "Martinique", State: "FR", Codes: []string{"MQ"}, From: "97200", To: "97299", ForSellerIn: "FR", Rates: []rate{{"2000-04-01", "8.5"}}, Article: "CGI art. 296"},
 	{Code: "FR-RE", Name: "Réunion", State: "FR", Codes: []string{"RE"}, From: "97400", To: "97499", ForSellerIn: "FR", Rates: []rate{{"2000-04-01", "8.5"}}, Article: "CGI art. 296"},
@@ -105,53 +108,27 @@ func PlaceOf(country, postcode, region, sellerCountry string) Place {
 			}
 		}
 	}
-	digits := postcodeDigits(country, postcode)
-	var found *Territory
+	digits := postcodeDigits(postcode)
 	for i := range territories {
 		t := &territories[i]
-		if t.ForSellerIn != "" && t.ForSellerIn != sellerCountry {
+		if t.ForSellerIn != "" && t.ForSellerIn != sellerCountry || t.NotForSellerIn == sellerCountry {
 			continue
 		}
-		if t.ForSellerIn == "" && sellerCountry == t.State && t.Outside && forSellerRule(t) {
-			continue // the state's own sellers follow the national rule below
+		if country != t.State && !slices.Contains(t.Codes, country) {
+			continue
 		}
-		match := false
-		for _, c := range t.Codes {
-			match = match || c == country
+		n := len(t.From)
+		byPostcode := len(digits) >= n && digits[:n] >= t.From && digits[:n] <= t.To
+		if slices.Contains(t.Codes, country) || byPostcode || slices.Contains(t.Regions, reg) {
+			return Place{Country: t.State, Territory: t}
 		}
-		if country == t.State || match {
-			if digits != "" && len(digits) >= len(t.From) && digits[:len(t.From)] >= t.From && digits[:len(t.From)] <= t.To {
-				match = true
-			}
-			for _, r := range t.Regions {
-				match = match || reg == r
-			}
-		}
-		if match {
-			found = t
-			break
-		}
-	}
-	if found != nil {
-		return Place{Country: found.State, Territory: found}
 	}
 	return Place{Country: country}
 }
 
-// forSellerRule reports whether t's state has a rule of its own for its
-// sellers (the French overseas departments).
-func forSellerRule(t *Territory) bool {
-	for _, o := range territories {
-		if o.Code == t.Code && o.ForSellerIn == t.State {
-			return true
-		}
-	}
-	return false
-}
-
 // postcodeDigits is the postcode's digits as the territory table compares
 // them (a Portuguese "9500-321" is 9500321, a Finnish "AX-22100" 22100).
-func postcodeDigits(country, postcode string) string {
+func postcodeDigits(postcode string) string {
 	var b strings.Builder
 	for _, r := range postcode {
 		if unicode.IsDigit(r) {
