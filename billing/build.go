@@ -27,6 +27,42 @@ type parties struct {
 	lang          string
 	buyerPath     string
 	cache         *partyCache
+
+	// The inputs of the decision, to decide again for another chargeable
+	// event or once the seller is past the Art. 59c threshold.
+	taxSeller TaxSeller
+	taxBuyer  TaxBuyer
+	fallback  ViesFallback
+	others    map[decisionKey]TaxDecision
+}
+
+type decisionKey struct {
+	day         Date
+	destination bool
+}
+
+// decisionOn is the parties' tax for a chargeable event on day, a supply
+// to a consumer in another member state taxed where the consumer is
+// (destination) or where the seller is.
+func (p *parties) decisionOn(day Date, destination bool) (TaxDecision, error) {
+	if p.cache == nil || day == p.cache.day && destination == p.taxSeller.Destination {
+		return p.decision, nil
+	}
+	k := decisionKey{day, destination}
+	if d, ok := p.others[k]; ok {
+		return d, nil
+	}
+	ts := p.taxSeller
+	ts.Destination = destination
+	d, err := DecideTax(ts, p.taxBuyer, day, p.fallback)
+	if err != nil {
+		return d, fmt.Errorf("tax for seller %d, customer %d on %s: %w", p.seller.TenantID, p.buyer.TenantID, day, err)
+	}
+	if p.others == nil {
+		p.others = map[decisionKey]TaxDecision{}
+	}
+	p.others[k] = d
+	return d, nil
 }
 
 // firstInvoice reports whether the seller has not finalized an invoice
@@ -57,11 +93,12 @@ type partyCache struct {
 	tenants  map[int64]tenantRow
 	seen     map[[2]int64]bool // (seller, customer) with a finalized invoice
 	loaded   map[[2]int64]*parties
+	tallies  map[int64]*OSSTally // sellers' Art. 59c tallies, read once
 }
 
 func (s *Service) newPartyCache(snap *settings.Snapshot, day Date) *partyCache {
 	return &partyCache{s: s, snap: snap, day: day, profiles: map[int64]Profile{}, tenants: map[int64]tenantRow{},
-		seen: map[[2]int64]bool{}, loaded: map[[2]int64]*parties{}}
+		seen: map[[2]int64]bool{}, loaded: map[[2]int64]*parties{}, tallies: map[int64]*OSSTally{}}
 }
 
 // preload reads the profiles and tenants of the pairs, in two queries.
@@ -122,17 +159,33 @@ func (pc *partyCache) get(ctx context.Context, sellerID, customerID int64) (*par
 	if err != nil {
 		return nil, err
 	}
-	dec, err := DecideTax(TaxSeller{Country: seller.Country, VATID: seller.VATID},
-		TaxBuyer{Country: buyer.Country, PostalCode: buyer.PostalCode, Region: buyer.Region, VATID: buyer.VATID, Registration: buyer.RegistrationID,
-			VAT: bp.VATStatus, LastValid: bp.VATValidAt != nil,
-			Exempt: bp.TaxExempt, ExemptReason: bp.TaxExemptReason, ExemptCode: bp.TaxExemptCode}, pc.day, ViesFallback(fb.Value))
+	ts := TaxSeller{Country: seller.Country, VATID: seller.VATID, Scheme: sp.TaxScheme, Destination: sp.OSSMode == OSSDestination}
+	tb := TaxBuyer{Country: buyer.Country, PostalCode: buyer.PostalCode, Region: buyer.Region, VATID: buyer.VATID, Registration: buyer.RegistrationID,
+		VAT: bp.VATStatus, LastValid: bp.VATValidAt != nil,
+		Exempt: bp.TaxExempt, ExemptReason: bp.TaxExemptReason, ExemptCode: bp.TaxExemptCode}
+	dec, err := DecideTax(ts, tb, pc.day, ViesFallback(fb.Value))
 	if err != nil {
 		return nil, fmt.Errorf("tax for seller %d, customer %d: %w", sellerID, customerID, err)
+	}
+	if dec.Basis == BasisUnderThreshold {
+		// Past the threshold last year or earlier this year: the
+		// customer's country's rate (the run checks the crossing supply
+		// itself, under a lock: applyThreshold).
+		t, err := pc.tally(ctx, sellerID)
+		if err != nil {
+			return nil, err
+		}
+		if t.Destination() {
+			ts.Destination = true
+			if dec, err = DecideTax(ts, tb, pc.day, ViesFallback(fb.Value)); err != nil {
+				return nil, err
+			}
+		}
 	}
 	sj, _ := json.Marshal(seller)
 	bj, _ := json.Marshal(buyer)
 	p := &parties{seller: seller, buyer: buyer, sellerJSON: string(sj), buyerJSON: string(bj), decision: dec,
-		lang: cmp.Or(bp.Language, bt.Language, "en"), buyerPath: bt.Path, cache: pc}
+		lang: cmp.Or(bp.Language, bt.Language, "en"), buyerPath: bt.Path, cache: pc, taxSeller: ts, taxBuyer: tb, fallback: ViesFallback(fb.Value)}
 	pc.loaded[key] = p
 	return p, nil
 }
@@ -143,6 +196,44 @@ type draft struct {
 	lines   []Line
 	charges []int64 // contract charges this document consumes
 	manual  bool
+	// destination: the supply that takes the seller past the Art. 59c
+	// threshold, taxed where the consumer is (applyThreshold).
+	destination bool
+}
+
+// decision is the draft's tax: the parties', or the destination's once
+// the draft crossed the threshold.
+func (d *draft) decision(p *parties) (TaxDecision, error) {
+	if !d.destination {
+		return p.decision, nil
+	}
+	return p.decisionOn(mustDay(d.inv.IssueDate), true)
+}
+
+// taxLines gives each line the category and rate in force at its
+// chargeable event (ChargeableDay): a period billed in arrears takes the
+// rate of its last day, one billed in advance the invoice date's.
+func (d *draft) taxLines(p *parties) error {
+	dec, err := d.decision(p)
+	if err != nil {
+		return err
+	}
+	issue, err := ParseDay("issue_date", d.inv.IssueDate)
+	if err != nil {
+		return err
+	}
+	for i := range d.lines {
+		l := &d.lines[i]
+		ld, err := p.decisionOn(ChargeableDay(issue, l.PeriodStart, l.PeriodEnd, nil), p.taxSeller.Destination || d.destination)
+		if err != nil {
+			return err
+		}
+		if ld.Category != dec.Category {
+			ld = dec // a rate for a day before the first known one: the invoice date's treatment
+		}
+		l.TaxCategory, l.TaxRate = ld.Category, ld.Rate.String()
+	}
+	return nil
 }
 
 // addLine appends a line taxed by the document's decision.
@@ -190,11 +281,15 @@ func (d *draft) totals(p *parties) error {
 			return err
 		}
 	}
-	sum := TaxSummary{Decision: p.decision, Note: TaxNote(p.decision, p.seller.Country, d.inv.Language), Lines: tl}
+	dec, err := d.decision(p)
+	if err != nil {
+		return err
+	}
+	sum := TaxSummary{Decision: dec, Note: TaxNote(dec, p.seller.Country, d.inv.Language), Lines: tl}
 	raw, _ := json.Marshal(sum)
-	d.inv.NetMinor, d.inv.TaxMinor, d.inv.TotalMinor, d.inv.Taxes = net, tax, total, string(raw)
-	if p.decision.Flag != "" && !strings.Contains(d.inv.Flags, p.decision.Flag) {
-		d.inv.Flags = strings.Trim(d.inv.Flags+","+p.decision.Flag, ",")
+	d.inv.NetMinor, d.inv.TaxMinor, d.inv.TotalMinor, d.inv.Taxes, d.inv.TaxBasis = net, tax, total, string(raw), dec.Basis
+	if dec.Flag != "" && !strings.Contains(d.inv.Flags, dec.Flag) {
+		d.inv.Flags = strings.Trim(d.inv.Flags+","+dec.Flag, ",")
 	}
 	return nil
 }

@@ -128,6 +128,7 @@ type Invoice struct {
 	PaidMinor     int64         `json:"paid_minor"`
 	CreditedMinor int64         `json:"credited_minor"`
 	Taxes         string        `json:"-"`
+	TaxBasis      string        `json:"tax_basis,omitempty"` // the decision's basis: what the Art. 59c tally and the VAT reports sum by
 	Seller        string        `json:"-"`
 	Buyer         string        `json:"-"`
 	Flags         string        `json:"flags,omitempty"`

@@ -182,6 +182,9 @@ func (s *Service) invoicePending(ctx context.Context, c Contract, day Date) (*In
 	if err := b.finishDraft(ctx, d); err != nil {
 		return nil, err
 	}
+	if err := s.applyThreshold(ctx, pc, []*draft{d}); err != nil {
+		return nil, err
+	}
 	if d.inv.TotalMinor < 0 {
 		return nil, nil // a net credit waits for the next invoice
 	}

@@ -155,6 +155,9 @@ func (b *batch) finishDraft(ctx context.Context, d *draft) error {
 	if err != nil {
 		return err
 	}
+	if err := d.taxLines(p); err != nil {
+		return err
+	}
 	return d.totals(p)
 }
 

@@ -119,7 +119,7 @@ func (s *Service) chunkDrafts(ctx context.Context, r *run, ch []unit, sum *RunSu
 		}
 	}
 	sum.Invoices = len(ds)
-	return b, ds, nil
+	return b, ds, s.applyThreshold(ctx, b.parties, ds)
 }
 
 // numberHere locks the series of the documents a chunk finalizes, so the

@@ -44,10 +44,28 @@ const (
 	FallbackConsumer  ViesFallback = "consumer"
 )
 
+// The seller tax schemes.
+const (
+	SchemeStandard      = "standard"       // charges VAT
+	SchemeSmallBusiness = "small_business" // a national small-business exemption (Art. 281-294 of the Directive)
+)
+
+// The ways a seller taxes its cross-border supplies to consumers.
+const (
+	OSSThreshold   = "threshold"   // Art. 59c: its own rate until its EU-wide tally passes EUR 10,000
+	OSSDestination = "destination" // opted in: the customer's country's rate from the first supply
+)
+
 // TaxSeller is the seller side of a tax decision.
 type TaxSeller struct {
 	Country string
 	VATID   string
+	Scheme  string // SchemeStandard (or empty) or SchemeSmallBusiness
+	// Destination taxes a supply to a consumer in another member state
+	// where the consumer is (Art. 58): the seller opted in, or its Art. 59c
+	// tally passed the threshold this or last year. Otherwise the supply
+	// is made where the seller is established (Art. 59c(1)).
+	Destination bool
 }
 
 // TaxBuyer is the buyer side: its address (country, postcode, region:
@@ -93,7 +111,16 @@ const (
 	BasisOutsideEU     = "outside_eu"
 	BasisExempt        = "exempt"
 	BasisDamages       = "damages" // late fees and interest: outside the scope of VAT
+	// BasisUnderThreshold is a supply to a consumer in another member
+	// state taxed where the seller is, its Art. 59c tally being under the
+	// threshold. With BasisOSS, it is what the tally counts.
+	BasisUnderThreshold = "under_threshold"
+	BasisSmallBusiness  = "small_business" // exempt under the seller's national small-business scheme
 )
+
+// CrossBorderB2C reports whether a basis is a supply to a consumer in
+// another member state: what the Art. 59c tally counts.
+func CrossBorderB2C(basis string) bool { return basis == BasisOSS || basis == BasisUnderThreshold }
 
 // FlagVATUnverified marks an invoice taxed without a VIES verdict.
 const FlagVATUnverified = "vat_unverified"
@@ -101,12 +128,15 @@ const FlagVATUnverified = "vat_unverified"
 // DecideTax applies the EU rules for electronically supplied services on
 // day to the territory of the buyer's address (PlaceOf): a special
 // territory outside the EU VAT area (Art. 6) -> outside scope (O, note);
-// domestic -> the seller's standard rate, or the region's (S); EU business
-// with a VIES-valid id -> reverse charge (AE, note); EU consumer -> the
-// buyer's country's (or region's) rate (S, OSS); outside the EU -> outside
-// scope (O, Art. 44 for a business, Art. 58 for a consumer). A VAT id
-// counts only where VIES confirmed it for a member state: a Northern
-// Ireland (XI) number or a non-EU one never makes a service AE.
+// domestic -> the seller's standard rate, or the region's (S), or for a
+// small-business seller its national exemption (E); EU business with a
+// VIES-valid id -> reverse charge (AE, note); EU consumer -> the buyer's
+// country's (or region's) rate (S, OSS) once the seller is past the Art.
+// 59c threshold or opted in, the seller's own treatment before; outside
+// the EU -> outside scope (O, Art. 44 for a business, Art. 58 for a
+// consumer). A VAT id counts only where VIES confirmed it for a member
+// state: a Northern Ireland (XI) number or a non-EU one never makes a
+// service AE.
 func DecideTax(seller TaxSeller, buyer TaxBuyer, day Date, fb ViesFallback) (TaxDecision, error) {
 	var v core.ValidationError
 	switch {
@@ -120,6 +150,9 @@ func DecideTax(seller TaxSeller, buyer TaxBuyer, day Date, fb ViesFallback) (Tax
 		v.Add("country", "the buyer has no country in its billing profile")
 	case !country.Valid(buyer.Country):
 		v.Addf("country", "the buyer's country %q %s", buyer.Country, country.Problem(buyer.Country))
+	}
+	if seller.Scheme == SchemeSmallBusiness && SmallBusinessScheme(seller.Country) == nil {
+		v.Addf("seller.tax_scheme", "no small-business scheme is known for %s", seller.Country)
 	}
 	if err := v.Err(); err != nil {
 		return TaxDecision{}, err
@@ -143,8 +176,9 @@ func DecideTax(seller TaxSeller, buyer TaxBuyer, day Date, fb ViesFallback) (Tax
 		}
 		return TaxDecision{Category: CategoryOutside, Rate: decimal.Zero, Basis: BasisOutsideEU, Note: "outside_eu_consumer", VATEX: VATEXOutside}, nil
 	case place.Country == seller.Country:
-		return regional(standard(seller.Country, day, BasisDomestic, ""))(place, day)
+		return origin(seller, place, day, BasisDomestic, "")
 	}
+	flag := ""
 	switch buyer.VAT {
 	case VATValid:
 		return reverseCharge(""), nil
@@ -152,9 +186,30 @@ func DecideTax(seller TaxSeller, buyer TaxBuyer, day Date, fb ViesFallback) (Tax
 		if fb == FallbackLastValid && buyer.LastValid {
 			return reverseCharge(FlagVATUnverified), nil
 		}
-		return regional(standard(place.Country, day, BasisOSS, FlagVATUnverified))(place, day)
+		flag = FlagVATUnverified
 	}
-	return regional(standard(place.Country, day, BasisOSS, ""))(place, day)
+	if !seller.Destination {
+		return origin(seller, place, day, BasisUnderThreshold, flag) // Art. 59c(1): taxed where the seller is
+	}
+	return regional(standard(place.Country, day, BasisOSS, flag))(place, day)
+}
+
+// origin is a supply taxed where the seller is established: its small-
+// business exemption, or its standard rate (the region's, for a domestic
+// supply to the Azores, Madeira or a French overseas department).
+func origin(seller TaxSeller, place Place, day Date, basis, flag string) (TaxDecision, error) {
+	if seller.Scheme == SchemeSmallBusiness {
+		sb := SmallBusinessScheme(seller.Country)
+		if basis == BasisDomestic {
+			basis = BasisSmallBusiness
+		}
+		return TaxDecision{Category: CategoryExempt, Rate: decimal.Zero, Basis: basis, Note: sb.Note, VATEX: sb.VATEX, Flag: flag}, nil
+	}
+	d, err := standard(seller.Country, day, basis, flag)
+	if basis != BasisDomestic {
+		return d, err
+	}
+	return regional(d, err)(place, day)
 }
 
 // regional replaces a standard decision's rate by the region's own, where

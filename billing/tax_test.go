@@ -26,19 +26,19 @@ func TestDecideTax(t *testing.T) {
 		flag     string
 		tax, tot int64
 	}{
-		{"DE->DE consumer", TaxSeller{"DE", "DE136695976"}, TaxBuyer{Country: "DE"}, FallbackLastValid, "S", "19", BasisDomestic, "", "", 570, 3570},
-		{"DE->DE business pays German VAT too", TaxSeller{"DE", "DE136695976"}, TaxBuyer{Country: "DE", VATID: "DE811907980", VAT: VATValid}, FallbackLastValid, "S", "19", BasisDomestic, "", "", 570, 3570},
-		{"DE->FR business with valid VAT id", TaxSeller{"DE", "DE136695976"}, TaxBuyer{Country: "FR", VATID: "FR40303265045", VAT: VATValid}, FallbackLastValid, "AE", "0", BasisReverseCharge, "Reverse charge", "", 0, 3000},
-		{"DE->FR business VIES rejects", TaxSeller{"DE", "DE136695976"}, TaxBuyer{Country: "FR", VATID: "FR40303265045", VAT: VATInvalid}, FallbackLastValid, "S", "20", BasisOSS, "", "", 600, 3600},
-		{"DE->FR VIES down, last answer valid", TaxSeller{"DE", "DE136695976"}, TaxBuyer{Country: "FR", VATID: "FR40303265045", VAT: VATUnavailable, LastValid: true}, FallbackLastValid, "AE", "0", BasisReverseCharge, "Reverse charge", FlagVATUnverified, 0, 3000},
-		{"DE->FR VIES down, consumer fallback", TaxSeller{"DE", "DE136695976"}, TaxBuyer{Country: "FR", VATID: "FR40303265045", VAT: VATUnavailable, LastValid: true}, FallbackConsumer, "S", "20", BasisOSS, "", FlagVATUnverified, 600, 3600},
-		{"DE->FR VIES down, never valid", TaxSeller{"DE", "DE136695976"}, TaxBuyer{Country: "FR", VATID: "FR40303265045", VAT: VATUnavailable}, FallbackLastValid, "S", "20", BasisOSS, "", FlagVATUnverified, 600, 3600},
-		{"DE->IT consumer", TaxSeller{"DE", "DE136695976"}, TaxBuyer{Country: "IT"}, FallbackLastValid, "S", "22", BasisOSS, "", "", 660, 3660},
-		{"FR->DK consumer", TaxSeller{"FR", "FR40303265045"}, TaxBuyer{Country: "DK"}, FallbackLastValid, "S", "25", BasisOSS, "", "", 750, 3750},
-		{"DK->US business", TaxSeller{"DK", "DK13585628"}, TaxBuyer{Country: "US", VATID: "12-3456789"}, FallbackLastValid, "O", "0", BasisOutsideEU, "outside the EU", "", 0, 3000},
-		{"IT->IT domestic", TaxSeller{"IT", "IT00743110157"}, TaxBuyer{Country: "IT"}, FallbackLastValid, "S", "22", BasisDomestic, "", "", 660, 3660},
-		{"FI consumer at 25.5", TaxSeller{"DE", ""}, TaxBuyer{Country: "FI"}, FallbackLastValid, "S", "25.5", BasisOSS, "", "", 765, 3765},
-		{"exempt customer", TaxSeller{"DE", ""}, TaxBuyer{Country: "DE", Exempt: true, ExemptReason: "§ 4 Nr. 21 UStG"}, FallbackLastValid, "E", "0", BasisExempt, "Exempt from VAT: § 4 Nr. 21 UStG", "", 0, 3000},
+		{"DE->DE consumer", TaxSeller{Country: "DE", VATID: "DE136695976", Destination: true}, TaxBuyer{Country: "DE"}, FallbackLastValid, "S", "19", BasisDomestic, "", "", 570, 3570},
+		{"DE->DE business pays German VAT too", TaxSeller{Country: "DE", VATID: "DE136695976", Destination: true}, TaxBuyer{Country: "DE", VATID: "DE811907980", VAT: VATValid}, FallbackLastValid, "S", "19", BasisDomestic, "", "", 570, 3570},
+		{"DE->FR business with valid VAT id", TaxSeller{Country: "DE", VATID: "DE136695976", Destination: true}, TaxBuyer{Country: "FR", VATID: "FR40303265045", VAT: VATValid}, FallbackLastValid, "AE", "0", BasisReverseCharge, "Reverse charge", "", 0, 3000},
+		{"DE->FR business VIES rejects", TaxSeller{Country: "DE", VATID: "DE136695976", Destination: true}, TaxBuyer{Country: "FR", VATID: "FR40303265045", VAT: VATInvalid}, FallbackLastValid, "S", "20", BasisOSS, "", "", 600, 3600},
+		{"DE->FR VIES down, last answer valid", TaxSeller{Country: "DE", VATID: "DE136695976", Destination: true}, TaxBuyer{Country: "FR", VATID: "FR40303265045", VAT: VATUnavailable, LastValid: true}, FallbackLastValid, "AE", "0", BasisReverseCharge, "Reverse charge", FlagVATUnverified, 0, 3000},
+		{"DE->FR VIES down, consumer fallback", TaxSeller{Country: "DE", VATID: "DE136695976", Destination: true}, TaxBuyer{Country: "FR", VATID: "FR40303265045", VAT: VATUnavailable, LastValid: true}, FallbackConsumer, "S", "20", BasisOSS, "", FlagVATUnverified, 600, 3600},
+		{"DE->FR VIES down, never valid", TaxSeller{Country: "DE", VATID: "DE136695976", Destination: true}, TaxBuyer{Country: "FR", VATID: "FR40303265045", VAT: VATUnavailable}, FallbackLastValid, "S", "20", BasisOSS, "", FlagVATUnverified, 600, 3600},
+		{"DE->IT consumer", TaxSeller{Country: "DE", VATID: "DE136695976", Destination: true}, TaxBuyer{Country: "IT"}, FallbackLastValid, "S", "22", BasisOSS, "", "", 660, 3660},
+		{"FR->DK consumer", TaxSeller{Country: "FR", VATID: "FR40303265045", Destination: true}, TaxBuyer{Country: "DK"}, FallbackLastValid, "S", "25", BasisOSS, "", "", 750, 3750},
+		{"DK->US business", TaxSeller{Country: "DK", VATID: "DK13585628", Destination: true}, TaxBuyer{Country: "US", VATID: "12-3456789"}, FallbackLastValid, "O", "0", BasisOutsideEU, "outside the EU", "", 0, 3000},
+		{"IT->IT domestic", TaxSeller{Country: "IT", VATID: "IT00743110157", Destination: true}, TaxBuyer{Country: "IT"}, FallbackLastValid, "S", "22", BasisDomestic, "", "", 660, 3660},
+		{"FI consumer at 25.5", TaxSeller{Country: "DE", VATID: "", Destination: true}, TaxBuyer{Country: "FI"}, FallbackLastValid, "S", "25.5", BasisOSS, "", "", 765, 3765},
+		{"exempt customer", TaxSeller{Country: "DE", VATID: "", Destination: true}, TaxBuyer{Country: "DE", Exempt: true, ExemptReason: "§ 4 Nr. 21 UStG"}, FallbackLastValid, "E", "0", BasisExempt, "Exempt from VAT: § 4 Nr. 21 UStG", "", 0, 3000},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

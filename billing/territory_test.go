@@ -56,7 +56,7 @@ func TestTerritories(t *testing.T) {
 		{"Art. 58: Lisbon is Portugal at 23 %", "PT", "1000-001", "", "DE", billing.CategoryStandard, "23", ""},
 	}
 	for _, c := range cases {
-		d, err := billing.DecideTax(billing.TaxSeller{Country: c.seller}, billing.TaxBuyer{Country: c.country, PostalCode: c.postcode, Region: c.region}, day, billing.FallbackLastValid)
+		d, err := billing.DecideTax(billing.TaxSeller{Country: c.seller, Destination: true}, billing.TaxBuyer{Country: c.country, PostalCode: c.postcode, Region: c.region}, day, billing.FallbackLastValid)
 		if err != nil {
 			t.Errorf("%s: %v", c.article, err)
 			continue
@@ -66,7 +66,7 @@ func TestTerritories(t *testing.T) {
 		}
 	}
 	// The Azores' rate changed on 1 July 2021 (18 % before).
-	d, err := billing.DecideTax(billing.TaxSeller{Country: "DE"}, billing.TaxBuyer{Country: "PT", PostalCode: "9500-321"}, mustDay(t, "2021-06-30"), billing.FallbackLastValid)
+	d, err := billing.DecideTax(billing.TaxSeller{Country: "DE", Destination: true}, billing.TaxBuyer{Country: "PT", PostalCode: "9500-321"}, mustDay(t, "2021-06-30"), billing.FallbackLastValid)
 	if err != nil || d.Rate.String() != "18" {
 		t.Errorf("the Azores on 30 June 2021: %s, %v; want 18 %%", d.Rate, err)
 	}
@@ -94,7 +94,7 @@ func TestTaxableCustomer(t *testing.T) {
 		{"Art. 58: a public body without a communicated id is a consumer", billing.TaxBuyer{Country: "IT"}, billing.CategoryStandard, ""},
 	}
 	for _, c := range cases {
-		d, err := billing.DecideTax(billing.TaxSeller{Country: "DE", VATID: "DE136695976"}, c.buyer, day, billing.FallbackConsumer)
+		d, err := billing.DecideTax(billing.TaxSeller{Country: "DE", VATID: "DE136695976", Destination: true}, c.buyer, day, billing.FallbackConsumer)
 		if err != nil {
 			t.Errorf("%s: %v", c.article, err)
 			continue

@@ -40,6 +40,8 @@ type Profile struct {
 	BuyerReference  string     `json:"buyer_reference"`                       // BT-10, a Leitweg-ID for German public buyers
 	EInvoice        string     `gorm:"column:einvoice" json:"einvoice"`       // the e-invoice the buyer wants (EInvoiceFormats)
 	OrderReference  string     `json:"order_reference"`                       // BT-13, the buyer's standing purchase order
+	TaxScheme       string     `json:"tax_scheme"`                            // a seller's: SchemeStandard or SchemeSmallBusiness
+	OSSMode         string     `gorm:"column:oss_mode" json:"oss_mode"`       // a seller's: OSSThreshold or OSSDestination (opted in)
 	CreatedAt       time.Time  `json:"created_at"`
 	UpdatedAt       time.Time  `json:"updated_at"`
 }
