@@ -304,11 +304,15 @@ func newDraft(kind string, sellerID, customerID int64, cur string, p *parties, d
 // holdReason applies the approval rules: the amount threshold, a new
 // customer, manual lines. An empty answer lets the document finalize.
 func holdReason(ctx context.Context, snap *settings.Snapshot, d *draft, p *parties) (string, error) {
-	if SellerMentionsProblem(p.seller, p.buyer) != nil {
+	dec, err := d.decision(p)
+	if err != nil {
+		return "", err
+	}
+	if SellerMentionsProblem(p.seller, p.buyer) != nil || ReverseChargeProblem(p.seller, dec.Category) != nil {
 		return HoldSellerIDs, nil // finalized, it would lack what the law or the buyer's e-invoice needs
 	}
 	sc := settings.Scope{Seller: itoa(d.inv.SellerID), Customer: itoa(d.inv.CustomerID)}
-	if p.decision.Flag == FlagVATUnverified && p.decision.Category != CategoryReverseCharge {
+	if dec.Flag == FlagVATUnverified && dec.Category != CategoryReverseCharge {
 		pol, err := settings.Lookup(snap, VIESUnconfirmed, sc)
 		if err != nil {
 			return "", err

@@ -175,6 +175,13 @@ func (s *Service) Finalize(ctx context.Context, scope tenancy.Scope, id int64) (
 		if err := SellerMentionsProblem(p.seller, p.buyer); err != nil {
 			return err // by hand, say what is missing rather than hold
 		}
+		var sum TaxSummary
+		if err := jsonUnmarshal(inv.Taxes, &sum); err != nil {
+			return err
+		}
+		if err := ReverseChargeProblem(p.seller, sum.Decision.Category); err != nil {
+			return err
+		}
 		hold, err := holdReason(ctx, snap, d, p)
 		if err != nil {
 			return err

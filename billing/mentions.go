@@ -142,6 +142,16 @@ func SellerMentionsProblem(seller, buyer Party) error {
 	return v.Err()
 }
 
+// ReverseChargeProblem is the field error of a reverse-charge document
+// whose seller has no VAT id: the invoice must carry it (Art. 226(3) of
+// Directive 2006/112/EC; EN 16931 BR-AE-02).
+func ReverseChargeProblem(seller Party, cat Category) error {
+	if cat == CategoryReverseCharge && seller.VATID == "" {
+		return core.Invalid("seller.vat_id", "a reverse-charge invoice must carry the seller's VAT id (Art. 226(3) of Directive 2006/112/EC): set it in the seller's billing profile")
+	}
+	return nil
+}
+
 // IsDigits reports whether s is one or more ASCII digits.
 func IsDigits(s string) bool {
 	for _, c := range s {

@@ -229,6 +229,11 @@ func (s *Service) SaveProfile(ctx context.Context, scope tenancy.Scope, tenantID
 		if tenantID == scope.TenantID && (in.TaxExempt != before.TaxExempt || (in.TaxExempt && in.TaxExemptReason != before.TaxExemptReason)) {
 			return core.Invalid("tax_exempt", "is set by your seller, not by you")
 		}
+		if before.VATID != "" && in.VATID == "" {
+			if err := s.reverseChargeProblem(ctx, tenantID, in.Country, "", before.TaxScheme, "vat_id"); err != nil {
+				return err
+			}
+		}
 		p = before
 		now := s.now()
 		if p.CreatedAt.IsZero() {

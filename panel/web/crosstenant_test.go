@@ -113,6 +113,9 @@ var crossTenant = map[string]reach{
 	"GET /billing/profile":                own,
 	"GET /tenants/:id/billing":            tenantID,
 	"POST /tenants/:id/billing":           tenantID,
+	"GET /billing/tax":                    own,
+	"GET /tenants/:id/tax":                tenantID,
+	"POST /tenants/:id/tax":               tenantID,
 
 	"GET /api/v1/me":             listing,
 	"GET /api/v1/tenants":        listing,
@@ -206,6 +209,9 @@ var crossTenant = map[string]reach{
 	"PUT /api/v1/settings/:level/:id":            settingsLevel,
 	"GET /api/v1/tenants/:id/billing-profile":    tenantID,
 	"PUT /api/v1/tenants/:id/billing-profile":    tenantID,
+	"GET /api/v1/tenants/:id/tax":                tenantID,
+	"PUT /api/v1/tenants/:id/tax":                tenantID,
+	"POST /api/v1/invoices/:id/correct-rate":     invoiceID,
 	"GET /billing/collections":                   listing,
 	"POST /billing/collections/holds":            creating,
 	"POST /billing/collections/holds/:id/end":    holdID,
@@ -460,6 +466,8 @@ func (w *world) probeBody(kind reach, ap, a string, id int64) any {
 	case kind == productID:
 		return map[string]any{"code": "hacked", "name": "Hacked", "kind": "hosting", "match_code": "std",
 			"prices": []map[string]any{{"currency": "EUR", "cycle": "monthly", "amount": "1"}}}
+	case kind == tenantID && strings.HasSuffix(ap, "/tax"):
+		return map[string]any{"tax_scheme": "small_business", "oss_mode": "destination"}
 	case kind == tenantID && strings.HasSuffix(ap, "/billing-profile"):
 		return map[string]any{"legal_name": "Hacked", "country": "DE"}
 	}

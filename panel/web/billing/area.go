@@ -48,6 +48,9 @@ func (Area) Routes(r *web.Router) {
 	in.GET("/billing/profile", s.ownBillingProfile)
 	in.GET("/tenants/:id/billing", s.ShowPage("billing_profile", s.billingProfilePage))
 	in.POST("/tenants/:id/billing", s.billingProfileSave)
+	in.GET("/billing/tax", s.ownTax)
+	in.GET("/tenants/:id/tax", s.ShowPage("billing_tax", s.taxPage))
+	in.POST("/tenants/:id/tax", s.taxSave)
 
 	b := s.Deps.Billing
 	api := r.API
@@ -72,6 +75,9 @@ func (Area) Routes(r *web.Router) {
 	api.POST("/invoices/:id/credit-notes", web.ChangeOwn(s.issued, web.Perm(identity.PermInvoices), http.StatusCreated, s.creditNote))
 	api.GET("/tenants/:id/billing-profile", web.Get(web.Perm(identity.PermBillingRead), web.Scoped(b.Profile)))
 	api.PUT("/tenants/:id/billing-profile", web.ChangeOwn(s.readsProfile, web.Perm(identity.PermProfile), http.StatusOK, web.ScopedID(b.SaveProfile)))
+	api.GET("/tenants/:id/tax", web.Get(web.Perm(identity.PermBillingRead), s.sellerTax))
+	api.PUT("/tenants/:id/tax", web.ChangeOwn(s.readsTax, web.Perm(identity.PermProfile), http.StatusOK, s.saveSellerTax))
+	api.POST("/invoices/:id/correct-rate", s.apiCorrectRate)
 
 	s.files(r)
 
@@ -211,6 +217,11 @@ func (s *area) issued(c echo.Context, id int64) error {
 
 func (s *area) ownsProduct(c echo.Context, id int64) error {
 	_, err := s.ownProduct(c, id)
+	return err
+}
+
+func (s *area) readsTax(c echo.Context, id int64) error {
+	_, err := s.sellerTax(c.Request().Context(), web.CallerOf(c), id)
 	return err
 }
 

@@ -18,12 +18,13 @@ import (
 // invoiceDoc is the invoice page: the stored document (for its forms),
 // its rendering, and what the caller may do with it.
 type invoiceDoc struct {
-	Inv      billing.Invoice
-	Doc      docView
-	IsSeller bool
-	CanWrite bool
-	Approve  bool
-	Credit   bool
+	Inv        billing.Invoice
+	Doc        docView
+	IsSeller   bool
+	RateChange *billing.RateChange // a VAT rate change overtook the invoice
+	CanWrite   bool
+	Approve    bool
+	Credit     bool
 	// Payments that pay it, with the part each pays; the customer's
 	// credit with the seller in its currency; whether the caller may
 	// record a payment or apply credit to it.
@@ -122,6 +123,15 @@ func (s *area) invoicePage(c echo.Context, id int64) (*web.Page, error) {
 	}
 	if err := s.payments(c, d); err != nil {
 		return nil, err
+	}
+	if d.Credit {
+		day, err := s.Deps.Billing.SellerDay(c.Request().Context(), inv.SellerID)
+		if err != nil {
+			return nil, err
+		}
+		if d.RateChange, err = s.Deps.Billing.InvoiceRateChange(c.Request().Context(), inv, day); err != nil {
+			return nil, err
+		}
 	}
 	p.Data = d
 	return p, nil

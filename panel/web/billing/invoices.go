@@ -138,6 +138,14 @@ func (s *area) invoicePost(c echo.Context) error {
 		if opErr == nil {
 			target = "/billing/invoices/" + strconv.FormatInt(cn.ID, 10)
 		}
+	case "correct_rate":
+		var repl billing.Invoice
+		if opErr = web.Need(c, identity.PermInvoices); opErr == nil {
+			if _, repl, opErr = s.Deps.Billing.CorrectRate(ctx, scope, inv.ID); opErr == nil {
+				web.Flash(c, "rate_corrected")
+				return c.Redirect(http.StatusSeeOther, "/billing/invoices/"+strconv.FormatInt(repl.ID, 10))
+			}
+		}
 	case "resend":
 		if opErr = web.Need(c, identity.PermInvoices); opErr == nil {
 			if opErr = s.Deps.Archive.Resend(ctx, scope, inv.ID); opErr == nil {
