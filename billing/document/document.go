@@ -242,3 +242,13 @@ func optDate(field, s string) (*core.Date, error) {
 	}
 	return &d, nil
 }
+
+// HasCategory reports whether the document's VAT breakdown has category c.
+func (d *Document) HasCategory(c billing.Category) bool {
+	for _, t := range d.Taxes {
+		if t.Category == c {
+			return true
+		}
+	}
+	return false
+}

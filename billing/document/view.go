@@ -48,6 +48,10 @@ type PartyView struct {
 	VATID          string
 	RegistrationID string
 	Email          string
+	// Consultation is the number VIES gave the check of a reverse-charge
+	// buyer's VAT id: printed beside it, the seller's evidence that the
+	// buyer is a taxable person (Art. 18(1)(a) of Regulation 282/2011).
+	Consultation string
 }
 
 // SectionView is a group of lines.
@@ -95,6 +99,9 @@ func (d *Document) ViewIn(lang string) View {
 		Seller: partyView(d.Seller), Buyer: partyView(d.Buyer),
 		Net: m(d.Totals.NetMinor), Tax: m(d.Totals.TaxMinor), Total: m(d.Totals.TotalMinor),
 		TaxNote: d.TaxNote, Exemption: d.Exemption, Reason: d.Reason}
+	if d.Buyer.VATRequestID != "" && d.HasCategory(billing.CategoryReverseCharge) {
+		v.Buyer.Consultation = d.Buyer.VATRequestID
+	}
 	if d.DueDate != nil {
 		v.DueDate = l.Date(*d.DueDate)
 	}

@@ -118,7 +118,11 @@ func (f *facts) ciiParty(name string, p party, seller bool) *node {
 	if p.endpointID != "" {
 		uri = el("ram:URIUniversalCommunication", tx("ram:URIID", p.endpointID, "schemeID", p.endpointScheme))
 	}
-	n := el(name, tx("ram:ID", p.sellerID), tx("ram:Name", p.Name), legal, contact,
+	id, global := p.sellerID, ""
+	if p.sellerScheme != "" {
+		id, global = "", p.sellerID
+	}
+	n := el(name, tx("ram:ID", id), tx("ram:GlobalID", global, "schemeID", p.sellerScheme), tx("ram:Name", p.Name), legal, contact,
 		el("ram:PostalTradeAddress", tx("ram:PostcodeCode", p.PostalCode), tx("ram:LineOne", p.Address1), tx("ram:LineTwo", p.Address2),
 			tx("ram:CityName", p.City), tx("ram:CountryID", p.Country), tx("ram:CountrySubDivisionName", p.Region)),
 		uri)

@@ -109,7 +109,7 @@ type party struct {
 	endpointScheme, endpointID string
 	vatID                      string // BT-31 / BT-48, empty when it must not be given
 	legalID, legalScheme       string // BT-30 / BT-47
-	sellerID                   string // BT-29, only when no other id is allowed
+	sellerID, sellerScheme     string // BT-29, only when no other id is allowed or given
 }
 
 type line struct {
@@ -157,6 +157,16 @@ func factsOf(d document.Document, p Profile) (*facts, error) {
 	f.buyer = partyOf(d.Buyer, !f.outside)
 	if f.outside && f.seller.legalID == "" && d.Seller.VATID != "" {
 		f.seller.sellerID = d.Seller.VATID // BR-CO-26 wants an id; BR-O-02 forbids it as a VAT id
+	}
+	if f.seller.sellerID == "" && f.seller.legalID == "" && f.seller.vatID == "" {
+		// BR-CO-26: a seller with neither a VAT id nor a registration (a
+		// small business) is named by its electronic address's ISO 6523
+		// identifier, or else by its tax number.
+		if s, id, ok := billing.SplitEndpoint(d.Seller.EndpointID); ok && len(s) == 4 && billing.IsDigits(s) {
+			f.seller.sellerID, f.seller.sellerScheme = id, s
+		} else {
+			f.seller.sellerID = d.Seller.TaxNumber
+		}
 	}
 	f.buyerRef, f.orderRef = d.Buyer.BuyerReference, d.Buyer.OrderReference
 	if f.buyerRef == "" && f.orderRef == "" && p != EN16931 {

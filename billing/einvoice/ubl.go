@@ -119,7 +119,7 @@ func (f *facts) ublParty(p party, seller bool) *node {
 	}
 	var ident *node
 	if p.sellerID != "" {
-		ident = el("cac:PartyIdentification", tx("cbc:ID", p.sellerID))
+		ident = el("cac:PartyIdentification", tx("cbc:ID", p.sellerID, "schemeID", p.sellerScheme))
 	}
 	var contact *node
 	if seller {

@@ -163,6 +163,41 @@ func resellers(lang string) billing.Invoice {
 	return inv
 }
 
+// kleinunternehmer is a German small business: no VAT id, its
+// Steuernummer instead.
+var kleinunternehmer = billing.Party{TenantID: 20, Name: "Webdesign Schmidt", Address1: "Gartenweg 4", PostalCode: "04109", City: "Leipzig", Country: "DE",
+	Email: "rechnung@schmidt-web.test", TaxNumber: "231/456/78901", Phone: "+49 341 555000", IBAN: "DE89370400440532013000", EndpointID: "0088:4012345000009"}
+
+// microEntreprise is a French small business under the franchise en
+// base: its SIRET, no VAT id.
+var microEntreprise = billing.Party{TenantID: 21, Name: "Julie Bernard EI", Address1: "5 rue du Port", PostalCode: "44000", City: "Nantes", Country: "FR",
+	Email: "julie@bernard-web.test", RegistrationID: "73282932000074", TaxNumber: "1234567890123", Phone: "+33 2 40 00 00 00", EndpointID: "0009:73282932000074"}
+
+// smallBusiness: a small-business seller's invoice (category E with the
+// scheme's note and, where the CEF list has one, its VATEX code).
+func smallBusiness(lang string, s billing.Party, buyer billing.Party, id int64, number string) billing.Invoice {
+	sb := billing.SmallBusinessScheme(s.Country)
+	dec := billing.TaxDecision{Category: billing.CategoryExempt, Rate: decimal.Zero, Basis: billing.BasisSmallBusiness, Note: sb.Note, VATEX: sb.VATEX}
+	inv := issuedBy(s, billing.DocInvoice, id, number, lang, "2026-12-01", "2026-12-15", buyer, dec, "0", 0,
+		line(id*10+1, "", "Webhosting", "1", "8", 800, billing.CategoryExempt, "0", "2026-12-01", "2027-01-01"))
+	inv.PeriodStart, inv.PeriodEnd = "2026-12-01", "2027-01-01"
+	return inv
+}
+
+// rateChange: a German invoice of 5 January 2021 catching up a period
+// billed in arrears, taxed at the 16 % in force on its last day, and the
+// current period, billed in advance, at the 19 % of the invoice date.
+func rateChange(lang string) billing.Invoice {
+	dec := billing.TaxDecision{Category: billing.CategoryStandard, Rate: decimal.NewFromInt(19), Basis: billing.BasisDomestic}
+	inv := issued(billing.DocInvoice, 19, "INV-2021-000004", lang, "2021-01-05", "2021-01-19", domesticBuyer, dec, "19", 0,
+		line(901, "", "Basic hosting", "1", "10", 1000, billing.CategoryStandard, "16", "2020-11-20", "2020-12-20"),
+		line(902, "", "Basic hosting", "1", "10", 1000, billing.CategoryStandard, "19", "2020-12-20", "2021-01-20"))
+	inv.TaxMinor, inv.TotalMinor = 160+190, 2000+160+190
+	inv.Taxes = summary(dec, "DE", lang, billing.TaxLine{Category: "S", Rate: "16", Base: 1000, Tax: 160}, billing.TaxLine{Category: "S", Rate: "19", Base: 1000, Tax: 190})
+	inv.PeriodStart, inv.PeriodEnd = "2020-11-20", "2021-01-20"
+	return inv
+}
+
 // Case is a golden document: the stored invoice and what it refers to.
 type Case struct {
 	Name    string
@@ -183,6 +218,9 @@ func Cases(lang string) []Case {
 		{Name: "exempt", Invoice: exempt(lang)},
 		{Name: "outside_scope", Invoice: outside(lang)},
 		{Name: "reseller", Invoice: resellers(lang)},
+		{Name: "small_business_de", Invoice: smallBusiness(lang, kleinunternehmer, domesticBuyer, 30, "2026-0007")},
+		{Name: "small_business_fr", Invoice: smallBusiness(lang, microEntreprise, resellerClient, 31, "F-2026-012")},
+		{Name: "rate_change", Invoice: rateChange(lang)},
 	}
 }
 

@@ -190,6 +190,9 @@ func (p *plan) head() {
 	}))))
 	seller := p.party(d.Seller, true)
 	buyer := append([]string{p.L("doc.bill_to")}, p.party(d.Buyer, false)...)
+	if c := p.v.Buyer.Consultation; c != "" {
+		buyer = append(buyer, p.L("doc.vies_consultation")+" "+c)
+	}
 	var meta [][2]string
 	if d.IsCreditNote() {
 		meta = append(meta, [2]string{p.L("doc.number_credit"), d.Number}, [2]string{p.L("doc.issue_date_credit"), v.IssueDate})
@@ -441,14 +444,7 @@ func (p *plan) notes() {
 	}
 }
 
-func hasCategory(d document.Document, c billing.Category) bool {
-	for _, t := range d.Taxes {
-		if t.Category == c {
-			return true
-		}
-	}
-	return false
-}
+func hasCategory(d document.Document, c billing.Category) bool { return d.HasCategory(c) }
 
 // payment is the bank transfer block with its QR code.
 func (p *plan) payment() {

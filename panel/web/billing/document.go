@@ -89,6 +89,9 @@ func (d docView) Party(p document.PartyView) []string {
 	if p.RegistrationID != "" {
 		out = append(out, d.L("doc.registration_id")+" "+p.RegistrationID)
 	}
+	if p.Consultation != "" {
+		out = append(out, d.L("doc.vies_consultation")+" "+p.Consultation)
+	}
 	if p.Email != "" {
 		out = append(out, p.Email)
 	}
