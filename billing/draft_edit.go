@@ -70,7 +70,8 @@ func (s *Service) CreateInvoice(ctx context.Context, scope tenancy.Scope, in Inv
 		if err != nil {
 			return err
 		}
-		p, err := s.newPartyCache(snap, day).get(ctx, scope.TenantID, in.CustomerID)
+		pc := s.newPartyCache(snap, day)
+		p, err := pc.get(ctx, scope.TenantID, in.CustomerID)
 		if err != nil {
 			return err
 		}
@@ -90,6 +91,9 @@ func (s *Service) CreateInvoice(ctx context.Context, scope tenancy.Scope, in Inv
 		d.manual = true
 		if err := d.totals(p); err != nil {
 			return totalsError(err, cur)
+		}
+		if err := s.applyThreshold(ctx, pc, []*draft{d}); err != nil {
+			return err
 		}
 		if err := s.insertDrafts(ctx, []*draft{d}, s.now()); err != nil {
 			return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -419,4 +420,52 @@ func TestSellerTaxBadInput(t *testing.T) {
 			t.Fatalf("a reseller setting its operator's scheme: %v", err)
 		}
 	})
+}
+
+// TestThresholdUnderConcurrency: four processes with three workers each
+// run the invoice run at once on MariaDB for 30 consumers in France at
+// EUR 4,000 each. Exactly two supplies stay under the EUR 10,000 of Art.
+// 59c (8,000); the third, whichever chunk made it, crosses, and all later
+// ones are taxed in France: the tally is read and extended under a lock
+// on the seller, never by two chunks at once.
+func TestThresholdUnderConcurrency(t *testing.T) {
+	if len(dbtest.Backends(t)) < 2 {
+		t.Skip("needs MariaDB (" + dbtest.EnvDSN + ")")
+	}
+	opts := dbtest.Options(t, dbtest.MariaDB)
+	f := newFixture(t, dbtest.OpenWith(t, opts, sets), nov2)
+	f.product(operator, billing.ProductInput{Code: "dedicated", Name: "Dedicated server", Kind: billing.KindHosting, MatchCode: "dedicated",
+		Prices: []billing.PriceInput{price("EUR", billing.CycleMonthly, 400000, 0)}})
+	for i := range 30 {
+		c := f.client("Consommateur "+itoa(i), "FR")
+		f.liveAccount(c, operator, "dedicated", "ded"+itoa(i))
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for p := range 4 {
+		h := dbtest.OpenWith(t, opts, sets)
+		wg.Go(func() { _, errs[p] = dailyRun(context.Background(), h, f, 3) })
+	}
+	wg.Wait()
+	for p, err := range errs {
+		if err != nil {
+			t.Fatalf("process %d: %v", p, err)
+		}
+	}
+	var rows []struct {
+		TaxBasis string
+		N        int
+		Net      int64
+	}
+	f.h.W.Raw(`SELECT tax_basis, COUNT(*) AS n, SUM(net_minor) AS net FROM invoices WHERE seller_id = ? AND finalized_at IS NOT NULL GROUP BY tax_basis ORDER BY tax_basis`,
+		operator.TenantID).Scan(&rows)
+	got := map[string]int{}
+	for _, r := range rows {
+		got[r.TaxBasis] = r.N
+	}
+	if len(rows) != 2 || got[billing.BasisUnderThreshold] != 2 || got[billing.BasisOSS] != 28 {
+		t.Fatalf("supplies by basis %+v; want 2 under the threshold and 28 taxed in France", rows)
+	}
+	f.checkInvariants()
+	f.billedOnce()
 }
