@@ -136,7 +136,7 @@ func (s *Service) reverseChargeProblem(ctx context.Context, sellerID int64, coun
 	if err != nil || n == 0 {
 		return err
 	}
-	return core.Invalid(field, "a small-business seller invoicing %d business customers in other member states under reverse charge needs a VAT id of its own (Art. 214(1)(e) of Directive 2006/112/EC), printed on those invoices: set the VAT id in the billing profile first", n)
+	return core.Invalid(field, "a small-business seller that bills business customers in other member states under reverse charge (%d here) needs a VAT id of its own (Art. 214(1)(e) of Directive 2006/112/EC), printed on those invoices: set the VAT id in the billing profile first", n)
 }
 
 // SaveSellerTax validates and stores a seller's tax settings.

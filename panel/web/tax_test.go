@@ -1,6 +1,9 @@
 package web_test
 
 import (
+	"context"
+	"faktura/billing"
+	"faktura/panel/identity"
 	"net/http"
 	"net/url"
 	"strings"
@@ -56,6 +59,26 @@ func TestSellerTaxPage(t *testing.T) {
 		r = w.api(w.keyB, "POST", "/api/v1/invoices/"+itoa(w.finalB.ID)+"/correct-rate", nil)
 		if r.status != http.StatusPreconditionFailed || !strings.Contains(r.body, "not overtaken by a VAT rate change") {
 			t.Fatalf("correcting an invoice no rate change overtook: %d %s", r.status, r.body)
+		}
+	})
+}
+
+// TestFormShowsProblemsOfOtherFields: finalizing a draft whose seller
+// lacks the id German invoices must carry names that id in the message,
+// since the invoice page has no field for it.
+func TestFormShowsProblemsOfOtherFields(t *testing.T) {
+	eachWorld(t, func(t *testing.T, w *world) {
+		op := identity.SystemCaller("test").Scope
+		if _, err := w.billing.SaveProfile(context.Background(), op, w.resB.ID, billing.ProfileInput{LegalName: w.resB.Name, Country: "DE", Timezone: "Europe/Berlin"}); err != nil {
+			t.Fatal(err)
+		}
+		seller := w.signIn("owner@b.test")
+		r := seller.post("/billing/invoices/"+itoa(w.draftB.ID)+"/finalize", nil)
+		if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "Steuernummer or USt-IdNr must be on German invoices") {
+			t.Fatalf("finalize without the seller's id: %d %s", r.status, r.body)
+		}
+		if n := w.count("invoices", "id = ? AND finalized_at IS NULL", w.draftB.ID); n != 1 {
+			t.Fatalf("the draft was finalized")
 		}
 	})
 }

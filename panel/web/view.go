@@ -2,7 +2,10 @@ package web
 
 import (
 	"errors"
+	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -49,6 +52,7 @@ type Page struct {
 	Nav       []navGroup
 	Form      map[string]string
 	Errs      map[string]string
+	shown     map[string]bool // the fields whose problem the page showed beside them (E)
 	Data      any
 	Languages []string
 	// Redirect sends the browser on to another site when the page loads
@@ -77,6 +81,10 @@ func (p *Page) E(field string) string {
 	if !ok {
 		return ""
 	}
+	if p.shown == nil {
+		p.shown = map[string]bool{}
+	}
+	p.shown[field] = true
 	return p.problem(msg)
 }
 
@@ -181,6 +189,23 @@ func (s *Server) FormError(c echo.Context, name string, p *Page, err error) erro
 			p.Errs[k] = v
 		}
 		p.Error = p.T("form.invalid")
+		// A problem of a field the form does not have (the seller's
+		// missing id when a draft is finalized) goes into the message.
+		if err := s.Deps.Theme.Render(io.Discard, name, p); err != nil {
+			return err
+		}
+		var other []string
+		for _, k := range slices.Sorted(maps.Keys(p.Errs)) {
+			if !p.shown[k] {
+				other = append(other, p.problem(p.Errs[k]))
+			}
+		}
+		switch {
+		case len(other) == len(p.Errs):
+			p.Error = strings.Join(other, " ")
+		case len(other) > 0:
+			p.Error += " " + strings.Join(other, " ")
+		}
 		return s.Render(c, http.StatusUnprocessableEntity, name, p)
 	}
 	for _, f := range signInFailures {
