@@ -175,13 +175,7 @@ func (s *Service) Finalize(ctx context.Context, scope tenancy.Scope, id int64) (
 		if err := SellerMentionsProblem(p.seller, p.buyer); err != nil {
 			return err // by hand, say what is missing rather than hold
 		}
-		var sum TaxSummary
-		if err := jsonUnmarshal(inv.Taxes, &sum); err != nil {
-			return err
-		}
-		if err := ReverseChargeProblem(p.seller, sum.Decision.Category); err != nil {
-			return err
-		}
+
 		hold, err := holdReason(ctx, snap, d, p)
 		if err != nil {
 			return err
@@ -222,6 +216,13 @@ func (s *Service) finalizeNow(ctx context.Context, inv *Invoice, approver string
 		}
 	}
 	if err := SellerMentionsProblem(seller, buyer); err != nil {
+		return err
+	}
+	var sum TaxSummary
+	if err := jsonUnmarshal(inv.Taxes, &sum); err != nil {
+		return err
+	}
+	if err := ReverseChargeProblem(seller, sum.Decision.Category); err != nil {
 		return err
 	}
 	if err := s.checkCategories(ctx, inv.ID); err != nil {

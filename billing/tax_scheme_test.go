@@ -353,6 +353,9 @@ func TestSmallBusinessSeller(t *testing.T) {
 		if held.Status != billing.InvoiceStatusAwaitingApproval || held.HoldReason != billing.HoldSellerIDs || !strings.Contains(held.Taxes, `"AE"`) {
 			t.Fatalf("reverse charge without the seller's VAT id: %s %q %s", held.Status, held.HoldReason, held.Taxes)
 		}
+		if _, err := f.s.Approve(f.ctx(), noID, held.ID); !isField(err, "seller.vat_id") {
+			t.Fatalf("approving it without the seller's VAT id: %v", err)
+		}
 		f.checkInvariants()
 	})
 }
