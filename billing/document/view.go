@@ -52,7 +52,13 @@ type PartyView struct {
 	// buyer's VAT id: printed beside it, the seller's evidence that the
 	// buyer is a taxable person (Art. 18(1)(a) of Regulation 282/2011).
 	Consultation string
+
+	party billing.Party
 }
+
+// IDs are the party's identifiers labelled as its country names them
+// (IDLines).
+func (v PartyView) IDs(l func(string) string) []string { return IDLines(v.party, l) }
 
 // SectionView is a group of lines.
 type SectionView struct {
@@ -151,7 +157,7 @@ func (l Locale) period(from, to *core.Date) string {
 }
 
 func partyView(p billing.Party) PartyView {
-	v := PartyView{Name: p.Name, Country: p.Country, VATID: p.VATID, RegistrationID: p.RegistrationID, Email: p.Email}
+	v := PartyView{Name: p.Name, Country: p.Country, VATID: p.VATID, RegistrationID: p.RegistrationID, Email: p.Email, party: p}
 	for _, line := range []string{p.Address1, p.Address2, strings.TrimSpace(p.PostalCode + " " + p.City), p.Region, p.Country} {
 		if line != "" {
 			v.Address = append(v.Address, line)
@@ -170,4 +176,31 @@ func lineTax(l Locale, ln Line) string {
 		return string(ln.TaxCategory)
 	}
 	return string(ln.TaxCategory) + " " + l.Percent(ln.TaxRate)
+}
+
+// IDLines are a party's identifiers as its country's invoices name them,
+// with labels from l: the VAT id ("Partita IVA" in Italy), the SIREN or
+// SIRET in France, the CVR number in Denmark, else the registration.
+func IDLines(pt billing.Party, l func(string) string) []string {
+	var out []string
+	reg := strings.ReplaceAll(pt.RegistrationID, " ", "")
+	switch {
+	case pt.Country == "IT" && pt.VATID != "":
+		out = append(out, "Partita IVA "+pt.VATID)
+	case pt.VATID != "":
+		out = append(out, l("doc.vat_id")+" "+pt.VATID)
+	}
+	switch {
+	case pt.Country == "FR" && len(reg) == 9 && billing.IsDigits(reg):
+		out = append(out, "SIREN "+pt.RegistrationID)
+	case pt.Country == "FR" && len(reg) == 14 && billing.IsDigits(reg):
+		out = append(out, "SIRET "+pt.RegistrationID)
+	case pt.Country == "DK" && pt.RegistrationID != "":
+		out = append(out, "CVR "+pt.RegistrationID)
+	case pt.Country == "DK" && strings.HasPrefix(pt.VATID, "DK"):
+		out = append(out, "CVR "+strings.TrimPrefix(pt.VATID, "DK"))
+	case pt.RegistrationID != "":
+		out = append(out, l("doc.registration_id")+" "+pt.RegistrationID)
+	}
+	return out
 }

@@ -258,26 +258,7 @@ func (p *plan) head() {
 // country's invoices must carry, labelled as that country names them.
 func (p *plan) party(pt billing.Party, seller bool) []string {
 	v := document.PartyViewOf(pt)
-	out := append([]string{v.Name}, v.Address...)
-	reg := strings.ReplaceAll(pt.RegistrationID, " ", "")
-	switch {
-	case pt.Country == "IT" && pt.VATID != "":
-		out = append(out, "Partita IVA "+pt.VATID)
-	case pt.VATID != "":
-		out = append(out, p.L("doc.vat_id")+" "+pt.VATID)
-	}
-	switch {
-	case pt.Country == "FR" && len(reg) == 9 && billing.IsDigits(reg):
-		out = append(out, "SIREN "+pt.RegistrationID)
-	case pt.Country == "FR" && len(reg) == 14 && billing.IsDigits(reg):
-		out = append(out, "SIRET "+pt.RegistrationID)
-	case pt.Country == "DK" && pt.RegistrationID != "":
-		out = append(out, "CVR "+pt.RegistrationID)
-	case pt.Country == "DK" && strings.HasPrefix(pt.VATID, "DK"):
-		out = append(out, "CVR "+strings.TrimPrefix(pt.VATID, "DK"))
-	case pt.RegistrationID != "":
-		out = append(out, p.L("doc.registration_id")+" "+pt.RegistrationID)
-	}
+	out := append(append([]string{v.Name}, v.Address...), document.IDLines(pt, p.L)...)
 	if seller && pt.TaxNumber != "" {
 		switch pt.Country {
 		case "IT":

@@ -82,13 +82,7 @@ func (d docView) Terms() string {
 
 // Party is a party's block, line by line, with its identifiers labelled.
 func (d docView) Party(p document.PartyView) []string {
-	out := append([]string{p.Name}, p.Address...)
-	if p.VATID != "" {
-		out = append(out, d.L("doc.vat_id")+" "+p.VATID)
-	}
-	if p.RegistrationID != "" {
-		out = append(out, d.L("doc.registration_id")+" "+p.RegistrationID)
-	}
+	out := append(append([]string{p.Name}, p.Address...), p.IDs(d.L)...)
 	if p.Consultation != "" {
 		out = append(out, d.L("doc.vies_consultation")+" "+p.Consultation)
 	}
