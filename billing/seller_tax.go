@@ -155,8 +155,8 @@ func (s *Service) SaveSellerTax(ctx context.Context, scope tenancy.Scope, seller
 		if err := in.Validate(p.Country); err != nil {
 			return err
 		}
-		if in.Scheme == SchemeSmallBusiness && p.VATID == "" && p.TaxNumber == "" {
-			return core.Invalid("tax_scheme", "a small-business seller's invoices must carry its tax number or VAT id (Art. 226(3) of Directive 2006/112/EC; EN 16931 BR-E-02): set one in the billing profile first")
+		if in.Scheme == SchemeSmallBusiness && p.VATID == "" && p.TaxNumber == "" && (p.Country != "DK" || p.RegistrationID == "") {
+			return core.Invalid("tax_scheme", "a small-business seller's invoices must carry its tax number (in Denmark its CVR number) or VAT id (Art. 226(3) of Directive 2006/112/EC; EN 16931 BR-E-02): set one in the billing profile first")
 		}
 		if err := s.reverseChargeProblem(ctx, sellerID, p.Country, p.VATID, in.Scheme, "tax_scheme"); err != nil {
 			return err

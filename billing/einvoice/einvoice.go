@@ -274,6 +274,9 @@ func partyOf(p billing.Party, withVAT bool) party {
 		out.vatID = p.VATID
 	}
 	reg := strings.ReplaceAll(p.RegistrationID, " ", "")
+	if p.Country == "DK" && p.TaxNumber == "" && p.VATID == "" && reg != "" {
+		out.TaxNumber = reg // a Danish business not registered for VAT is known to the tax office by its CVR number (BT-32)
+	}
 	switch {
 	case p.Country == "FR" && len(reg) >= 9 && billing.IsDigits(reg):
 		out.legalID, out.legalScheme = reg[:9], "0002"

@@ -173,6 +173,22 @@ var kleinunternehmer = billing.Party{TenantID: 20, Name: "Webdesign Schmidt", Ad
 var microEntreprise = billing.Party{TenantID: 21, Name: "Julie Bernard EI", Address1: "5 rue du Port", PostalCode: "44000", City: "Nantes", Country: "FR",
 	Email: "julie@bernard-web.test", RegistrationID: "73282932000074", TaxNumber: "1234567890123", Phone: "+33 2 40 00 00 00", EndpointID: "0009:73282932000074"}
 
+// forfettario is an Italian sole trader under the regime forfettario:
+// its partita IVA and codice fiscale.
+var forfettario = billing.Party{TenantID: 22, Name: "Marco Bianchi", Address1: "Via Garibaldi 12", PostalCode: "10122", City: "Torino", Country: "IT",
+	Email: "marco@bianchi-web.test", VATID: "IT00743110157", TaxNumber: "BNCMRC80A01L219K", Phone: "+39 011 555 0000"}
+
+// lilleVirksomhed is a Danish small business below DKK 50,000, not
+// registered for VAT: its CVR number.
+var lilleVirksomhed = billing.Party{TenantID: 23, Name: "Hansen Webdesign", Address1: "Nørregade 7", PostalCode: "8000", City: "Aarhus", Country: "DK",
+	Email: "mail@hansen-web.test", RegistrationID: "13585628", Phone: "+45 86 00 00 00", EndpointID: "0184:13585628"}
+
+// italianConsumer and danishConsumer buy from them.
+var (
+	italianConsumer = billing.Party{TenantID: 24, Name: "Giulia Verdi", Address1: "Corso Vittorio Emanuele 3", PostalCode: "10123", City: "Torino", Country: "IT", Email: "giulia@verdi.test"}
+	danishConsumer  = billing.Party{TenantID: 25, Name: "Mette Jensen", Address1: "Vestergade 2", PostalCode: "8000", City: "Aarhus", Country: "DK", Email: "mette@jensen.test"}
+)
+
 // smallBusiness: a small-business seller's invoice (category E with the
 // scheme's note and, where the CEF list has one, its VATEX code).
 func smallBusiness(lang string, s billing.Party, buyer billing.Party, id int64, number string) billing.Invoice {
@@ -220,6 +236,8 @@ func Cases(lang string) []Case {
 		{Name: "reseller", Invoice: resellers(lang)},
 		{Name: "small_business_de", Invoice: smallBusiness(lang, kleinunternehmer, domesticBuyer, 30, "2026-0007")},
 		{Name: "small_business_fr", Invoice: smallBusiness(lang, microEntreprise, resellerClient, 31, "F-2026-012")},
+		{Name: "small_business_it", Invoice: smallBusiness(lang, forfettario, italianConsumer, 32, "2026/41")},
+		{Name: "small_business_dk", Invoice: smallBusiness(lang, lilleVirksomhed, danishConsumer, 33, "2026-118")},
 		{Name: "rate_change", Invoice: rateChange(lang)},
 	}
 }
