@@ -87,6 +87,41 @@ func BenchmarkDailyRun(b *testing.B) {
 	}
 }
 
+// BenchmarkCrossBorderRun measures the invoice step for consumers in
+// another member state (France, from a German seller: the Art. 59c tally
+// decides each invoice, and the crossing one under a lock on the seller)
+// against the same run for domestic consumers, in the same run.
+func BenchmarkCrossBorderRun(b *testing.B) {
+	if os.Getenv(dbtest.EnvDSN) == "" {
+		b.Skip("needs MariaDB (" + dbtest.EnvDSN + ")")
+	}
+	n := envInt("FAKTURA_BENCH_CONTRACTS", 20_000)
+	for range b.N {
+		rate := map[string]float64{}
+		for _, country := range []string{"DE", "FR"} {
+			h := dbtest.Open(b, dbtest.MariaDB, sets)
+			_, s := benchService(h, 4)
+			seedContractsIn(b, h, nov2, n, country)
+			start := time.Now()
+			sum, err := s.InvoiceRun(context.Background(), mustDayB(b, "2026-11-02"))
+			took := time.Since(start)
+			if err != nil || sum.Invoices != n || sum.Finalized != n {
+				b.Fatalf("%s run = %+v, %v", country, sum, err)
+			}
+			var bases []struct {
+				TaxBasis string
+				N        int
+			}
+			h.W.Raw(`SELECT tax_basis, COUNT(*) AS n FROM invoices GROUP BY tax_basis ORDER BY tax_basis`).Scan(&bases)
+			rate[country] = float64(n) / took.Seconds()
+			b.Logf("  %s consumers: %8v  %8.0f invoices/s  %+v", country, took.Round(time.Millisecond), rate[country], bases)
+		}
+		b.ReportMetric(rate["DE"], "domestic-invoices/s")
+		b.ReportMetric(rate["FR"], "cross-border-invoices/s")
+		b.ReportMetric(100*rate["FR"]/rate["DE"], "%-of-domestic")
+	}
+}
+
 const benchChildEnv = "FAKTURA_BENCH_CHILD"
 
 // wholeRun seeds a fresh database, then starts procs OS processes that
@@ -198,7 +233,10 @@ func (c *runningClock) Now() time.Time { return c.base.Add(time.Since(c.start)) 
 // package, 1,000 German clients with profiles, and n live hosting
 // accounts with their monthly contracts due on Nov 2, each its own
 // subproject.
-func seedContracts(tb testing.TB, h *db.Handle, now time.Time, n int) {
+func seedContracts(tb testing.TB, h *db.Handle, now time.Time, n int) { seedContractsIn(tb, h, now, n, "DE") }
+
+// seedContractsIn is seedContracts with the clients in country.
+func seedContractsIn(tb testing.TB, h *db.Handle, now time.Time, n int, country string) {
 	g := h.W.Session(&gorm.Session{CreateBatchSize: 1000})
 	must := func(err error) {
 		if err != nil {
@@ -219,9 +257,9 @@ func seedContracts(tb testing.TB, h *db.Handle, now time.Time, n int) {
 		id := int64(i + 2)
 		path := fmt.Sprintf("/1/%d/", id)
 		tenants = append(tenants, map[string]any{"id": id, "kind": "client", "parent_id": 1, "path": path,
-			"name": fmt.Sprintf("Client %d", i), "email": "", "country": "DE", "language": "en", "status": "active", "created_at": now, "updated_at": now})
+			"name": fmt.Sprintf("Client %d", i), "email": "", "country": country, "language": "en", "status": "active", "created_at": now, "updated_at": now})
 		profiles = append(profiles, billing.Profile{TenantID: id, TenantPath: path, LegalName: fmt.Sprintf("Client %d GmbH", i),
-			Country: "DE", City: "Berlin", CreatedAt: now, UpdatedAt: now})
+			Country: country, City: "Berlin", CreatedAt: now, UpdatedAt: now})
 	}
 	must(g.Table("tenants").Create(tenants).Error)
 	must(g.Create(&profiles).Error)

@@ -171,11 +171,11 @@ func (pc *partyCache) get(ctx context.Context, sellerID, customerID int64) (*par
 		// Past the threshold last year or earlier this year: the
 		// customer's country's rate (the run checks the crossing supply
 		// itself, under a lock: applyThreshold).
-		t, err := pc.tally(ctx, sellerID)
+		past, err := pc.destination(ctx, sellerID)
 		if err != nil {
 			return nil, err
 		}
-		if t.Destination() {
+		if past {
 			ts.Destination = true
 			if dec, err = DecideTax(ts, tb, pc.day, ViesFallback(fb.Value)); err != nil {
 				return nil, err

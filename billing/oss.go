@@ -110,17 +110,34 @@ func (s *Service) readTally(ctx context.Context, sellerID int64, year int) (OSST
 	return t, nil
 }
 
-// tally is a seller's tally for the cache's day, read once per cache.
-func (pc *partyCache) tally(ctx context.Context, sellerID int64) (*OSSTally, error) {
-	if t, ok := pc.tallies[sellerID]; ok {
-		return t, nil
+// destination reports whether a seller's supplies to consumers in other
+// member states are taxed where the consumer is on the cache's day, its
+// tally read once per cache, and once per process after it passed the
+// threshold (it stays past for the year).
+func (pc *partyCache) destination(ctx context.Context, sellerID int64) (bool, error) {
+	key := [2]int64{sellerID, int64(pc.day.Year)}
+	if _, ok := pc.s.passed.Load(key); ok {
+		return true, nil
 	}
-	t, err := pc.s.readTally(ctx, sellerID, pc.day.Year)
-	if err != nil {
-		return nil, err
+	t, ok := pc.tallies[sellerID]
+	if !ok {
+		read, err := pc.s.readTally(ctx, sellerID, pc.day.Year)
+		if err != nil {
+			return false, err
+		}
+		t = &read
+		pc.tallies[sellerID] = t
 	}
-	pc.tallies[sellerID] = &t
-	return &t, nil
+	pc.s.notePassed(*t)
+	return t.Destination(), nil
+}
+
+// notePassed remembers a tally past the threshold (not an option, which
+// the seller may withdraw).
+func (s *Service) notePassed(t OSSTally) {
+	if t.LastYear > OSSThresholdMinor || t.ThisYear > OSSThresholdMinor || len(t.Foreign) > 0 {
+		s.passed.Store([2]int64{t.SellerID, int64(t.Year)}, true)
+	}
 }
 
 // applyThreshold finds the run's drafts that are supplies to consumers in
@@ -158,6 +175,7 @@ func (s *Service) applyThreshold(ctx context.Context, pc *partyCache, ds []*draf
 		}
 		tallies[id] = &t
 	}
+
 	for _, d := range ds {
 		p := pc.loaded[[2]int64{d.inv.SellerID, d.inv.CustomerID}]
 		if p == nil || p.decision.Basis != BasisUnderThreshold {

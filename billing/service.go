@@ -55,6 +55,10 @@ type Service struct {
 	hook   func(stage string) error // test hook: called at named points of the run
 
 	overpaid Overpayments // takes back what credit notes leave overpaid (the payment module)
+
+	// passed holds the (seller, year) pairs whose Art. 59c tally is past
+	// the threshold: read once, not once per chunk of every run.
+	passed sync.Map
 }
 
 // Overpayments moves money an invoice no longer needs back to its
