@@ -12,12 +12,14 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"slices"
 
 	"faktura/billing"
 	"faktura/billing/archive"
 	"faktura/billing/document/pdf"
 	"faktura/billing/dunning"
 	"faktura/billing/payment"
+	"faktura/billing/usage"
 	"faktura/panel/cli"
 	"faktura/panel/core/automation"
 	"faktura/panel/core/db"
@@ -102,10 +104,11 @@ func wire(a *cli.App) error {
 	if err := a.Dunning.Bind(a.Bus); err != nil {
 		return err
 	}
+	a.Usage = usage.New(a.DB, a.Clock, a.Audit, a.Settings)
 
 	a.Migrations = []db.MigrationSet{identity.Migrations, provisioning.Migrations, billing.Migrations}
 	a.Areas = []web.Area{signin.Area{}, admin.Area{}, hostingweb.Area{}, billingweb.Area{}, paymentsweb.Area{}, collectionsweb.Area{}, settingsweb.Area{}}
-	a.SettingDefs = append(append(a.Billing.SettingDefs(), a.Payments.SettingDefs()...), dunning.SettingDefs()...)
+	a.SettingDefs = slices.Concat(a.Billing.SettingDefs(), a.Payments.SettingDefs(), dunning.SettingDefs(), usage.SettingDefs())
 	steps := []automation.Step{
 		identity.PruneStep{S: a.Identity},
 		provisioning.JobsStep{S: a.Hosting, Node: a.Node, Log: a.Log},

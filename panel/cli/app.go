@@ -14,6 +14,7 @@ import (
 	"faktura/billing/archive"
 	"faktura/billing/dunning"
 	"faktura/billing/payment"
+	"faktura/billing/usage"
 	"faktura/panel/config"
 	"faktura/panel/core"
 	"faktura/panel/core/audit"
@@ -59,6 +60,7 @@ type App struct {
 	Payments   *payment.Service
 	Archive    *archive.Service
 	Dunning    *dunning.Service  // collections: reminders, late fees, suspension for non-payment
+	Usage      *usage.Service    // meters and usage events
 	Mail       *mail.Outbox      // the mail queue (documents, password resets)
 	Migrations []db.MigrationSet // the modules' sets, in dependency order (after the core's)
 	Areas      []web.Area        // the panel's areas, in navigation order

@@ -212,6 +212,9 @@ var crossTenant = map[string]reach{
 	"GET /api/v1/tenants/:id/tax":                tenantID,
 	"PUT /api/v1/tenants/:id/tax":                tenantID,
 	"POST /api/v1/invoices/:id/correct-rate":     invoiceID,
+	"POST /api/v1/usage":                         creating,
+	"GET /api/v1/meters":                         own,
+	"POST /api/v1/meters":                        own,
 	"GET /billing/collections":                   listing,
 	"POST /billing/collections/holds":            creating,
 	"POST /billing/collections/holds/:id/end":    holdID,
@@ -533,6 +536,9 @@ func (w *world) createProbes(send func(string, url.Values, any) probeResult, met
 	case "/api/v1/collections/holds":
 		out = append(out, send(path, nil, map[string]any{"customer_id": child, "reason": "intruder", "until": "2026-12-01"}),
 			send(path, nil, map[string]any{"invoice_id": w.finalB.ID, "reason": "intruder", "until": "2026-12-01"}))
+	case "/api/v1/usage":
+		out = append(out, send(path, nil, map[string]any{"events": []map[string]any{{"id": "intruder", "meter": "traffic", "subject_kind": "account",
+			"subject_id": w.acctB.ID, "quantity": "1", "timestamp": "2026-11-22T09:00:00Z"}}}))
 	default:
 		w.t.Errorf("no cross-tenant probe for creating route %s %s", method, path)
 	}
@@ -551,6 +557,9 @@ func (w *world) checkIdentityHostingUntouched() {
 	}
 	if n := w.count("api_keys", "revoked_at IS NOT NULL"); n != 0 {
 		t.Errorf("%d API keys revoked across tenants", n)
+	}
+	if n := w.count("usage_events", "source <> ?", "seed"); n != 0 {
+		t.Errorf("%d usage events stored across tenants", n)
 	}
 	if n := w.count("tenants", "parent_id IN (?, ?)", w.resB.ID, w.resA.ID); n != 2 {
 		t.Errorf("tenants under the resellers = %d, want 2 (nothing created across tenants)", n)

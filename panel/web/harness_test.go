@@ -10,6 +10,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"faktura/billing/dunning"
 	"faktura/billing/payment"
 	"faktura/billing/payment/gatewaytest"
+	"faktura/billing/usage"
 	"faktura/panel/core"
 	"faktura/panel/core/audit"
 	"faktura/panel/core/automation"
@@ -140,7 +142,7 @@ func newWorld(t *testing.T, h *db.Handle, o worldOpts) *world {
 	dun := dunning.New(h, clock, audit.New(h, clock), st, bill, bus, dunning.Options{Enforcer: hosting, Mail: mailbox, Tpl: theme,
 		BaseURL: "http://panel.test", AttachPDF: true, Log: log})
 	s := web.New(web.Deps{DB: h, Bus: bus, Log: log, Identity: id, Hosting: hosting, Billing: bill, Theme: theme, Runner: runner,
-		Audit: audit.New(h, clock), Clock: clock, Settings: st, SettingDefs: append(append(bill.SettingDefs(), pay.SettingDefs()...), dunning.SettingDefs()...), Payments: pay, Archive: arc, Dunning: dun,
+		Audit: audit.New(h, clock), Clock: clock, Settings: st, SettingDefs: slices.Concat(bill.SettingDefs(), pay.SettingDefs(), dunning.SettingDefs(), usage.SettingDefs()), Usage: usage.New(h, clock, audit.New(h, clock), st), Payments: pay, Archive: arc, Dunning: dun,
 		Mail: o.mail, BaseURL: "http://panel.test", SessionLifetime: 24 * time.Hour, ResetTTL: time.Hour}, Areas...)
 	w := &world{t: t, h: h, s: s, arc: arc, mailbox: mailbox, id: id, clock: clock, logs: &logs, hosting: hosting, billing: bill, pay: pay, run: runner, dun: dun}
 	w.srv = httptest.NewServer(s)

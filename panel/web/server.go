@@ -24,6 +24,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"faktura/billing"
+	"faktura/billing/usage"
 	"faktura/billing/archive"
 	"faktura/billing/dunning"
 	"faktura/billing/payment"
@@ -47,6 +48,7 @@ type Deps struct {
 	Identity        *identity.Service
 	Hosting         *provisioning.Service
 	Billing         *billing.Service
+	Usage           *usage.Service
 	Payments        *payment.Service
 	Archive         *archive.Service   // issued documents' files (PDF, e-invoice XML)
 	Dunning         *dunning.Service   // collections: reminders, holds, suspension for non-payment

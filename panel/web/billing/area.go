@@ -78,6 +78,9 @@ func (Area) Routes(r *web.Router) {
 	api.GET("/tenants/:id/tax", web.Get(web.Perm(identity.PermBillingRead), s.sellerTax))
 	api.PUT("/tenants/:id/tax", web.ChangeOwn(s.readsTax, web.Perm(identity.PermProfile), http.StatusOK, s.saveSellerTax))
 	api.POST("/invoices/:id/correct-rate", s.apiCorrectRate)
+	api.POST("/usage", web.JSON(web.Perm(identity.PermContracts), false, true, http.StatusOK, web.IgnoreID(s.ingestUsage)))
+	api.GET("/meters", web.All(web.Perm(identity.PermBillingRead), s.meters))
+	api.POST("/meters", web.Create(web.Perm(identity.PermCatalog), s.createMeter))
 
 	s.files(r)
 
