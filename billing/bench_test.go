@@ -233,7 +233,9 @@ func (c *runningClock) Now() time.Time { return c.base.Add(time.Since(c.start)) 
 // package, 1,000 German clients with profiles, and n live hosting
 // accounts with their monthly contracts due on Nov 2, each its own
 // subproject.
-func seedContracts(tb testing.TB, h *db.Handle, now time.Time, n int) { seedContractsIn(tb, h, now, n, "DE") }
+func seedContracts(tb testing.TB, h *db.Handle, now time.Time, n int) {
+	seedContractsIn(tb, h, now, n, "DE")
+}
 
 // seedContractsIn is seedContracts with the clients in country.
 func seedContractsIn(tb testing.TB, h *db.Handle, now time.Time, n int, country string) {

@@ -24,10 +24,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"faktura/billing"
-	"faktura/billing/usage"
 	"faktura/billing/archive"
 	"faktura/billing/dunning"
 	"faktura/billing/payment"
+	"faktura/billing/usage"
 	"faktura/panel/core"
 	"faktura/panel/core/audit"
 	"faktura/panel/core/automation"
