@@ -62,7 +62,7 @@ const testPassword = "correct horse battery"
 // world is a running panel with two reseller trees, A and B, each with a
 // client, users and API keys.
 type world struct {
-	t     *testing.T
+	t     testing.TB
 	h     *db.Handle
 	s     *web.Server
 	srv   *httptest.Server
@@ -104,7 +104,7 @@ type worldOpts struct {
 	mail *mail.Sender
 }
 
-func newWorld(t *testing.T, h *db.Handle, o worldOpts) *world {
+func newWorld(t testing.TB, h *db.Handle, o worldOpts) *world {
 	t.Helper()
 	clock := core.NewFrozenClock(time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC))
 	st := settings.NewStore(h, clock)

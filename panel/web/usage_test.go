@@ -1,9 +1,14 @@
 package web_test
 
 import (
+	"encoding/json"
+	"faktura/panel/core/db/dbtest"
 	"net/http"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestUsageAPI: a reseller sends usage for its client's account through
@@ -34,4 +39,65 @@ func TestUsageAPI(t *testing.T) {
 			t.Fatalf("meters: %d %s", r.status, r.body)
 		}
 	})
+}
+
+// BenchmarkUsageIngest sends 100,000 usage events through the API (HTTP,
+// JSON, the handler, validation, one transaction per 1,000) into MariaDB
+// and compares the rate with raw multi-row INSERTs of the same rows, 1,000
+// a statement, in the same run.
+func BenchmarkUsageIngest(b *testing.B) {
+	if os.Getenv(dbtest.EnvDSN) == "" {
+		b.Skip("needs MariaDB (" + dbtest.EnvDSN + ")")
+	}
+	const n = 100_000
+	for range b.N {
+		w := newWorld(b, dbtest.Open(b, dbtest.MariaDB, testSets), worldOpts{})
+		bodies := make([][]byte, 0, n/1000)
+		for i := 0; i < n; i += 1000 {
+			evs := make([]map[string]any, 0, 1000)
+			for j := i; j < i+1000; j++ {
+				evs = append(evs, map[string]any{"id": "ev-" + strconv.Itoa(j), "meter": "traffic", "subject_kind": "account", "subject_id": w.acctA.ID,
+					"quantity": strconv.Itoa(1000 + j%5000), "timestamp": "2026-11-22T09:00:00Z"})
+			}
+			body, _ := json.Marshal(map[string]any{"source": "bench", "events": evs})
+			bodies = append(bodies, body)
+		}
+		start := time.Now()
+		for _, body := range bodies {
+			if r := w.api(w.keyA, "POST", "/api/v1/usage", string(body)); r.status != http.StatusOK || !strings.Contains(r.body, `"accepted":1000`) {
+				b.Fatalf("ingest: %d %s", r.status, r.body)
+			}
+		}
+		api := time.Since(start)
+
+		var meter, seller, customer int64
+		w.h.W.Raw(`SELECT id, seller_id FROM usage_meters WHERE seller_id = ? AND code = 'traffic'`, w.resA.ID).Row().Scan(&meter, &seller)
+		customer = w.cliA.ID
+		path := w.cliA.Path
+		now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+		at := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+		start = time.Now()
+		for i := 0; i < n; i += 1000 {
+			var sb strings.Builder
+			args := make([]any, 0, 11*1000)
+			sb.WriteString("INSERT INTO usage_events (seller_id, customer_id, customer_path, meter_id, subject_kind, subject_id, source, event_id, quantity, occurred_at, created_at) VALUES ")
+			for j := i; j < i+1000; j++ {
+				if j > i {
+					sb.WriteString(",")
+				}
+				sb.WriteString("(?,?,?,?,?,?,?,?,?,?,?)")
+				args = append(args, seller, customer, path, meter, "account", w.acctA.ID, "raw", "ev-"+strconv.Itoa(j), 1000+j%5000, at, now)
+			}
+			if err := w.h.W.Exec(sb.String(), args...).Error; err != nil {
+				b.Fatal(err)
+			}
+		}
+		raw := time.Since(start)
+		apiRate, rawRate := float64(n)/api.Seconds(), float64(n)/raw.Seconds()
+		b.ReportMetric(apiRate, "api-events/s")
+		b.ReportMetric(rawRate, "raw-events/s")
+		b.ReportMetric(100*apiRate/rawRate, "%-of-raw")
+		b.Logf("100,000 usage events into MariaDB: API %v (%.0f events/s), raw multi-row INSERT %v (%.0f rows/s): %.0f%% of raw",
+			api.Round(time.Millisecond), apiRate, raw.Round(time.Millisecond), rawRate, 100*apiRate/rawRate)
+	}
 }
