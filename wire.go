@@ -115,6 +115,7 @@ func wire(a *cli.App) error {
 		provisioning.HealthStep{S: a.Hosting},
 		billing.VIESStep{S: a.Billing},
 		billing.ReconcileStep{S: a.Billing, Inv: a.Hosting},
+		usage.RateStep{S: a.Usage},
 		billing.InvoiceStep{S: a.Billing},
 		payment.AutoChargeStep{S: a.Payments},
 		billing.OverdueStep{S: a.Billing},

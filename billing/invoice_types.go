@@ -149,6 +149,7 @@ const (
 	LineProration = "proration"
 	LineCredit    = "credit"
 	LineDiscount  = "discount"
+	LineUsage     = "usage" // usage above the included quantity
 	LineOneOff    = "oneoff"
 	LineManual    = "manual"
 )

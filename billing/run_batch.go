@@ -224,9 +224,12 @@ func chargeLine(ch Charge, c Contract, section string) Line {
 		kind = LineCredit
 	case ChargeOneOff:
 		kind = LineOneOff
+	case ChargeUsage:
+		kind = LineUsage
 	}
-	return Line{ContractID: &c.ID, Section: section, Kind: kind, Description: ch.Description, Quantity: "1",
-		UnitPrice: unitPrice(ch.AmountMinor, ch.Currency), NetMinor: ch.AmountMinor, PeriodStart: ch.PeriodStart, PeriodEnd: ch.PeriodEnd}
+	qty, price := cmp.Or(ch.Quantity, "1"), cmp.Or(ch.UnitPrice, unitPrice(ch.AmountMinor, ch.Currency))
+	return Line{ContractID: &c.ID, Section: section, Kind: kind, Description: ch.Description, Quantity: qty,
+		UnitPrice: price, NetMinor: ch.AmountMinor, PeriodStart: ch.PeriodStart, PeriodEnd: ch.PeriodEnd}
 }
 
 func derefID(p *int64) int64 {

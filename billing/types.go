@@ -152,6 +152,7 @@ type Contract struct {
 const (
 	ChargeProration = "proration"
 	ChargeCredit    = "credit"
+	ChargeUsage     = "usage" // usage above what a period includes, rated once per contract, meter and period
 	ChargeOneOff    = "oneoff"
 )
 
@@ -167,6 +168,8 @@ type Charge struct {
 	PeriodStart string    `json:"period_start"`
 	PeriodEnd   string    `json:"period_end"`
 	ChargeKey   string    `json:"-"`
+	Quantity    string    `json:"quantity,omitempty"`   // a usage line's quantity; 1 when empty
+	UnitPrice   string    `json:"unit_price,omitempty"` // its unit price; the amount when empty
 	InvoiceID   *int64    `json:"invoice_id,omitempty"`
 	CreatedAt   time.Time `json:"created_at"`
 }

@@ -244,3 +244,14 @@ func TestMeters(t *testing.T) {
 		}
 	})
 }
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func mustDay(t *testing.T, s string) billing.Date {
+	t.Helper()
+	d, err := billing.ParseDay("day", s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}

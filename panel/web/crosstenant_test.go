@@ -214,6 +214,8 @@ var crossTenant = map[string]reach{
 	"POST /api/v1/invoices/:id/correct-rate":     invoiceID,
 	"POST /api/v1/usage":                         creating,
 	"GET /api/v1/meters":                         own,
+	"GET /api/v1/products/:id/usage-prices":      productID,
+	"PUT /api/v1/products/:id/usage-prices":      productID,
 	"POST /api/v1/meters":                        own,
 	"GET /billing/collections":                   listing,
 	"POST /billing/collections/holds":            creating,
@@ -466,6 +468,8 @@ func (w *world) probeBody(kind reach, ap, a string, id int64) any {
 		return map[string]any{"amount": "1.00", "reason": "hacked"}
 	case kind == paymentID:
 		return map[string]any{"invoice_id": w.finalB.ID}
+	case kind == productID && strings.HasSuffix(ap, "/usage-prices"):
+		return map[string]any{"prices": []map[string]any{{"meter": "traffic", "currency": "EUR", "model": "per_unit", "unit_price": "1"}}}
 	case kind == productID:
 		return map[string]any{"code": "hacked", "name": "Hacked", "kind": "hosting", "match_code": "std",
 			"prices": []map[string]any{{"currency": "EUR", "cycle": "monthly", "amount": "1"}}}
@@ -560,6 +564,9 @@ func (w *world) checkIdentityHostingUntouched() {
 	}
 	if n := w.count("usage_events", "source <> ?", "seed"); n != 0 {
 		t.Errorf("%d usage events stored across tenants", n)
+	}
+	if n := w.count("product_usage_prices", "1=1"); n != 0 {
+		t.Errorf("%d usage prices set across tenants", n)
 	}
 	if n := w.count("tenants", "parent_id IN (?, ?)", w.resB.ID, w.resA.ID); n != 2 {
 		t.Errorf("tenants under the resellers = %d, want 2 (nothing created across tenants)", n)

@@ -80,6 +80,8 @@ func (Area) Routes(r *web.Router) {
 	api.POST("/invoices/:id/correct-rate", s.apiCorrectRate)
 	api.POST("/usage", web.JSON(web.Perm(identity.PermContracts), false, true, http.StatusOK, web.IgnoreID(s.ingestUsage)))
 	api.GET("/meters", web.All(web.Perm(identity.PermBillingRead), s.meters))
+	api.GET("/products/:id/usage-prices", web.Get(web.Perm(identity.PermBillingRead), s.usagePrices))
+	api.PUT("/products/:id/usage-prices", web.ChangeOwn(s.ownsProduct, web.Perm(identity.PermCatalog), http.StatusOK, s.setUsagePrices))
 	api.POST("/meters", web.Create(web.Perm(identity.PermCatalog), s.createMeter))
 
 	s.files(r)

@@ -28,3 +28,16 @@ func (s *area) meters(ctx context.Context, c identity.Caller) ([]usage.Meter, er
 func (s *area) createMeter(ctx context.Context, c identity.Caller, in usage.MeterInput) (usage.Meter, error) {
 	return s.Deps.Usage.CreateMeter(ctx, c.Scope, in)
 }
+
+func (s *area) usagePrices(ctx context.Context, c identity.Caller, id int64) ([]usage.Price, error) {
+	return s.Deps.Usage.Prices(ctx, c.Scope, id)
+}
+
+// usagePricesInput is the body of PUT /products/:id/usage-prices.
+type usagePricesInput struct {
+	Prices []usage.Price `json:"prices"`
+}
+
+func (s *area) setUsagePrices(ctx context.Context, c identity.Caller, id int64, in usagePricesInput) ([]usage.Price, error) {
+	return s.Deps.Usage.SetPrices(ctx, c.Scope, id, in.Prices)
+}
