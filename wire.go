@@ -110,6 +110,7 @@ func wire(a *cli.App) error {
 	a.Areas = []web.Area{signin.Area{}, admin.Area{}, hostingweb.Area{}, billingweb.Area{}, paymentsweb.Area{}, collectionsweb.Area{}, settingsweb.Area{}}
 	a.SettingDefs = slices.Concat(a.Billing.SettingDefs(), a.Payments.SettingDefs(), dunning.SettingDefs(), usage.SettingDefs())
 	steps := []automation.Step{
+		usage.CollectStep{S: a.Usage, Hosting: a.Hosting},
 		identity.PruneStep{S: a.Identity},
 		provisioning.JobsStep{S: a.Hosting, Node: a.Node, Log: a.Log},
 		provisioning.HealthStep{S: a.Hosting},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 )
 
 // Driver carries out provisioning on one server. Its methods follow the
@@ -31,6 +32,34 @@ type Driver interface {
 	RemoveSite(ctx context.Context, a AccountSpec, site SiteSpec) error
 	// UsageReport returns disk and traffic per account on the server.
 	UsageReport(ctx context.Context) ([]Usage, error)
+}
+
+// UsageCollector is a driver that reads usage incrementally: from the
+// cursor it returned last time (nil the first time), the traffic its
+// accounts had since and their disk now, with the cursor to go on from.
+// Reading again from the same cursor gives the same readings with the same
+// keys: the caller stores readings and cursor in one transaction, so a
+// crash between reading and storing repeats the reading, never counts it
+// twice.
+type UsageCollector interface {
+	CollectUsage(ctx context.Context, cursor []byte) (UsageReading, error)
+}
+
+// UsageReading is what one collection read.
+type UsageReading struct {
+	Traffic []TrafficReading
+	Disk    []Usage // DiskBytes per account now
+	Cursor  []byte
+}
+
+// TrafficReading is the bytes an account's site sent on one day in one
+// stretch of its log; Key names the stretch (site, file, offset, day), so
+// the same stretch read twice has the same key.
+type TrafficReading struct {
+	Username string
+	Key      string
+	Bytes    int64
+	At       time.Time // the stretch's first request that day
 }
 
 // AccountSpec is the state a driver call should leave the account in.

@@ -148,7 +148,7 @@ func TestRunMigrateEvents(t *testing.T) {
 			if r = faktura(t, dir, env, "migrate"); r.code != 0 || !strings.Contains(r.stdout, "is up to date") {
 				t.Errorf("second migrate: %d %s", r.code, r.stdout)
 			}
-			if r = faktura(t, dir, env, "run", "--at", "2026-11-22"); r.code != 0 || !strings.HasPrefix(r.stdout, "daily run as of 2026-11-22: ok\n  identity.prune ") ||
+			if r = faktura(t, dir, env, "run", "--at", "2026-11-22"); r.code != 0 || !strings.HasPrefix(r.stdout, "daily run as of 2026-11-22: ok\n  usage.collect ") ||
 				!strings.Contains(r.stdout, "provisioning.jobs    ok") || !strings.Contains(r.stdout, "provisioning.health  ok") {
 				t.Errorf("run: %d %q %s", r.code, r.stdout, r.stderr)
 			}
@@ -158,7 +158,7 @@ func TestRunMigrateEvents(t *testing.T) {
 				Status string
 				Steps  []any
 			}
-			if err := json.Unmarshal([]byte(r.stdout), &sum); err != nil || sum.Date != "2026-11-22" || sum.Status != "ok" || len(sum.Steps) != 11 || !strings.Contains(r.stdout, `"usage.rate"`) || !strings.Contains(r.stdout, `"payment.autocharge"`) || !strings.Contains(r.stdout, `"billing.dunning"`) || !strings.Contains(r.stdout, `"documents.render"`) {
+			if err := json.Unmarshal([]byte(r.stdout), &sum); err != nil || sum.Date != "2026-11-22" || sum.Status != "ok" || len(sum.Steps) != 12 || !strings.Contains(r.stdout, `"usage.collect"`) || !strings.Contains(r.stdout, `"usage.rate"`) || !strings.Contains(r.stdout, `"payment.autocharge"`) || !strings.Contains(r.stdout, `"billing.dunning"`) || !strings.Contains(r.stdout, `"documents.render"`) {
 				t.Errorf("run --json: %v %+v %q", err, sum, r.stdout)
 			}
 			future := time.Now().AddDate(0, 0, 3).Format("2006-01-02")

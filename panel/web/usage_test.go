@@ -101,3 +101,23 @@ func BenchmarkUsageIngest(b *testing.B) {
 			api.Round(time.Millisecond), apiRate, raw.Round(time.Millisecond), rawRate, 100*apiRate/rawRate)
 	}
 }
+
+// TestServerPageShowsCollection: a server whose last usage collection
+// failed shows the failure and its message on its page.
+func TestServerPageShowsCollection(t *testing.T) {
+	eachWorld(t, func(t *testing.T, w *world) {
+		admin := w.signIn("admin@op.test")
+		if r := admin.get("/servers/" + strconv.FormatInt(w.server.ID, 10)); !strings.Contains(r.body, "not collected yet") {
+			t.Fatalf("server page before any collection: %s", r.body)
+		}
+		at := time.Date(2026, 11, 22, 2, 0, 0, 0, time.UTC)
+		if err := w.h.W.Exec(`INSERT INTO usage_collections (server_id, log_cursor, failed_at, last_error, updated_at) VALUES (?, '', ?, 'dial tcp 10.0.0.9:22: connection refused', ?)`,
+			w.server.ID, at, at).Error; err != nil {
+			t.Fatal(err)
+		}
+		r := admin.get("/servers/" + strconv.FormatInt(w.server.ID, 10))
+		if !strings.Contains(r.body, `<span class="badge bad">failed</span>`) || !strings.Contains(r.body, "connection refused") {
+			t.Fatalf("server page after a failed collection: %s", r.body)
+		}
+	})
+}

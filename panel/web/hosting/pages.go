@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"faktura/billing/usage"
 	"faktura/panel/core"
 	"faktura/panel/core/tenancy"
 	"faktura/panel/identity"
@@ -317,7 +318,11 @@ func (s *area) serverPage(c echo.Context, id int64) (*web.Page, error) {
 		return nil, err
 	}
 	p := s.NewPage(c, "servers.edit")
-	p.Data = srv
+	col, err := s.Deps.Usage.CollectionOf(c.Request().Context(), srv.ID)
+	if err != nil {
+		return nil, err
+	}
+	p.Data = serverView{Server: srv, Collection: col}
 	p.Form["name"], p.Form["capacity"], p.Form["settings"] = srv.Name, strconv.Itoa(srv.Capacity), srv.Settings
 	if srv.Enabled {
 		p.Form["enabled"] = "on"
@@ -407,4 +412,17 @@ func (s *area) confirmTerminate(c echo.Context, action string) error {
 		return web.Confirmed(c)
 	}
 	return nil
+}
+
+// serverView is a server's page: the server and where its usage
+// collection stands.
+type serverView struct {
+	provisioning.Server
+	Collection *usage.Collection
+}
+
+// CollectFailed reports whether the last usage collection failed.
+func (v serverView) CollectFailed() bool {
+	c := v.Collection
+	return c != nil && c.FailedAt != nil && (c.LastOKAt == nil || c.FailedAt.After(*c.LastOKAt))
 }
