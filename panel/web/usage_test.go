@@ -121,3 +121,32 @@ func TestServerPageShowsCollection(t *testing.T) {
 		}
 	})
 }
+
+// TestAccountUsageCard: the client sees its account's traffic this month
+// against its quota, the daily chart and the projection; the operator sees
+// the account among the server's top consumers.
+func TestAccountUsageCard(t *testing.T) {
+	eachWorld(t, func(t *testing.T, w *world) {
+		if err := w.h.W.Exec("UPDATE accounts SET traffic_mb = 1000 WHERE id = ?", w.acctA.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		ev := func(id, at string) map[string]any {
+			return map[string]any{"id": id, "meter": "traffic", "subject_kind": "account", "subject_id": w.acctA.ID, "quantity": "900000000", "timestamp": at}
+		}
+		r := w.api(w.keyA, "POST", "/api/v1/usage", map[string]any{"events": []map[string]any{ev("a", "2026-11-20T09:00:00Z"), ev("b", "2026-11-21T09:00:00Z")}})
+		if r.status != http.StatusOK {
+			t.Fatalf("ingest: %d %s", r.status, r.body)
+		}
+		client := w.signIn("owner@clienta.test")
+		page := client.get("/hosting/" + strconv.FormatInt(w.acctA.ID, 10))
+		for _, want := range []string{`id="account-usage"`, "1.80 GB</strong> / 1.00 GB (180 %)", `id="usage-over"`, `<rect x=`, "2026-11-21: 900.0 MB"} {
+			if !strings.Contains(page.body, want) {
+				t.Fatalf("usage card lacks %q: %s", want, page.body)
+			}
+		}
+		admin := w.signIn("admin@op.test")
+		if p := admin.get("/servers/" + strconv.FormatInt(w.server.ID, 10)); !strings.Contains(p.body, `id="top-consumers"`) || !strings.Contains(p.body, "1.80 GB") {
+			t.Fatalf("server page top consumers: %s", p.body)
+		}
+	})
+}

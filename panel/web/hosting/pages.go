@@ -101,6 +101,7 @@ type accountView struct {
 	Domains  []provisioning.Domain
 	Jobs     []provisioning.Job
 	Reasons  []provisioning.Reason
+	Usage    usageView
 }
 
 func (s *area) accountPage(c echo.Context, id int64) (*web.Page, error) {
@@ -134,6 +135,11 @@ func (s *area) accountPage(c echo.Context, id int64) (*web.Page, error) {
 			v.Packages = append(v.Packages, pk)
 		}
 	}
+	rep, err := s.Deps.Usage.Account(ctx, caller.Scope, id)
+	if err != nil {
+		return nil, err
+	}
+	v.Usage = newUsageView(rep)
 	p := s.NewPage(c, "hosting.account")
 	p.Data = v
 	return p, nil
@@ -322,7 +328,11 @@ func (s *area) serverPage(c echo.Context, id int64) (*web.Page, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.Data = serverView{Server: srv, Collection: col}
+	top, err := s.Deps.Usage.TopConsumers(c.Request().Context(), srv.ID, 10)
+	if err != nil {
+		return nil, err
+	}
+	p.Data = serverView{Server: srv, Collection: col, Top: top}
 	p.Form["name"], p.Form["capacity"], p.Form["settings"] = srv.Name, strconv.Itoa(srv.Capacity), srv.Settings
 	if srv.Enabled {
 		p.Form["enabled"] = "on"
@@ -419,7 +429,11 @@ func (s *area) confirmTerminate(c echo.Context, action string) error {
 type serverView struct {
 	provisioning.Server
 	Collection *usage.Collection
+	Top        []usage.Consumer // the month's top traffic
 }
+
+// Fmt formats byte counts in the template.
+func (serverView) Fmt(n int64) string { return Bytes(n) }
 
 // CollectFailed reports whether the last usage collection failed.
 func (v serverView) CollectFailed() bool {
