@@ -201,9 +201,13 @@ type CollectStep struct {
 func (CollectStep) Name() string { return "usage.collect" }
 
 // Run implements automation.Step.
-func (st CollectStep) Run(ctx context.Context, _ core.Date) (map[string]int64, error) {
+func (st CollectStep) Run(ctx context.Context, day core.Date) (map[string]int64, error) {
 	ok, failed, n, err := st.S.CollectAll(ctx, st.Hosting, cmpOr(st.Timeout, CollectTimeout))
-	return map[string]int64{"servers": int64(ok), "failed": int64(failed), "readings": int64(n)}, err
+	if err != nil {
+		return nil, err
+	}
+	counts, err := st.S.SampleCounts(ctx, day)
+	return map[string]int64{"servers": int64(ok), "failed": int64(failed), "readings": int64(n), "counts": int64(counts)}, err
 }
 
 func cmpOr(d, def time.Duration) time.Duration {
@@ -211,4 +215,88 @@ func cmpOr(d, def time.Duration) time.Duration {
 		return def
 	}
 	return d
+}
+
+// SampleCounts records, once a day, how many domains and subdomains each
+// live account has and how many accounts each reseller under contract
+// has: the count meters (maximum over the period).
+func (s *Service) SampleCounts(ctx context.Context, day core.Date) (int, error) {
+	now := s.now()
+	var rows []Event
+	var accts []struct {
+		ID, SellerID, TenantID int64
+		TenantPath             string
+		Domains, Subdomains    int64
+	}
+	err := s.db.Read(ctx).Table("accounts a").
+		Select("a.id, a.seller_id, a.tenant_id, a.tenant_path, "+
+			"COALESCE(SUM(CASE WHEN d.id IS NOT NULL AND d.parent_id IS NULL THEN 1 ELSE 0 END), 0) AS domains, "+
+			"COALESCE(SUM(CASE WHEN d.parent_id IS NOT NULL THEN 1 ELSE 0 END), 0) AS subdomains").
+		Joins("LEFT JOIN domains d ON d.account_id = a.id AND d.target <> 'removed'").
+		Where("a.target <> 'terminated'").Group("a.id, a.seller_id, a.tenant_id, a.tenant_path").Find(&accts).Error
+	if err != nil {
+		return 0, fmt.Errorf("count domains: %w", err)
+	}
+	meterIDs := map[[2]any]int64{}
+	meter := func(seller int64, code string) (int64, error) {
+		k := [2]any{seller, code}
+		if id, ok := meterIDs[k]; ok {
+			return id, nil
+		}
+		if err := s.ensureBuiltIns(ctx, seller); err != nil {
+			return 0, err
+		}
+		var ids []int64
+		if err := s.db.Read(ctx).Model(&Meter{}).Where("seller_id = ? AND code = ?", seller, code).Pluck("id", &ids).Error; err != nil || len(ids) == 0 {
+			return 0, fmt.Errorf("meter %s of seller %d: %v", code, seller, err)
+		}
+		meterIDs[k] = ids[0]
+		return ids[0], nil
+	}
+	add := func(seller, customer int64, path, code, kind string, subject, qty int64) error {
+		m, err := meter(seller, code)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, Event{SellerID: seller, CustomerID: customer, CustomerPath: path, MeterID: m, SubjectKind: kind, SubjectID: subject,
+			Source: "counts", EventID: fmt.Sprintf("%s:%s:%d:%s", code, kind, subject, day), Quantity: qty, OccurredAt: now, CreatedAt: now})
+		return nil
+	}
+	for _, a := range accts {
+		if err := add(a.SellerID, a.TenantID, a.TenantPath, MeterDomains, SubjectAccount, a.ID, a.Domains); err != nil {
+			return 0, err
+		}
+		if err := add(a.SellerID, a.TenantID, a.TenantPath, MeterSubdomains, SubjectAccount, a.ID, a.Subdomains); err != nil {
+			return 0, err
+		}
+	}
+	var resellers []struct {
+		ContractID, SellerID, CustomerID int64
+		CustomerPath, ResellerPath       string
+	}
+	err = s.db.Read(ctx).Table("contracts c").
+		Select("c.id AS contract_id, c.seller_id, c.customer_id, c.customer_path, r.tenant_path AS reseller_path").
+		Joins("JOIN reseller_accounts r ON r.id = c.subject_id").Where("c.subject_kind = 'reseller' AND c.status = 'active'").Find(&resellers).Error
+	if err != nil {
+		return 0, fmt.Errorf("reseller contracts: %w", err)
+	}
+	for _, r := range resellers {
+		var n int64
+		if err := s.db.Read(ctx).Table("accounts").Where("tenant_path LIKE ? AND target <> 'terminated'", r.ResellerPath+"%").Count(&n).Error; err != nil {
+			return 0, err
+		}
+		if err := add(r.SellerID, r.CustomerID, r.CustomerPath, MeterAccounts, SubjectContract, r.ContractID, n); err != nil {
+			return 0, err
+		}
+	}
+	if len(rows) == 0 {
+		return 0, nil
+	}
+	var stored int
+	err = s.db.WithTx(ctx, func(ctx context.Context) error {
+		r := s.insertNew(ctx).CreateInBatches(rows, MaxBatch)
+		stored = int(r.RowsAffected)
+		return r.Error
+	})
+	return stored, err
 }

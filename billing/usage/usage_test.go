@@ -255,3 +255,59 @@ func mustDay(t *testing.T, s string) billing.Date {
 	}
 	return d
 }
+
+// TestSampleCounts: the daily counts of an account's domains and
+// subdomains (removed ones not counted) and of a reseller's accounts,
+// once a day however often sampled.
+func TestSampleCounts(t *testing.T) {
+	dbtest.Each(t, sets, func(t *testing.T, h *db.Handle) {
+		w := newWorld(t, h)
+		ctx := context.Background()
+		must := func(err error) {
+			t.Helper()
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i, d := range []struct {
+			parent any
+			target string
+		}{{nil, "active"}, {nil, "active"}, {int64(1), "active"}, {nil, "removed"}} {
+			must(h.W.Table("domains").Create(map[string]any{"id": i + 1, "account_id": 1, "parent_id": d.parent, "tenant_id": w.client.TenantID, "tenant_path": w.client.Path,
+				"name": "d" + itoa(i) + ".example", "display_name": "d" + itoa(i) + ".example", "state": d.target, "target": d.target, "created_at": now, "updated_at": now}).Error)
+		}
+		must(h.W.Table("reseller_accounts").Create(map[string]any{"id": 1, "tenant_id": w.reseller.TenantID, "tenant_path": w.reseller.Path, "package": "r",
+			"max_clients": 0, "disk_mb": 0, "traffic_mb": 0, "state": "active", "created_at": now, "updated_at": now}).Error)
+		must(h.W.Exec(`INSERT INTO products (id, seller_id, code, name, kind, match_code, created_at, updated_at) VALUES (1, 1, 'r', 'R', 'reseller', 'r', ?, ?)`, now, now).Error)
+		must(h.W.Exec(`INSERT INTO contracts (id, seller_id, customer_id, customer_path, subproject, subproject_name, subject_kind, subject_id, subject_name, product_id, currency, cycle,
+			unit_minor, anchor_day, start_date, next_due, status, source_event, created_at, updated_at)
+			VALUES (7, 1, ?, ?, 'reseller:1', 'R', 'reseller', 1, 'R', 1, 'EUR', 'monthly', 1000, 1, '2026-11-01', '2026-12-01', 'active', 'test', ?, ?)`,
+			w.reseller.TenantID, w.reseller.Path, now, now).Error)
+		day := mustDay(t, "2026-11-20")
+		for range 2 {
+			if _, err := w.s.SampleCounts(ctx, day); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got := map[string]int64{}
+		var rows []struct {
+			Code        string
+			SubjectKind string
+			SubjectID   int64
+			Quantity    int64
+		}
+		h.W.Raw(`SELECT m.code, e.subject_kind, e.subject_id, e.quantity FROM usage_events e JOIN usage_meters m ON m.id = e.meter_id`).Scan(&rows)
+		for _, r := range rows {
+			got[fmt.Sprintf("%s/%s/%d", r.Code, r.SubjectKind, r.SubjectID)] = r.Quantity
+		}
+		want := map[string]int64{"domains/account/1": 2, "subdomains/account/1": 1, "domains/account/2": 0, "subdomains/account/2": 0, "accounts/contract/7": 1}
+		if len(got) != len(want) {
+			t.Fatalf("samples %v, want %v", got, want)
+		}
+		for k, v := range want {
+			if got[k] != v {
+				t.Fatalf("samples %v, want %v", got, want)
+			}
+		}
+	})
+}
