@@ -105,6 +105,7 @@ func wire(a *cli.App) error {
 		return err
 	}
 	a.Usage = usage.New(a.DB, a.Clock, a.Audit, a.Settings)
+	a.Usage.UseMail(a.Mail, a.Theme, a.Config.Server.BaseURL)
 
 	a.Migrations = []db.MigrationSet{identity.Migrations, provisioning.Migrations, billing.Migrations}
 	a.Areas = []web.Area{signin.Area{}, admin.Area{}, hostingweb.Area{}, billingweb.Area{}, paymentsweb.Area{}, collectionsweb.Area{}, settingsweb.Area{}}

@@ -207,7 +207,11 @@ func (st CollectStep) Run(ctx context.Context, day core.Date) (map[string]int64,
 		return nil, err
 	}
 	counts, err := st.S.SampleCounts(ctx, day)
-	return map[string]int64{"servers": int64(ok), "failed": int64(failed), "readings": int64(n), "counts": int64(counts)}, err
+	if err != nil {
+		return nil, err
+	}
+	warned, err := st.S.Warn(ctx)
+	return map[string]int64{"servers": int64(ok), "failed": int64(failed), "readings": int64(n), "counts": int64(counts), "warnings": int64(warned)}, err
 }
 
 func cmpOr(d, def time.Duration) time.Duration {
@@ -229,8 +233,8 @@ func (s *Service) SampleCounts(ctx context.Context, day core.Date) (int, error) 
 		Domains, Subdomains    int64
 	}
 	err := s.db.Read(ctx).Table("accounts a").
-		Select("a.id, a.seller_id, a.tenant_id, a.tenant_path, "+
-			"COALESCE(SUM(CASE WHEN d.id IS NOT NULL AND d.parent_id IS NULL THEN 1 ELSE 0 END), 0) AS domains, "+
+		Select("a.id, a.seller_id, a.tenant_id, a.tenant_path, " +
+			"COALESCE(SUM(CASE WHEN d.id IS NOT NULL AND d.parent_id IS NULL THEN 1 ELSE 0 END), 0) AS domains, " +
 			"COALESCE(SUM(CASE WHEN d.parent_id IS NOT NULL THEN 1 ELSE 0 END), 0) AS subdomains").
 		Joins("LEFT JOIN domains d ON d.account_id = a.id AND d.target <> 'removed'").
 		Where("a.target <> 'terminated'").Group("a.id, a.seller_id, a.tenant_id, a.tenant_path").Find(&accts).Error

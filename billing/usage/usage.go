@@ -20,6 +20,7 @@ import (
 	"faktura/panel/core"
 	"faktura/panel/core/audit"
 	"faktura/panel/core/db"
+	"faktura/panel/core/mail"
 	"faktura/panel/core/settings"
 	"faktura/panel/core/tenancy"
 )
@@ -113,7 +114,9 @@ func (Event) TableName() string { return "usage_events" }
 var GraceDays = settings.Int("usage.grace_days", 3, 0, 60).At(settings.LevelPanel, settings.LevelSeller)
 
 // SettingDefs lists the usage settings for the settings pages.
-func SettingDefs() []settings.Def { return []settings.Def{GraceDays.Def()} }
+func SettingDefs() []settings.Def {
+	return []settings.Def{GraceDays.Def(), WarnFirst.Def(), WarnSecond.Def()}
+}
 
 // MaxBatch is the most events one ingest request may carry.
 const MaxBatch = 1000
@@ -124,6 +127,10 @@ type Service struct {
 	clock    core.Clock
 	audit    *audit.Log
 	settings *settings.Store
+
+	mail    *mail.Outbox // quota warnings (UseMail)
+	tpl     Templates
+	baseURL string
 }
 
 // New returns the service.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -15,10 +16,13 @@ import (
 	"faktura/panel/core/audit"
 	"faktura/panel/core/db"
 	"faktura/panel/core/db/dbtest"
+	"faktura/panel/core/mail"
 	"faktura/panel/core/schema"
+	"faktura/panel/core/secret"
 	"faktura/panel/core/settings"
 	"faktura/panel/core/tenancy"
 	"faktura/provisioning"
+	"faktura/themes"
 )
 
 var sets = []db.MigrationSet{schema.Set, provisioning.Migrations, billing.Migrations}
@@ -308,6 +312,59 @@ func TestSampleCounts(t *testing.T) {
 			if got[k] != v {
 				t.Fatalf("samples %v, want %v", got, want)
 			}
+		}
+	})
+}
+
+// TestQuotaWarnings: the account's owner gets one mail at 80 % of its
+// traffic quota and one at 100 %, each once, in the owner's language.
+func TestQuotaWarnings(t *testing.T) {
+	dbtest.Each(t, sets, func(t *testing.T, h *db.Handle) {
+		w := newWorld(t, h)
+		ctx := context.Background()
+		box, err := secret.New([]byte("0123456789abcdef0123456789abcdef"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		theme, err := themes.Load("")
+		if err != nil {
+			t.Fatal(err)
+		}
+		clock := core.NewFrozenClock(now)
+		w.s.UseMail(mail.NewOutbox(h, clock, mail.NewSender(mail.Options{}), box, "panel.test"), theme, "http://panel.test")
+		if err := h.W.Exec("UPDATE accounts SET traffic_mb = 1000 WHERE id = 1").Error; err != nil {
+			t.Fatal(err)
+		}
+		h.W.Exec("UPDATE tenants SET language = 'de' WHERE id = ?", w.client.TenantID)
+		send := func(id, qty string) {
+			if _, err := w.s.Ingest(ctx, operator, "k", usage.Batch{Events: []usage.EventInput{event(id, usage.MeterTraffic, 1, qty, now.Add(-time.Hour))}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		mails := func() []string {
+			var subjects []string
+			h.W.Table("mail_deliveries").Where("kind = 'usage_warning'").Order("id").Pluck("subject", &subjects)
+			return subjects
+		}
+		send("a", "700000000")
+		if n, err := w.s.Warn(ctx); err != nil || n != 0 {
+			t.Fatalf("70 %%: %d %v", n, err)
+		}
+		send("b", "150000000")
+		for range 2 {
+			if _, err := w.s.Warn(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := mails(); len(got) != 1 || got[0] != "user1: 80 % des Traffics dieses Monats verbraucht" {
+			t.Fatalf("at 85 %%: %q", got)
+		}
+		send("c", "200000000")
+		if _, err := w.s.Warn(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := mails(); len(got) != 2 || !strings.HasPrefix(got[1], "user1: 100 %") {
+			t.Fatalf("at 105 %%: %q", got)
 		}
 	})
 }
