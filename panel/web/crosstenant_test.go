@@ -97,6 +97,7 @@ var crossTenant = map[string]reach{
 	"POST /billing/catalog":               own,
 	"GET /billing/catalog/:id":            productID,
 	"POST /billing/catalog/:id":           productID,
+	"POST /billing/catalog/:id/usage":     productID,
 	"GET /billing/coupons":                listing,
 	"POST /billing/coupons":               creating,
 	"GET /billing/contracts":              listing,

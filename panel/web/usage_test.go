@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"faktura/panel/core/db/dbtest"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -147,6 +148,40 @@ func TestAccountUsageCard(t *testing.T) {
 		admin := w.signIn("admin@op.test")
 		if p := admin.get("/servers/" + strconv.FormatInt(w.server.ID, 10)); !strings.Contains(p.body, `id="top-consumers"`) || !strings.Contains(p.body, "1.80 GB") {
 			t.Fatalf("server page top consumers: %s", p.body)
+		}
+	})
+}
+
+// TestUsagePricesForm: a reseller prices traffic above the quota on its
+// product page; a bad tier list is a field error beside its row and saves
+// nothing; another reseller's product cannot be priced.
+func TestUsagePricesForm(t *testing.T) {
+	eachWorld(t, func(t *testing.T, w *world) {
+		seller := w.signIn("owner@a.test")
+		page := "/billing/catalog/" + strconv.FormatInt(w.prodA.ID, 10)
+		r := seller.post(page+"/usage", url.Values{"u_meter_0": {"traffic"}, "u_currency_0": {"EUR"}, "u_model_0": {"graduated"}, "u_unit_0": {"GB"}, "u_tiers_0": {"10:1.00 oops"}})
+		if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "write tiers as up_to:price") || !strings.Contains(r.body, `value="10:1.00 oops"`) {
+			t.Fatalf("bad tiers: %d %s", r.status, r.body)
+		}
+		r = seller.post(page+"/usage", url.Values{"u_meter_0": {"traffic"}, "u_currency_0": {"EUR"}, "u_model_0": {"graduated"}, "u_unit_0": {"GB"}, "u_tiers_0": {"10:1.00 50:0.80"}})
+		if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "the last tier must have no limit") {
+			t.Fatalf("a last tier with a limit: %d %s", r.status, r.body)
+		}
+		if n := w.count("product_usage_prices", "1=1"); n != 0 {
+			t.Fatalf("refused prices saved: %d", n)
+		}
+		r = seller.post(page+"/usage", url.Values{"u_meter_0": {"traffic"}, "u_currency_0": {"EUR"}, "u_model_0": {"per_unit"}, "u_unit_0": {"GB"}, "u_included_0": {"50"}, "u_price_0": {"0.015"}})
+		if r.status != http.StatusSeeOther {
+			t.Fatalf("save: %d %s", r.status, r.body)
+		}
+		if n := w.count("product_usage_prices", "product_id = ? AND included = ? AND per = ? AND unit_price = '0.015'", w.prodA.ID, int64(50_000_000_000), int64(1_000_000_000)); n != 1 {
+			t.Fatalf("stored prices: %d", n)
+		}
+		if p := seller.get(page); !strings.Contains(p.body, `name="u_included_0" value="50"`) || !strings.Contains(p.body, `name="u_price_0" value="0.015"`) {
+			t.Fatalf("product page after saving: %s", p.body)
+		}
+		if r := seller.post("/billing/catalog/"+strconv.FormatInt(w.prodB.ID, 10)+"/usage", url.Values{"u_meter_0": {"traffic"}, "u_currency_0": {"EUR"}, "u_model_0": {"per_unit"}, "u_price_0": {"1"}}); r.status != http.StatusNotFound {
+			t.Fatalf("pricing B's product: %d", r.status)
 		}
 	})
 }

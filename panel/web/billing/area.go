@@ -34,6 +34,7 @@ func (Area) Routes(r *web.Router) {
 	in.POST("/billing/catalog", s.productCreate)
 	in.GET("/billing/catalog/:id", s.Show("billing_catalog", s.productPage))
 	in.POST("/billing/catalog/:id", s.productUpdate)
+	in.POST("/billing/catalog/:id/usage", s.usagePricesSave)
 	in.GET("/billing/coupons", s.Show("billing_coupons", s.couponsPage))
 	in.POST("/billing/coupons", s.Submit("billing_coupons", "/billing/coupons", "created", s.couponsPage, s.saveCoupon))
 	in.GET("/billing/contracts", s.Show("billing_contracts", s.contractsPage))

@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"faktura/billing"
+	"faktura/billing/usage"
 	"faktura/panel/core"
 	"faktura/panel/core/tenancy"
 	"faktura/panel/identity"
@@ -39,6 +40,11 @@ type catalogView struct {
 	Rows     int              // price rows; the template ranges over seq Rows
 	Product  *billing.Product // the product being edited
 	Editable bool
+
+	// Usage prices of the product, edited in rows of their own.
+	Meters    []usage.Meter
+	Models    []string
+	UsageRows int
 }
 
 func (s *area) catalogPage(c echo.Context, title string) (*web.Page, *catalogView, error) {
@@ -139,6 +145,9 @@ func (s *area) productPage(c echo.Context) (*web.Page, error) {
 		"included": strconv.Itoa(pr.Included), "trial_days": strconv.Itoa(pr.TrialDays)}
 	if pr.Active {
 		p.Form["active"] = "on"
+	}
+	if err := s.usageForm(c, p, v, pr.ID); err != nil {
+		return nil, err
 	}
 	for i, price := range pr.Prices {
 		if i >= priceRows {
