@@ -13,8 +13,11 @@ import (
 
 	"faktura/billing"
 	"faktura/billing/usage"
+	"faktura/panel/core"
+	"faktura/panel/core/audit"
 	"faktura/panel/core/db"
 	"faktura/panel/core/db/dbtest"
+	"faktura/panel/core/settings"
 	"faktura/provisioning"
 	"faktura/provisioning/nginx"
 	"faktura/provisioning/nginx/nginxtest"
@@ -183,8 +186,8 @@ func TestNginxCollection(t *testing.T) {
 		must(h.W.Exec(`INSERT INTO products (id, seller_id, code, name, kind, match_code, created_at, updated_at) VALUES (1, 1, 'web', 'Web', 'hosting', 'web', ?, ?)`, now, now).Error)
 		must(h.W.Exec(`INSERT INTO contracts (id, seller_id, customer_id, customer_path, subproject, subproject_name, subject_kind, subject_id, subject_name, product_id, currency, cycle,
 			unit_minor, anchor_day, start_date, next_due, status, source_event, created_at, updated_at)
-			VALUES (1, 1, ?, ?, 'account:1', 'user1', 'account', 1, 'user1', 1, 'EUR', 'monthly', 1000, 1, ?, ?, 'active', 'test', ?, ?)`,
-			w.client.TenantID, w.client.Path, today.Format(time.DateOnly), today.AddDate(0, 1, 0).Format(time.DateOnly), now, now).Error)
+			VALUES (1, 1, ?, ?, 'account:1', 'user1', 'account', 1, 'user1', 1, 'EUR', 'monthly', 1000, ?, ?, ?, 'active', 'test', ?, ?)`,
+			w.client.TenantID, w.client.Path, today.AddDate(0, 0, 1).Day(), today.Format(time.DateOnly), today.AddDate(0, 0, 1).Format(time.DateOnly), now, now).Error)
 		must(h.W.Exec(`INSERT INTO billed_periods (subject_key, period_start, period_end, contract_id, created_at) VALUES ('1:account:1', ?, ?, 1, ?)`,
 			today.Format(time.DateOnly), today.AddDate(0, 0, 1).Format(time.DateOnly), now).Error)
 		if _, err := w.s.SetPrices(ctx, operator, 1, []usage.Price{{Meter: usage.MeterTraffic, Currency: "EUR", Model: usage.ModelPerUnit, Included: 20_000, Per: 1000, UnitName: "kB", UnitPrice: "0.01"}}); err != nil {
@@ -203,6 +206,23 @@ func TestNginxCollection(t *testing.T) {
 		want := over.Mul(decimal.RequireFromString("0.01")).Mul(decimal.NewFromInt(100)).Round(0).IntPart()
 		if ch.Quantity != over.String() || ch.AmountMinor != want || ch.UnitPrice != "0.01" {
 			t.Fatalf("charge %+v; want %s kB, %d cents", ch, over, want)
+		}
+
+		// The contract's next period is invoiced with the overage line.
+		clock := core.NewFrozenClock(today.AddDate(0, 0, 4).Add(9 * time.Hour))
+		bill := billing.New(h, clock, audit.New(h, clock), settings.NewStore(h, clock), billing.Options{})
+		_, err = bill.SaveProfile(ctx, operator, 1, billing.ProfileInput{LegalName: "Operator GmbH", Country: "DE", VATID: "DE136695976", Timezone: "UTC"})
+		must(err)
+		_, err = bill.SaveProfile(ctx, operator, w.client.TenantID, billing.ProfileInput{LegalName: "Client C", Country: "DE"})
+		must(err)
+		if sum, err := bill.InvoiceRun(ctx, day); err != nil || sum.Invoices != 1 {
+			t.Fatalf("invoice run: %+v %v", sum, err)
+		}
+		var line billing.Line
+		must(h.W.Where("kind = ?", billing.LineUsage).Take(&line).Error)
+		if line.Quantity != over.String() || line.UnitPrice != "0.01" || line.NetMinor != want || line.PeriodStart != today.Format(time.DateOnly) ||
+			!strings.Contains(line.Description, "Traffic over 20 kB") {
+			t.Fatalf("usage line %+v; want %s kB × 0.01 = %d cents", line, over, want)
 		}
 	})
 }

@@ -2,6 +2,8 @@ package nginx_test
 
 import (
 	"bufio"
+	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"faktura/provisioning"
 	"faktura/provisioning/nginx"
 )
 
@@ -83,5 +86,63 @@ func BenchmarkLogParse(b *testing.B) {
 		b.ReportMetric(100*bare.Seconds()/parse.Seconds(), "%-of-scan")
 		b.Logf("%.0f MB, %d lines: ScanLog %v (%.0f MB/s), bare line scan %v (%.0f MB/s): %.0f%%", mb, lines, parse.Round(time.Millisecond),
 			mb/parse.Seconds(), bare.Round(time.Millisecond), mb/bare.Seconds(), 100*bare.Seconds()/parse.Seconds())
+	}
+}
+
+// TestCollectTruncatedAndUnfinished: a log truncated since the last
+// collection is read from its start; an unfinished last line waits for
+// the next collection and is then counted once.
+func TestCollectTruncatedAndUnfinished(t *testing.T) {
+	dir := t.TempDir()
+	s := nginx.Settings{Binary: "/bin/true", Conf: filepath.Join(dir, "nginx.conf"), SitesDir: filepath.Join(dir, "sites"), WebRoot: filepath.Join(dir, "www"), LogDir: filepath.Join(dir, "logs"), Listen: "80"}
+	for _, d := range []string{s.SitesDir, s.WebRoot, s.LogDir} {
+		os.MkdirAll(d, 0o755)
+	}
+	os.WriteFile(filepath.Join(s.SitesDir, "anna--anna.example.conf"), []byte("# test\n"), 0o644)
+	raw, _ := json.Marshal(s)
+	drv, err := nginx.New(raw, provisioning.Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	uc := drv.(provisioning.UsageCollector)
+	logPath := filepath.Join(s.LogDir, "anna.example.access.log")
+	line := func(n int) string {
+		return fmt.Sprintf("2026-11-05T10:00:00+00:00 anna.example 200 %d 300 127.0.0.1 \"GET / HTTP/1.1\"\n", n)
+	}
+	total := func(r provisioning.UsageReading) int64 {
+		var n int64
+		for _, x := range r.Traffic {
+			n += x.Bytes
+		}
+		return n
+	}
+	os.WriteFile(logPath, []byte(line(100)+line(200)+"2026-11-05T10:00:02+00:00 anna.example 200 40"), 0o644)
+	r1, err := uc.CollectUsage(context.Background(), nil)
+	if err != nil || total(r1) != 300 {
+		t.Fatalf("first: %d %v", total(r1), err)
+	}
+	f, _ := os.OpenFile(logPath, os.O_APPEND|os.O_WRONLY, 0o644)
+	f.WriteString("0 300 127.0.0.1 \"GET / HTTP/1.1\"\n") // the unfinished line ends: 400 bytes
+	f.Close()
+	r2, err := uc.CollectUsage(context.Background(), r1.Cursor)
+	if err != nil || total(r2) != 400 {
+		t.Fatalf("the finished line: %d %v", total(r2), err)
+	}
+	os.WriteFile(logPath, []byte(line(7)), 0o644) // truncated in place (copytruncate)
+	r3, err := uc.CollectUsage(context.Background(), r2.Cursor)
+	if err != nil || total(r3) != 7 {
+		t.Fatalf("after truncation: %d %v", total(r3), err)
+	}
+	r4, err := uc.CollectUsage(context.Background(), r3.Cursor)
+	if err != nil || total(r4) != 0 {
+		t.Fatalf("nothing new: %d %v", total(r4), err)
+	}
+	if len(r1.Traffic) != 1 || r1.Traffic[0].Key == r2.Traffic[0].Key {
+		t.Fatalf("stretch keys %q %q must differ", r1.Traffic[0].Key, r2.Traffic[0].Key)
+	}
+	// Reading again from the same cursor gives the same keys.
+	again, _ := uc.CollectUsage(context.Background(), r1.Cursor)
+	if len(again.Traffic) != 1 || again.Traffic[0].Key == "" {
+		t.Fatalf("again: %+v", again.Traffic)
 	}
 }
