@@ -26,7 +26,8 @@ type Day struct {
 type AccountReport struct {
 	AccountID      int64  `json:"account_id"`
 	From           string `json:"from"`
-	To             string `json:"to"` // exclusive
+	To             string `json:"to"`   // exclusive
+	Last           string `json:"last"` // the month's last day
 	Days           []Day  `json:"days"`
 	TrafficBytes   int64  `json:"traffic_bytes"`
 	TrafficQuota   int64  `json:"traffic_quota_bytes"` // 0: unlimited
@@ -69,7 +70,7 @@ func (s *Service) Account(ctx context.Context, scope tenancy.Scope, accountID in
 	now := s.now()
 	from := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
 	to := from.AddDate(0, 1, 0)
-	r := AccountReport{AccountID: a.ID, From: from.Format(time.DateOnly), To: to.Format(time.DateOnly),
+	r := AccountReport{AccountID: a.ID, From: from.Format(time.DateOnly), To: to.Format(time.DateOnly), Last: to.AddDate(0, 0, -1).Format(time.DateOnly),
 		TrafficQuota: a.TrafficMB * 1_000_000, DiskQuota: a.DiskMB * 1_000_000}
 	var evs []struct {
 		Code       string
@@ -98,8 +99,9 @@ func (s *Service) Account(ctx context.Context, scope tenancy.Scope, accountID in
 			r.DiskBytes = e.Quantity
 		}
 	}
+	// A projection needs a few days of the month to be worth reading.
 	elapsed := now.Sub(from)
-	if elapsed > 0 {
+	if elapsed >= ProjectAfter {
 		r.ProjectedBytes = int64(float64(r.TrafficBytes) * float64(to.Sub(from)) / float64(elapsed))
 	}
 	if r.TrafficQuota > 0 && r.ProjectedBytes > r.TrafficQuota {
@@ -107,6 +109,11 @@ func (s *Service) Account(ctx context.Context, scope tenancy.Scope, accountID in
 	}
 	return r, nil
 }
+
+// ProjectAfter is how much of a month must have passed before the
+// report projects its traffic: on the first days one busy hour would
+// project a hundred times the quota.
+const ProjectAfter = 3 * 24 * time.Hour
 
 // Consumer is an account's traffic in a month, for a server's top list.
 type Consumer struct {

@@ -368,3 +368,35 @@ func TestQuotaWarnings(t *testing.T) {
 		}
 	})
 }
+
+// TestAccountReport: the month's traffic against the quota, the disk's
+// last sample, the projection at the month's pace (none in its first
+// three days), and another tenant's account not found.
+func TestAccountReport(t *testing.T) {
+	dbtest.Each(t, sets, func(t *testing.T, h *db.Handle) {
+		w := newWorld(t, h)
+		ctx := context.Background()
+		h.W.Exec("UPDATE accounts SET traffic_mb = 10000, disk_mb = 1000 WHERE id = 1")
+		evs := []usage.EventInput{event("t1", usage.MeterTraffic, 1, "3000000000", now.Add(-48*time.Hour)), event("t2", usage.MeterTraffic, 1, "1000000000", now.Add(-time.Hour)),
+			event("d1", usage.MeterDisk, 1, "400000000", now.Add(-48*time.Hour)), event("d2", usage.MeterDisk, 1, "500000000", now.Add(-time.Hour))}
+		if _, err := w.s.Ingest(ctx, operator, "k", usage.Batch{Events: evs}); err != nil {
+			t.Fatal(err)
+		}
+		r, err := w.s.Account(ctx, w.client, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Nov 20 12:00: 19.5 days of 30 gone, 4 GB used: 6.15 GB at this pace.
+		if r.TrafficBytes != 4_000_000_000 || r.TrafficPercent() != 40 || r.DiskBytes != 500_000_000 || r.DiskPercent() != 50 ||
+			r.ProjectedBytes != 6_153_846_153 || r.ProjectedOver != 0 || r.Last != "2026-11-30" || len(r.Days) != 30 || r.Days[17].Traffic != 3_000_000_000 {
+			t.Fatalf("report %+v", r)
+		}
+		early := usage.New(h, core.NewFrozenClock(time.Date(2026, 11, 2, 12, 0, 0, 0, time.UTC)), audit.New(h, core.NewFrozenClock(now)), settings.NewStore(h, core.NewFrozenClock(now)))
+		if r, _ := early.Account(ctx, w.client, 1); r.ProjectedBytes != 0 {
+			t.Fatalf("a projection on the month's second day: %d", r.ProjectedBytes)
+		}
+		if _, err := w.s.Account(ctx, w.rclient, 1); !errors.Is(err, core.ErrNotFound) {
+			t.Fatalf("another tenant's account: %v", err)
+		}
+	})
+}
