@@ -116,22 +116,7 @@ func (s *Service) collect(ctx context.Context, srv provisioning.Server, uc provi
 	for i, a := range accts {
 		byUser[a.Username] = i // the newest account of a reused name
 	}
-	meters := map[[2]any]int64{}
-	meterOf := func(seller int64, code string) (int64, error) {
-		k := [2]any{seller, code}
-		if id, ok := meters[k]; ok {
-			return id, nil
-		}
-		if err := s.ensureBuiltIns(ctx, seller); err != nil {
-			return 0, err
-		}
-		var ids []int64
-		if err := s.db.Read(ctx).Model(&Meter{}).Where("seller_id = ? AND code = ?", seller, code).Pluck("id", &ids).Error; err != nil || len(ids) == 0 {
-			return 0, fmt.Errorf("meter %s of seller %d: %v", code, seller, err)
-		}
-		meters[k] = ids[0]
-		return ids[0], nil
-	}
+	meterOf := s.meterLookup(ctx)
 	now := s.now()
 	source := "server:" + strconv.FormatInt(srv.ID, 10)
 	var rows []Event
@@ -241,22 +226,7 @@ func (s *Service) SampleCounts(ctx context.Context, day core.Date) (int, error) 
 	if err != nil {
 		return 0, fmt.Errorf("count domains: %w", err)
 	}
-	meterIDs := map[[2]any]int64{}
-	meter := func(seller int64, code string) (int64, error) {
-		k := [2]any{seller, code}
-		if id, ok := meterIDs[k]; ok {
-			return id, nil
-		}
-		if err := s.ensureBuiltIns(ctx, seller); err != nil {
-			return 0, err
-		}
-		var ids []int64
-		if err := s.db.Read(ctx).Model(&Meter{}).Where("seller_id = ? AND code = ?", seller, code).Pluck("id", &ids).Error; err != nil || len(ids) == 0 {
-			return 0, fmt.Errorf("meter %s of seller %d: %v", code, seller, err)
-		}
-		meterIDs[k] = ids[0]
-		return ids[0], nil
-	}
+	meter := s.meterLookup(ctx)
 	add := func(seller, customer int64, path, code, kind string, subject, qty int64) error {
 		m, err := meter(seller, code)
 		if err != nil {
@@ -303,4 +273,24 @@ func (s *Service) SampleCounts(ctx context.Context, day core.Date) (int, error) 
 		return r.Error
 	})
 	return stored, err
+}
+
+// meterLookup finds sellers' built-in meters by code, each once.
+func (s *Service) meterLookup(ctx context.Context) func(seller int64, code string) (int64, error) {
+	ids := map[[2]any]int64{}
+	return func(seller int64, code string) (int64, error) {
+		k := [2]any{seller, code}
+		if id, ok := ids[k]; ok {
+			return id, nil
+		}
+		if err := s.ensureBuiltIns(ctx, seller); err != nil {
+			return 0, err
+		}
+		var found []int64
+		if err := s.db.Read(ctx).Model(&Meter{}).Where("seller_id = ? AND code = ?", seller, code).Pluck("id", &found).Error; err != nil || len(found) == 0 {
+			return 0, fmt.Errorf("meter %s of seller %d: %v", code, seller, err)
+		}
+		ids[k] = found[0]
+		return found[0], nil
+	}
 }

@@ -83,7 +83,7 @@ func (s *Service) Warn(ctx context.Context) (int, error) {
 				continue
 			}
 			lang := a.Language
-			args := map[string]any{"Account": a.Username, "Percent": reached, "Used": fmtBytes(m.used), "Quota": fmtBytes(m.quota)}
+			args := map[string]any{"Account": a.Username, "Percent": reached, "Used": FormatBytes(m.used), "Quota": FormatBytes(m.quota)}
 			subject, text, html, err := s.tpl.Mail("usage_warning", lang, map[string]any{"Lang": lang, "Meter": m.code, "Args": args,
 				"Link": s.baseURL + "/hosting/" + strconv.FormatInt(a.ID, 10)})
 			if err != nil {
@@ -103,12 +103,16 @@ func (s *Service) Warn(ctx context.Context) (int, error) {
 	return sent, nil
 }
 
-func fmtBytes(n int64) string {
+// FormatBytes writes a byte count as people read it (SI units, as
+// quotas are).
+func FormatBytes(n int64) string {
 	switch {
 	case n >= 1_000_000_000:
 		return fmt.Sprintf("%.2f GB", float64(n)/1e9)
 	case n >= 1_000_000:
 		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
+	case n >= 1000:
+		return fmt.Sprintf("%.1f kB", float64(n)/1e3)
 	}
-	return fmt.Sprintf("%d kB", n/1000)
+	return fmt.Sprintf("%d B", n)
 }

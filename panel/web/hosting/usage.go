@@ -53,18 +53,8 @@ func newUsageView(r usage.AccountReport) usageView {
 	return v
 }
 
-// Bytes writes a byte count as people read it (SI units, as quotas are).
-func Bytes(n int64) string {
-	switch {
-	case n >= 1_000_000_000:
-		return fmt.Sprintf("%.2f GB", float64(n)/1e9)
-	case n >= 1_000_000:
-		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
-	case n >= 1000:
-		return fmt.Sprintf("%.1f kB", float64(n)/1e3)
-	}
-	return fmt.Sprintf("%d B", n)
-}
+// Bytes writes a byte count as people read it.
+func Bytes(n int64) string { return usage.FormatBytes(n) }
 
 // Fmt formats byte counts in the template.
 func (usageView) Fmt(n int64) string { return Bytes(n) }
