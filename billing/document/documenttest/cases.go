@@ -214,6 +214,24 @@ func rateChange(lang string) billing.Invoice {
 	return inv
 }
 
+// metered: a French business's invoice with the month's hosting and the
+// last month's traffic above its quota, priced in graduated tiers, each
+// tier a line with a fractional quantity and a sub-cent unit price.
+func metered(lang string) billing.Invoice {
+	dec := billing.TaxDecision{Category: billing.CategoryReverseCharge, Rate: decimal.Zero, Basis: billing.BasisReverseCharge, Note: "reverse_charge", VATEX: billing.VATEXReverseCharge}
+	usage := func(id int64, desc, qty, unit string, net int64) billing.Line {
+		l := line(id, "", desc, qty, unit, net, billing.CategoryReverseCharge, "0", "2026-11-01", "2026-12-01")
+		l.Kind = billing.LineUsage
+		return l
+	}
+	inv := issued(billing.DocInvoice, 34, "INV-2026-000034", lang, "2026-12-01", "2026-12-15", frenchBuyer, dec, "0", 0,
+		line(341, "", "Managed hosting", "1", "49", 4900, billing.CategoryReverseCharge, "0", "2026-12-01", "2027-01-01"),
+		usage(342, "Traffic over 100 GB (GB 0-50)", "50", "0.015", 75),
+		usage(343, "Traffic over 100 GB (GB 50-130.5)", "80.5", "0.0125", 101))
+	inv.PeriodStart, inv.PeriodEnd = "2026-11-01", "2027-01-01"
+	return inv
+}
+
 // Case is a golden document: the stored invoice and what it refers to.
 type Case struct {
 	Name    string
@@ -239,6 +257,7 @@ func Cases(lang string) []Case {
 		{Name: "small_business_it", Invoice: smallBusiness(lang, forfettario, italianConsumer, 32, "2026/41")},
 		{Name: "small_business_dk", Invoice: smallBusiness(lang, lilleVirksomhed, danishConsumer, 33, "2026-118")},
 		{Name: "rate_change", Invoice: rateChange(lang)},
+		{Name: "metered", Invoice: metered(lang)},
 	}
 }
 
