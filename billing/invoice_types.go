@@ -165,6 +165,7 @@ type Line struct {
 	Kind        string    `json:"kind"`
 	Description string    `json:"description"`
 	Quantity    string    `json:"quantity"`
+	Unit        string    `json:"unit,omitempty"` // what the quantity counts (GB); empty: pieces
 	UnitPrice   string    `json:"unit_price"`
 	NetMinor    int64     `json:"net_minor"`
 	TaxCategory Category  `json:"tax_category"`

@@ -228,7 +228,7 @@ func chargeLine(ch Charge, c Contract, section string) Line {
 		kind = LineUsage
 	}
 	qty, price := cmp.Or(ch.Quantity, "1"), cmp.Or(ch.UnitPrice, unitPrice(ch.AmountMinor, ch.Currency))
-	return Line{ContractID: &c.ID, Section: section, Kind: kind, Description: ch.Description, Quantity: qty,
+	return Line{ContractID: &c.ID, Section: section, Kind: kind, Description: ch.Description, Quantity: qty, Unit: ch.Unit,
 		UnitPrice: price, NetMinor: ch.AmountMinor, PeriodStart: ch.PeriodStart, PeriodEnd: ch.PeriodEnd}
 }
 

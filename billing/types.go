@@ -169,6 +169,7 @@ type Charge struct {
 	PeriodEnd   string    `json:"period_end"`
 	ChargeKey   string    `json:"-"`
 	Quantity    string    `json:"quantity,omitempty"`   // a usage line's quantity; 1 when empty
+	Unit        string    `json:"unit,omitempty"`       // what it counts (GB)
 	UnitPrice   string    `json:"unit_price,omitempty"` // its unit price; the amount when empty
 	InvoiceID   *int64    `json:"invoice_id,omitempty"`
 	CreatedAt   time.Time `json:"created_at"`

@@ -65,7 +65,8 @@ type Line struct {
 	ID          int64            `json:"id"`
 	Description string           `json:"description"`
 	Quantity    decimal.Decimal  `json:"quantity"`
-	UnitPrice   decimal.Decimal  `json:"unit_price"` // major units, up to 6 decimals
+	Unit        string           `json:"unit,omitempty"` // what the quantity counts (GB); empty: pieces
+	UnitPrice   decimal.Decimal  `json:"unit_price"`     // major units, up to 6 decimals
 	NetMinor    int64            `json:"net_minor"`
 	TaxCategory billing.Category `json:"tax_category"`
 	TaxRate     decimal.Decimal  `json:"tax_rate"`
@@ -198,7 +199,7 @@ func (d *Document) lines(ls []billing.Line) error {
 			d.Sections = append(d.Sections, Section{Name: l.Section})
 		}
 		s := &d.Sections[len(d.Sections)-1]
-		s.Lines = append(s.Lines, Line{ID: l.ID, Description: l.Description, Quantity: q, UnitPrice: p, NetMinor: l.NetMinor,
+		s.Lines = append(s.Lines, Line{ID: l.ID, Description: l.Description, Quantity: q, Unit: l.Unit, UnitPrice: p, NetMinor: l.NetMinor,
 			TaxCategory: l.TaxCategory, TaxRate: r, PeriodStart: ps, PeriodEnd: pe})
 	}
 	return nil

@@ -124,7 +124,7 @@ func (d *Document) ViewIn(lang string) View {
 		sv := SectionView{Name: s.Name}
 		for _, ln := range s.Lines {
 			sv.Lines = append(sv.Lines, LineView{ID: ln.ID, Description: ln.Description, Period: l.period(ln.PeriodStart, ln.PeriodEnd),
-				Quantity: l.Quantity(ln.Quantity), UnitPrice: l.UnitPrice(ln.UnitPrice, d.Currency),
+				Quantity: strings.TrimSpace(l.Quantity(ln.Quantity) + " " + ln.Unit), UnitPrice: l.UnitPrice(ln.UnitPrice, d.Currency),
 				Tax: lineTax(l, ln), Net: m(ln.NetMinor)})
 		}
 		v.Sections = append(v.Sections, sv)

@@ -34,7 +34,7 @@ func (f *facts) cii() []byte {
 			el("ram:AssociatedDocumentLineDocument", tx("ram:LineID", l.id), note),
 			el("ram:SpecifiedTradeProduct", tx("ram:Name", l.name)),
 			el("ram:SpecifiedLineTradeAgreement", el("ram:NetPriceProductTradePrice", tx("ram:ChargeAmount", l.price))),
-			el("ram:SpecifiedLineTradeDelivery", tx("ram:BilledQuantity", l.qty, "unitCode", unitCode)),
+			el("ram:SpecifiedLineTradeDelivery", tx("ram:BilledQuantity", l.qty, "unitCode", l.unit)),
 			el("ram:SpecifiedLineTradeSettlement",
 				el("ram:ApplicableTradeTax", tx("ram:TypeCode", "VAT"), tx("ram:CategoryCode", string(l.cat)), tx("ram:RateApplicablePercent", l.rate)),
 				period,

@@ -117,6 +117,7 @@ type line struct {
 	note        string // the subproject (section) it belongs to
 	name        string
 	qty, price  string
+	unit        string // UN/ECE Rec. 20 code
 	net         string
 	cat         billing.Category
 	rate        string
@@ -218,7 +219,7 @@ func factsOf(d document.Document, p Profile) (*facts, error) {
 				qty, price = qty.Neg(), price.Neg()
 			}
 			ln := line{id: strconv.Itoa(n), note: s.Name, name: l.Description, qty: qty.String(), price: price.String(),
-				net: f.amount(l.NetMinor), cat: l.TaxCategory}
+				unit: unitCode(l.Unit), net: f.amount(l.NetMinor), cat: l.TaxCategory}
 			if l.TaxCategory != billing.CategoryOutside {
 				ln.rate = l.TaxRate.String()
 			}

@@ -66,7 +66,7 @@ func (f *facts) ubl() []byte {
 		doc.kids = append(doc.kids, el(lineName,
 			tx("cbc:ID", l.id),
 			tx("cbc:Note", l.note),
-			tx(qtyName, l.qty, "unitCode", unitCode),
+			tx(qtyName, l.qty, "unitCode", l.unit),
 			amt("cbc:LineExtensionAmount", l.net),
 			period,
 			el("cac:Item", tx("cbc:Name", l.name),
@@ -79,8 +79,17 @@ func (f *facts) ubl() []byte {
 	return render(doc)
 }
 
-// unitCode is UN/ECE Rec. 20 "one": hosting is sold by the piece.
-const unitCode = "C62"
+// unitCodes are the UN/ECE Rec. 20 codes of the units lines count in;
+// any other (and none) is "one" (C62): hosting is sold by the piece.
+var unitCodes = map[string]string{"GB": "E34", "MB": "4L", "kB": "2P", "bytes": "AD", "B": "AD"}
+
+// unitCode is the Rec. 20 code of a line's unit.
+func unitCode(unit string) string {
+	if c, ok := unitCodes[unit]; ok {
+		return c
+	}
+	return "C62"
+}
 
 // period is the document's service period (BG-14), if it has one: the
 // document's own, widened to take in every line's (a line period outside

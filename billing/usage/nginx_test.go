@@ -220,7 +220,7 @@ func TestNginxCollection(t *testing.T) {
 		}
 		var line billing.Line
 		must(h.W.Where("kind = ?", billing.LineUsage).Take(&line).Error)
-		if line.Quantity != over.String() || line.UnitPrice != "0.01" || line.NetMinor != want || line.PeriodStart != today.Format(time.DateOnly) ||
+		if line.Quantity != over.String() || line.Unit != "kB" || line.UnitPrice != "0.01" || line.NetMinor != want || line.PeriodStart != today.Format(time.DateOnly) ||
 			!strings.Contains(line.Description, "Traffic over 20 kB") {
 			t.Fatalf("usage line %+v; want %s kB × 0.01 = %d cents", line, over, want)
 		}

@@ -250,7 +250,7 @@ func (s *Service) ratePeriod(ctx context.Context, d due) (int, error) {
 				ch := billing.Charge{ContractID: d.ContractID, Kind: billing.ChargeUsage, Description: describe(m, p, l, d),
 					AmountMinor: l.AmountMinor, Currency: d.Currency, PeriodStart: d.PeriodStart, PeriodEnd: d.PeriodEnd,
 					ChargeKey: fmt.Sprintf("usage:%d:%s:%s:%d", d.ContractID, p.Meter, d.PeriodStart, i),
-					Quantity:  l.Quantity.Round(6).String(), UnitPrice: l.UnitPrice.String(), CreatedAt: now}
+					Quantity:  l.Quantity.Round(6).String(), Unit: unitOf(m, p), UnitPrice: l.UnitPrice.String(), CreatedAt: now}
 				if ch.AmountMinor == 0 {
 					continue
 				}
@@ -279,6 +279,18 @@ func (s *Service) quotaIncluded(ctx context.Context, p *Price, d due) error {
 		p.Included = mb[0] * 1_000_000
 	}
 	return nil
+}
+
+// unitOf is what an overage line's quantity counts: the price's unit, or
+// the meter's; packages count pieces.
+func unitOf(m Meter, p Price) string {
+	if p.Model == ModelPackage {
+		return ""
+	}
+	if p.UnitName != "" {
+		return p.UnitName
+	}
+	return m.Unit
 }
 
 // describe is an overage line's text: the meter, the included quantity

@@ -105,7 +105,7 @@ func TestUsageOnInvoice(t *testing.T) {
 		if usageLine == nil {
 			t.Fatalf("no usage line on %+v", inv.Lines)
 		}
-		if usageLine.Quantity != "30.5" || usageLine.UnitPrice != "0.015" || usageLine.NetMinor != 46 || usageLine.PeriodStart != "2026-11-02" ||
+		if usageLine.Quantity != "30.5" || usageLine.Unit != "GB" || usageLine.UnitPrice != "0.015" || usageLine.NetMinor != 46 || usageLine.PeriodStart != "2026-11-02" ||
 			usageLine.PeriodEnd != "2026-12-02" || !strings.Contains(usageLine.Description, "Traffic over 100 GB") {
 			t.Fatalf("usage line %+v", *usageLine)
 		}

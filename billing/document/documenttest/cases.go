@@ -221,7 +221,7 @@ func metered(lang string) billing.Invoice {
 	dec := billing.TaxDecision{Category: billing.CategoryReverseCharge, Rate: decimal.Zero, Basis: billing.BasisReverseCharge, Note: "reverse_charge", VATEX: billing.VATEXReverseCharge}
 	usage := func(id int64, desc, qty, unit string, net int64) billing.Line {
 		l := line(id, "", desc, qty, unit, net, billing.CategoryReverseCharge, "0", "2026-11-01", "2026-12-01")
-		l.Kind = billing.LineUsage
+		l.Kind, l.Unit = billing.LineUsage, "GB"
 		return l
 	}
 	inv := issued(billing.DocInvoice, 34, "INV-2026-000034", lang, "2026-12-01", "2026-12-15", frenchBuyer, dec, "0", 0,
