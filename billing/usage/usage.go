@@ -221,7 +221,10 @@ func (s *Service) ensureBuiltIns(ctx context.Context, sellerID int64) error {
 		b.SellerID, b.CreatedAt, b.UpdatedAt = sellerID, now, now
 		ms[i] = b
 	}
-	if err := s.db.Conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&ms).Error; err != nil {
+	// In a transaction of its own: two first uses at once may deadlock on
+	// the unique key, and WithTx runs it again.
+	err := s.db.WithTx(ctx, func(ctx context.Context) error { return s.insertNew(ctx).Create(&ms).Error })
+	if err != nil {
 		return fmt.Errorf("built-in meters of %d: %w", sellerID, err)
 	}
 	return nil
