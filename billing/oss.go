@@ -54,8 +54,8 @@ func (t OSSTally) Destination() bool {
 	return t.OptedIn || t.LastYear > OSSThresholdMinor || t.ThisYear > OSSThresholdMinor || len(t.Foreign) > 0
 }
 
-// add counts a document into this year's tally.
-func (t *OSSTally) add(kind, currency string, net int64) {
+// add counts n documents of net in all into this year's tally.
+func (t *OSSTally) add(kind, currency string, net int64, n int) {
 	if currency != "EUR" {
 		if !slices.Contains(t.Foreign, currency) {
 			t.Foreign = append(t.Foreign, currency)
@@ -66,7 +66,7 @@ func (t *OSSTally) add(kind, currency string, net int64) {
 		net = -net
 	}
 	t.ThisYear += net
-	t.Count++
+	t.Count += n
 }
 
 // readTally sums a seller's issued documents of year and the year
@@ -94,10 +94,7 @@ func (s *Service) readTally(ctx context.Context, sellerID int64, year int) (OSST
 		if r.Y != strconv.Itoa(year) {
 			into = &last
 		}
-		into.add(r.Kind, r.Currency, r.Net)
-		if r.Currency == "EUR" {
-			into.Count += r.N - 1
-		}
+		into.add(r.Kind, r.Currency, r.Net, r.N)
 	}
 	t.LastYear, t.Foreign = last.ThisYear, append(t.Foreign, last.Foreign...)
 	slices.Sort(t.Foreign)
@@ -182,7 +179,7 @@ func (s *Service) applyThreshold(ctx context.Context, pc *partyCache, ds []*draf
 			continue
 		}
 		t := tallies[d.inv.SellerID]
-		t.add(d.inv.Kind, d.inv.Currency, d.inv.NetMinor)
+		t.add(d.inv.Kind, d.inv.Currency, d.inv.NetMinor, 1)
 		if !t.Destination() {
 			continue
 		}

@@ -247,7 +247,7 @@ func (s *Service) SaveProfile(ctx context.Context, scope tenancy.Scope, tenantID
 		p.IBAN, p.BIC = in.IBAN, in.BIC
 		p.TaxNumber, p.Phone, p.EndpointID, p.BuyerReference, p.EInvoice = in.TaxNumber, in.Phone, in.EndpointID, in.BuyerReference, in.EInvoice
 		p.OrderReference = in.OrderReference
-		p.TaxScheme, p.OSSMode = nonEmpty(p.TaxScheme, SchemeStandard), nonEmpty(p.OSSMode, OSSThreshold)
+		p.TaxScheme, p.OSSMode = cmp.Or(p.TaxScheme, SchemeStandard), cmp.Or(p.OSSMode, OSSThreshold)
 		if in.VATID != p.VATID {
 			p.VATID, p.VATCheckedAt, p.VATValidAt, p.VATMessage, p.VATRequestID = in.VATID, nil, nil, "", ""
 			p.VATStatus = VATNone

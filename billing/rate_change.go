@@ -56,21 +56,25 @@ func rateChangeDays(from, to Date) []Date {
 	return slices.Compact(days)
 }
 
-// rateOf is the standard rate a document's supply takes on day: the rate
-// of the country (or region) its decision's basis taxes in.
+// rateOf is the standard rate a document's supply takes on day, decided
+// again by DecideTax for a consumer at the buyer's address taxed as the
+// document's basis says (where the seller is, or where the consumer is),
+// with the country (and region) whose rate it is.
 func rateOf(basis string, seller, buyer Party, day Date) (decimal.Decimal, string, string, bool) {
+	d, err := DecideTax(TaxSeller{Country: seller.Country, Destination: basis == BasisOSS},
+		TaxBuyer{Country: buyer.Country, PostalCode: buyer.PostalCode, Region: buyer.Region}, day, FallbackConsumer)
+	if err != nil || d.Category != CategoryStandard {
+		return decimal.Decimal{}, "", "", false
+	}
 	place := PlaceOf(buyer.Country, buyer.PostalCode, buyer.Region, seller.Country)
-	c := seller.Country
+	country, region := seller.Country, ""
 	if basis == BasisOSS {
-		c = place.Country
+		country = place.Country
 	}
-	r, ok := StandardRate(c, day)
-	if basis != BasisUnderThreshold && place.Country == c {
-		if rr, rok := place.Territory.RegionalRate(day); rok {
-			return rr, c, place.Territory.Name, true
-		}
+	if _, ok := place.Territory.RegionalRate(day); ok && place.Country == country && basis != BasisUnderThreshold {
+		region = place.Territory.Name
 	}
-	return r, c, "", ok
+	return d.Rate, country, region, true
 }
 
 // RateChanges lists a seller's invoices a rate change overtook, from a

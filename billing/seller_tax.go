@@ -1,8 +1,10 @@
 package billing
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -60,8 +62,8 @@ func (s *Service) SellerTax(ctx context.Context, scope tenancy.Scope, sellerID i
 	if err != nil {
 		return SellerTax{}, err
 	}
-	out := SellerTax{SellerID: sellerID, Country: p.Country, VATID: p.VATID, Scheme: nonEmpty(p.TaxScheme, SchemeStandard),
-		OSSMode: nonEmpty(p.OSSMode, OSSThreshold), SmallBusiness: SmallBusinessScheme(p.Country)}
+	out := SellerTax{SellerID: sellerID, Country: p.Country, VATID: p.VATID, Scheme: cmp.Or(p.TaxScheme, SchemeStandard),
+		OSSMode: cmp.Or(p.OSSMode, OSSThreshold), SmallBusiness: SmallBusinessScheme(p.Country)}
 	if out.Tally, err = s.readTally(ctx, sellerID, day.Year); err != nil {
 		return out, err
 	}
@@ -70,13 +72,6 @@ func (s *Service) SellerTax(ctx context.Context, scope tenancy.Scope, sellerID i
 		return out, err
 	}
 	return out, nil
-}
-
-func nonEmpty(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 // Validate reports every problem of the input for a seller in country.
@@ -88,7 +83,7 @@ func (in *SellerTaxInput) Validate(country string) error {
 		v.Addf("tax_scheme", "must be one of %s", strings.Join(Schemes, ", "))
 	case in.Scheme == SchemeSmallBusiness && SmallBusinessScheme(country) == nil:
 		var known []string
-		for _, c := range slices.Sorted(mapKeys(smallBusinessSchemes)) {
+		for _, c := range slices.Sorted(maps.Keys(smallBusinessSchemes)) {
 			known = append(known, c+" ("+smallBusinessSchemes[c].Law+")")
 		}
 		v.Addf("tax_scheme", "no small-business scheme is known for a seller in %q: Faktura knows %s", country, strings.Join(known, ", "))
@@ -100,16 +95,6 @@ func (in *SellerTaxInput) Validate(country string) error {
 		v.Addf("oss_mode", "the Art. 59c threshold and its option are for a seller established in a member state; %q is not one", country)
 	}
 	return v.Err()
-}
-
-func mapKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // reverseChargeBuyers counts a seller's customers in other member states

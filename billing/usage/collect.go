@@ -1,6 +1,7 @@
 package usage
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -187,7 +188,7 @@ func (CollectStep) Name() string { return "usage.collect" }
 
 // Run implements automation.Step.
 func (st CollectStep) Run(ctx context.Context, day core.Date) (map[string]int64, error) {
-	ok, failed, n, err := st.S.CollectAll(ctx, st.Hosting, cmpOr(st.Timeout, CollectTimeout))
+	ok, failed, n, err := st.S.CollectAll(ctx, st.Hosting, cmp.Or(st.Timeout, CollectTimeout))
 	if err != nil {
 		return nil, err
 	}
@@ -197,13 +198,6 @@ func (st CollectStep) Run(ctx context.Context, day core.Date) (map[string]int64,
 	}
 	warned, err := st.S.Warn(ctx)
 	return map[string]int64{"servers": int64(ok), "failed": int64(failed), "readings": int64(n), "counts": int64(counts), "warnings": int64(warned)}, err
-}
-
-func cmpOr(d, def time.Duration) time.Duration {
-	if d == 0 {
-		return def
-	}
-	return d
 }
 
 // SampleCounts records, once a day, how many domains and subdomains each

@@ -1,6 +1,7 @@
 package usage
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -302,13 +303,7 @@ func describe(m Meter, p Price, l Rated, d due) string {
 	if unit == "" {
 		unit = m.Unit
 	}
-	text := fmt.Sprintf("%s over %s %s", m.Name, inc.String(), unit)
-	if l.Description != "" && l.Description != unit {
-		text += " (" + l.Description + ")"
-	} else {
-		text += " (" + unit + ")"
-	}
-	return text
+	return fmt.Sprintf("%s over %s %s (%s)", m.Name, inc.String(), unit, cmp.Or(l.Description, unit))
 }
 
 // Quantity aggregates a meter's events for a contract's subject in

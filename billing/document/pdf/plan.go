@@ -402,7 +402,7 @@ func (p *plan) notes() {
 	d, v := p.in.Doc, p.v
 	p.put(2, row.New(2))
 	note := v.TaxNote
-	if d.Seller.Country == "FR" && hasCategory(d, billing.CategoryReverseCharge) && !strings.Contains(strings.ToLower(note), "autoliquidation") {
+	if d.Seller.Country == "FR" && d.HasCategory(billing.CategoryReverseCharge) && !strings.Contains(strings.ToLower(note), "autoliquidation") {
 		note = strings.TrimSpace("Autoliquidation. " + note)
 	}
 	p.textBlock(note)
@@ -424,8 +424,6 @@ func (p *plan) notes() {
 		}
 	}
 }
-
-func hasCategory(d document.Document, c billing.Category) bool { return d.HasCategory(c) }
 
 // payment is the bank transfer block with its QR code.
 func (p *plan) payment() {
