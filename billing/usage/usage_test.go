@@ -400,3 +400,54 @@ func TestAccountReport(t *testing.T) {
 		}
 	})
 }
+
+// TestSetPricesBadInput: a usage price naming an unknown meter, the same
+// meter and currency twice, or a bad model is a field error by index and
+// replaces nothing; another seller's product is not found.
+func TestSetPricesBadInput(t *testing.T) {
+	dbtest.Each(t, sets, func(t *testing.T, h *db.Handle) {
+		w := newWorld(t, h)
+		ctx := context.Background()
+		for _, q := range []string{
+			`INSERT INTO products (id, seller_id, code, name, kind, match_code, created_at, updated_at) VALUES (1, 1, 'web', 'Web', 'hosting', 'web', ?, ?)`,
+			`INSERT INTO products (id, seller_id, code, name, kind, match_code, created_at, updated_at) VALUES (2, ?, 'r', 'R', 'hosting', 'r', ?, ?)`,
+		} {
+			args := []any{now, now}
+			if strings.Contains(q, "(2,") {
+				args = []any{w.reseller.TenantID, now, now}
+			}
+			if err := h.W.Exec(q, args...).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		good := usage.Price{Meter: usage.MeterTraffic, Currency: "EUR", Model: usage.ModelPerUnit, Per: gb, UnitName: "GB", UnitPrice: "0.01"}
+		if _, err := w.s.SetPrices(ctx, operator, 1, []usage.Price{good}); err != nil {
+			t.Fatal(err)
+		}
+		bad := good
+		bad.Meter = "bandwidth"
+		badModel := good
+		badModel.Model = "auction"
+		for _, c := range []struct {
+			name   string
+			prices []usage.Price
+			field  string
+		}{
+			{"unknown meter", []usage.Price{good, bad}, "prices.1.meter"},
+			{"the same meter and currency twice", []usage.Price{good, good}, "prices.1.meter"},
+			{"unknown model", []usage.Price{badModel}, "prices.0.model"},
+		} {
+			_, err := w.s.SetPrices(ctx, operator, 1, c.prices)
+			var v *core.ValidationError
+			if !errors.As(err, &v) || v.Fields[c.field] == "" {
+				t.Errorf("%s: %v, want a field error on %s", c.name, err, c.field)
+			}
+		}
+		if ps, err := w.s.Prices(ctx, operator, 1); err != nil || len(ps) != 1 || ps[0].UnitPrice != "0.01" {
+			t.Fatalf("prices after refused changes: %+v %v", ps, err)
+		}
+		if _, err := w.s.SetPrices(ctx, operator, 2, []usage.Price{good}); !errors.Is(err, core.ErrNotFound) {
+			t.Fatalf("the reseller's product: %v", err)
+		}
+	})
+}
