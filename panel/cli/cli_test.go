@@ -250,8 +250,20 @@ func TestServe(t *testing.T) {
 				t.Fatalf("/healthz = %d after %v; logs:\n%s", status, time.Since(start), logs.String())
 			}
 			t.Logf("%s: /healthz answered 200 after %v", b, time.Since(start).Round(time.Millisecond))
-			if resp, err := http.Get("http://" + addr + "/readyz"); err != nil || resp.StatusCode != 200 {
-				t.Errorf("/readyz = %v, %v", resp, err)
+			// Ready follows healthy: the workers start after the listener
+			// answers.
+			var ready *http.Response
+			var err error
+			for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+				if ready, err = http.Get("http://" + addr + "/readyz"); err == nil {
+					ready.Body.Close()
+					if ready.StatusCode == 200 {
+						break
+					}
+				}
+			}
+			if err != nil || ready.StatusCode != 200 {
+				t.Errorf("/readyz = %v, %v", ready, err)
 			}
 			// Metrics: on their own address, refused on the panel's.
 			if resp, err := http.Get("http://" + maddr + "/metrics"); err != nil || resp.StatusCode != 200 {
