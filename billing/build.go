@@ -422,6 +422,15 @@ func (s *Service) insertDrafts(ctx context.Context, ds []*draft, now time.Time) 
 			return core.E(core.ErrConflict, "charge %d was invoiced meanwhile", c.charge)
 		}
 	}
+	var fin []*Invoice
+	for _, d := range ds {
+		if d.inv.Status == InvoiceStatusFinalized {
+			fin = append(fin, &d.inv)
+		}
+	}
+	if err := s.postDocs(ctx, fin); err != nil {
+		return err
+	}
 	// Credit notes publish where they are issued, with the credited invoice.
 	var evs []outbox.Event
 	for _, d := range ds {

@@ -160,6 +160,9 @@ func (s *Service) issueCredit(ctx context.Context, orig Invoice, items []creditI
 	if orig.Status == InvoiceStatusCancelled {
 		return Invoice{}, core.E(core.ErrPrecondition, "invoice %d is cancelled already", orig.ID)
 	}
+	if orig.Status == InvoiceStatusUncollectible {
+		return Invoice{}, core.E(core.ErrPrecondition, "invoice %d was written off: what was open is a bad debt already", orig.ID)
+	}
 	var sum TaxSummary
 	if err := jsonUnmarshal(orig.Taxes, &sum); err != nil {
 		return Invoice{}, err

@@ -244,6 +244,9 @@ func (f *fixture) checkInvariants() {
 	}
 	f.checkGapless()
 	f.checkEvents()
+	if err := f.s.CheckJournal(context.Background()); err != nil {
+		f.t.Fatal(err)
+	}
 }
 
 // checkEvents: every numbered document published exactly one finalized

@@ -243,6 +243,9 @@ func (s *Service) finalizeNow(ctx context.Context, inv *Invoice, approver string
 		return err
 	}
 	inv.Number, inv.Seq, inv.FinalizedAt, inv.ApprovedBy, inv.Seller = &num, &first, &now, approver, string(sj)
+	if err := s.postDocuments(ctx, []int64{inv.ID}); err != nil {
+		return err
+	}
 	if err := s.publish(ctx, InvoiceFinalized{factsOf(*inv)}); err != nil {
 		return err
 	}

@@ -26,11 +26,12 @@ const (
 	InvoiceStatusPaid             InvoiceStatus = "paid"
 	InvoiceStatusOverdue          InvoiceStatus = "overdue"
 	InvoiceStatusCancelled        InvoiceStatus = "cancelled"
+	InvoiceStatusUncollectible    InvoiceStatus = "uncollectible" // what was open is written off
 )
 
 // InvoiceStatuses lists the statuses in their usual order, for filters.
 var InvoiceStatuses = []InvoiceStatus{InvoiceStatusDraft, InvoiceStatusAwaitingApproval, InvoiceStatusIssuing, InvoiceStatusFinalized,
-	InvoiceStatusPartiallyPaid, InvoiceStatusPaid, InvoiceStatusOverdue, InvoiceStatusCancelled}
+	InvoiceStatusPartiallyPaid, InvoiceStatusPaid, InvoiceStatusOverdue, InvoiceStatusCancelled, InvoiceStatusUncollectible}
 
 // invoiceTransitions is the explicit transition table; anything else is
 // refused. On Galera the run writes documents it finalizes as issuing and
@@ -39,13 +40,16 @@ var invoiceTransitions = map[InvoiceStatus][]InvoiceStatus{
 	InvoiceStatusDraft:            {InvoiceStatusAwaitingApproval, InvoiceStatusFinalized},
 	InvoiceStatusIssuing:          {InvoiceStatusFinalized},
 	InvoiceStatusAwaitingApproval: {InvoiceStatusFinalized, InvoiceStatusDraft},
-	InvoiceStatusFinalized:        {InvoiceStatusPartiallyPaid, InvoiceStatusPaid, InvoiceStatusOverdue, InvoiceStatusCancelled},
-	InvoiceStatusPartiallyPaid:    {InvoiceStatusPaid, InvoiceStatusOverdue, InvoiceStatusCancelled, InvoiceStatusFinalized},
-	InvoiceStatusOverdue:          {InvoiceStatusPartiallyPaid, InvoiceStatusPaid, InvoiceStatusCancelled},
+	InvoiceStatusFinalized:        {InvoiceStatusPartiallyPaid, InvoiceStatusPaid, InvoiceStatusOverdue, InvoiceStatusCancelled, InvoiceStatusUncollectible},
+	InvoiceStatusPartiallyPaid:    {InvoiceStatusPaid, InvoiceStatusOverdue, InvoiceStatusCancelled, InvoiceStatusFinalized, InvoiceStatusUncollectible},
+	InvoiceStatusOverdue:          {InvoiceStatusPartiallyPaid, InvoiceStatusPaid, InvoiceStatusCancelled, InvoiceStatusUncollectible},
 	// A refund, a returned payment or a moved allocation reopens a paid
 	// invoice; a full credit note cancels it (its payments go to credit).
 	InvoiceStatusPaid:      {InvoiceStatusPartiallyPaid, InvoiceStatusFinalized, InvoiceStatusOverdue, InvoiceStatusCancelled},
 	InvoiceStatusCancelled: {},
+	// A written-off invoice is closed: money the customer pays later
+	// goes to its credit.
+	InvoiceStatusUncollectible: {},
 }
 
 // CanMove reports whether the table allows from -> to.
@@ -85,7 +89,7 @@ func (i Invoice) OpenMinor() int64 {
 	if i.Kind != DocInvoice {
 		return 0
 	}
-	return i.TotalMinor - i.PaidMinor - i.CreditedMinor
+	return i.TotalMinor - i.PaidMinor - i.CreditedMinor - i.WrittenOffMinor
 }
 
 // Frozen reports whether the document was finalized.
@@ -127,19 +131,21 @@ type Invoice struct {
 	TotalMinor    int64         `json:"total_minor"`
 	PaidMinor     int64         `json:"paid_minor"`
 	CreditedMinor int64         `json:"credited_minor"`
-	Taxes         string        `json:"-"`
-	TaxBasis      string        `json:"tax_basis,omitempty"` // the decision's basis: what the Art. 59c tally and the VAT reports sum by
-	Seller        string        `json:"-"`
-	Buyer         string        `json:"-"`
-	Flags         string        `json:"flags,omitempty"`
-	HoldReason    string        `json:"hold_reason,omitempty"`
-	Reason        string        `json:"reason,omitempty"`
-	CreatedBy     string        `json:"created_by"`
-	ApprovedBy    string        `json:"approved_by,omitempty"`
-	FinalizedAt   *time.Time    `json:"finalized_at,omitempty"`
-	CreatedAt     time.Time     `json:"created_at"`
-	UpdatedAt     time.Time     `json:"updated_at"`
-	Lines         []Line        `gorm:"-" json:"lines,omitempty"`
+	// WrittenOffMinor is what was open when the invoice was written off.
+	WrittenOffMinor int64      `json:"written_off_minor,omitempty"`
+	Taxes           string     `json:"-"`
+	TaxBasis        string     `json:"tax_basis,omitempty"` // the decision's basis: what the Art. 59c tally and the VAT reports sum by
+	Seller          string     `json:"-"`
+	Buyer           string     `json:"-"`
+	Flags           string     `json:"flags,omitempty"`
+	HoldReason      string     `json:"hold_reason,omitempty"`
+	Reason          string     `json:"reason,omitempty"`
+	CreatedBy       string     `json:"created_by"`
+	ApprovedBy      string     `json:"approved_by,omitempty"`
+	FinalizedAt     *time.Time `json:"finalized_at,omitempty"`
+	CreatedAt       time.Time  `json:"created_at"`
+	UpdatedAt       time.Time  `json:"updated_at"`
+	Lines           []Line     `gorm:"-" json:"lines,omitempty"`
 }
 
 // Line kinds.

@@ -161,6 +161,9 @@ func (s *Service) stampNumbers(ctx context.Context, numbers map[int64][2]any) (i
 	if int(res.RowsAffected) != len(ids) {
 		return 0, core.E(core.ErrConflict, "%d of %d documents were issued meanwhile", len(ids)-int(res.RowsAffected), len(ids))
 	}
+	if err := s.postDocuments(ctx, ids); err != nil {
+		return 0, err
+	}
 	return len(ids), s.publishFinalized(ctx, ids)
 }
 

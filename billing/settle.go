@@ -54,6 +54,9 @@ func (s *Service) Settle(ctx context.Context, id, delta int64) (Invoice, error) 
 	if !inv.Frozen() || inv.Status == InvoiceStatusIssuing {
 		return inv, core.Invalid("invoice_id", "invoice %d is not finalized yet", id)
 	}
+	if inv.Status == InvoiceStatusUncollectible {
+		return inv, core.E(core.ErrPrecondition, "invoice %d was written off: its payments cannot change", id)
+	}
 	if inv.Status == InvoiceStatusCancelled && delta > 0 {
 		return inv, core.Invalid("invoice_id", "invoice %d is cancelled", id)
 	}

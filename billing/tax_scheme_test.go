@@ -224,7 +224,14 @@ func (f *fixture) pay(inv billing.Invoice, day string, at time.Time) {
 			id, inv.ID, inv.TotalMinor, at, at).Error; err != nil {
 			return err
 		}
-		return c.Exec(`UPDATE invoices SET paid_minor = ?, status = ? WHERE id = ?`, inv.TotalMinor, billing.InvoiceStatusPaid, inv.ID).Error
+		if err := c.Exec(`UPDATE invoices SET paid_minor = ?, status = ? WHERE id = ?`, inv.TotalMinor, billing.InvoiceStatusPaid, inv.ID).Error; err != nil {
+			return err
+		}
+		// As the payment module books it.
+		return f.s.Post(ctx, billing.JournalEntry{SellerID: inv.SellerID, Journal: billing.JournalBank, Kind: billing.EntryPayment,
+			SourceKey: billing.SourceKey("payment", id), DocNumber: *inv.Number, EntryDate: day, Currency: inv.Currency, CustomerID: inv.CustomerID,
+			Lines: []billing.JournalLine{billing.Debit(billing.RoleCash, inv.TotalMinor).Via("manual:bank_transfer"),
+				billing.Credit(billing.RoleReceivable, inv.TotalMinor).For(*inv.Number)}})
 	})
 	if err != nil {
 		f.t.Fatal(err)

@@ -288,6 +288,9 @@ func (f *fixture) checkInvariants() {
 	if bad > 0 {
 		f.t.Errorf("%d suspensions whose open key disagrees with their state", bad)
 	}
+	if err := f.bill.CheckJournal(context.Background()); err != nil {
+		f.t.Error(err)
+	}
 }
 
 // events counts the outbox events named name.

@@ -206,10 +206,13 @@ func (f *fixture) checkInvariants() {
 		if inv.PaidMinor > inv.TotalMinor-inv.CreditedMinor || inv.PaidMinor < 0 {
 			t.Errorf("invoice %d: paid %d of %d less %d credited", inv.ID, inv.PaidMinor, inv.TotalMinor, inv.CreditedMinor)
 		}
-		settled := inv.FinalizedAt != nil && inv.OpenMinor() == 0 && inv.Status != billing.InvoiceStatusCancelled
+		settled := inv.FinalizedAt != nil && inv.OpenMinor() == 0 && inv.Status != billing.InvoiceStatusCancelled && inv.Status != billing.InvoiceStatusUncollectible
 		if settled != (inv.Status == billing.InvoiceStatusPaid) {
 			t.Errorf("invoice %d is %s with %d open", inv.ID, inv.Status, inv.OpenMinor())
 		}
+	}
+	if err := f.bill.CheckJournal(context.Background()); err != nil {
+		t.Error(err)
 	}
 }
 

@@ -175,6 +175,9 @@ func (s *Service) spend(ctx context.Context, k key, invoiceID, amount int64) (in
 		if err := s.allocate(ctx, p.ID, invoiceID, n); err != nil {
 			return done, err
 		}
+		if err := s.postCredit(ctx, p, invoiceID, n); err != nil {
+			return done, err
+		}
 		done += n
 	}
 	if err := s.addCredit(ctx, k, -done); err != nil {

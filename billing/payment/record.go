@@ -143,6 +143,9 @@ func (s *Service) place(ctx context.Context, p *Payment, allocs map[int64]int64)
 	if err := s.addCredit(ctx, keyOf(*p), rest); err != nil {
 		return err
 	}
+	if err := s.postReceipt(ctx, *p, allocs, rest); err != nil {
+		return err
+	}
 	if err := s.audit.Record(ctx, audit.Entry{Action: "payment.record", ObjectType: "payment", ObjectID: strconv.FormatInt(p.ID, 10),
 		TenantID: p.CustomerID, TenantPath: p.CustomerPath, After: map[string]any{"amount_minor": p.AmountMinor, "currency": p.Currency,
 			"gateway": p.Gateway, "method": p.Method, "reference": p.Reference, "allocations": allocs, "credit_minor": rest}}); err != nil {

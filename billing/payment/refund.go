@@ -239,6 +239,7 @@ func (s *Service) refund(ctx context.Context, p *Payment, amount int64, reason s
 	if err := s.bill.LockInvoices(ctx, ids...); err != nil {
 		return err
 	}
+	released := map[int64]int64{}
 	for _, a := range allocs {
 		if rest == 0 {
 			break
@@ -247,7 +248,11 @@ func (s *Service) refund(ctx context.Context, p *Payment, amount int64, reason s
 		if err := s.release(ctx, a, n); err != nil {
 			return err
 		}
+		released[a.InvoiceID] += n
 		rest -= n
+	}
+	if err := s.postRefund(ctx, *p, amount, fromCredit, released); err != nil {
+		return err
 	}
 	now := s.now()
 	if row {
@@ -311,6 +316,9 @@ func (s *Service) Unallocate(ctx context.Context, scope tenancy.Scope, id, invoi
 		if err := s.addCredit(ctx, keyOf(p), n); err != nil {
 			return err
 		}
+		if err := s.postCredit(ctx, p, invoiceID, -n); err != nil {
+			return err
+		}
 		if err := s.audit.Record(ctx, audit.Entry{Action: "payment.unallocate", ObjectType: "payment", ObjectID: strconv.FormatInt(p.ID, 10),
 			TenantID: p.CustomerID, TenantPath: p.CustomerPath, After: map[string]any{"invoice_id": invoiceID, "amount_minor": n}}); err != nil {
 			return err
@@ -346,6 +354,9 @@ func (s *Service) ReleaseOverpaid(ctx context.Context, inv billing.Invoice, exce
 			return err
 		}
 		if err := s.addCredit(ctx, keyOf(p), n); err != nil {
+			return err
+		}
+		if err := s.postCredit(ctx, p, inv.ID, -n); err != nil {
 			return err
 		}
 		left -= n
