@@ -45,9 +45,10 @@ func TestImportRules(t *testing.T) {
 func under(pkg, root string) bool { return pkg == root || strings.HasPrefix(pkg, root+"/") }
 
 // pluginFacing are billing's packages a plugin may import: the document
-// model (renderers, exports), payments (the gateway registry) and the
+// model (renderers, exports), payments (the gateway registry), the
+// ledger (the accounting export registry) and the
 // plugin contracts.
-var pluginFacing = []string{"faktura/billing/document", "faktura/billing/payment", "faktura/billing/plugin"}
+var pluginFacing = []string{"faktura/billing/document", "faktura/billing/payment", "faktura/billing/ledger", "faktura/billing/plugin"}
 
 // webAreas are the panel's areas under panel/web.
 var webAreas = []string{"signin", "admin", "hosting", "billing", "settings", "payments"}

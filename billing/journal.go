@@ -13,6 +13,7 @@ import (
 
 	"faktura/panel/core"
 	"faktura/panel/core/db"
+	"faktura/panel/core/tenancy"
 )
 
 // Journals, as an accountant's software names them (the FEC's
@@ -259,7 +260,7 @@ func (s *Service) ClosedThrough(ctx context.Context, sellers ...int64) (map[int6
 	now := s.now()
 	rows := make([]LedgerBook, len(sellers))
 	for i, id := range sellers {
-		rows[i] = LedgerBook{SellerID: id, UpdatedAt: now}
+		rows[i] = LedgerBook{SellerID: id, Options: "{}", UpdatedAt: now}
 	}
 	ins := s.db.Conn(ctx).Clauses(clause.OnConflict{DoNothing: true})
 	if s.db.Dialect == db.MySQL {
@@ -286,6 +287,7 @@ func (s *Service) ClosedThrough(ctx context.Context, sellers ...int64) (map[int6
 type LedgerBook struct {
 	SellerID      int64      `json:"seller_id" gorm:"primaryKey;autoIncrement:false"`
 	Chart         string     `json:"chart"`
+	Options       string     `json:"-"` // JSON: format -> option -> value
 	ClosedThrough string     `json:"closed_through"`
 	ClosedAt      *time.Time `json:"closed_at,omitempty"`
 	UpdatedAt     time.Time  `json:"updated_at"`
@@ -343,6 +345,11 @@ func (s *Service) Entries(ctx context.Context, sellerID int64, from, to, currenc
 	return es, s.attachLines(s.db.Read(ctx), es)
 }
 
+// AttachLines loads entries' lines in the caller's transaction.
+func (s *Service) AttachLines(ctx context.Context, es []JournalEntry) error {
+	return s.attachLines(s.db.Conn(ctx), es)
+}
+
 func (s *Service) attachLines(q *gorm.DB, es []JournalEntry) error {
 	by := make(map[int64]int, len(es))
 	ids := make([]int64, len(es))
@@ -360,4 +367,22 @@ func (s *Service) attachLines(q *gorm.DB, es []JournalEntry) error {
 		}
 	}
 	return nil
+}
+
+// Seller returns the party of a seller in scope (the operator or a
+// reseller): who keeps the books. Anything else is not found.
+func (s *Service) Seller(ctx context.Context, scope tenancy.Scope, id int64) (Party, error) {
+	if _, err := s.sellerRow(ctx, scope, id); err != nil {
+		return Party{}, err
+	}
+	return s.sellerParty(ctx, id)
+}
+
+// SellerToday is today where the seller is.
+func (s *Service) SellerToday(ctx context.Context, sellerID int64) (Date, error) {
+	loc, err := s.sellerZone(ctx, sellerID)
+	if err != nil {
+		return Date{}, err
+	}
+	return LocalDay(s.now(), loc), nil
 }

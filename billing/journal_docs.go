@@ -170,7 +170,6 @@ func EntryText(parts ...string) string {
 	return s
 }
 
-
 // creditedNumbers maps the invoices the credit notes among invs credit to
 // their numbers.
 func (s *Service) creditedNumbers(ctx context.Context, invs []*Invoice) (map[int64]string, error) {

@@ -87,6 +87,7 @@ END
 CREATE TABLE ledger_books (
     seller_id      BIGINT UNSIGNED NOT NULL PRIMARY KEY,
     chart          VARCHAR(20) NOT NULL DEFAULT '',
+    options        VARCHAR(4000) NOT NULL DEFAULT '{}',
     closed_through CHAR(7)     NOT NULL DEFAULT '',
     closed_at      DATETIME(3) NULL,
     updated_at     DATETIME(3) NOT NULL,

@@ -83,6 +83,7 @@ END;
 CREATE TABLE ledger_books (
     seller_id      INTEGER PRIMARY KEY REFERENCES tenants(id),
     chart          TEXT    NOT NULL DEFAULT '',
+    options        TEXT    NOT NULL DEFAULT '{}',
     closed_through TEXT    NOT NULL DEFAULT '',
     closed_at      DATETIME NULL,
     updated_at     DATETIME NOT NULL
