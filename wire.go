@@ -18,6 +18,7 @@ import (
 	"faktura/billing/archive"
 	"faktura/billing/document/pdf"
 	"faktura/billing/dunning"
+	"faktura/billing/ledger"
 	"faktura/billing/payment"
 	"faktura/billing/usage"
 	"faktura/panel/cli"
@@ -39,6 +40,11 @@ import (
 	// DirectAdmin, Plesk) adds their packages here.
 	_ "faktura/provisioning/nginx"
 	_ "faktura/provisioning/noop"
+
+	// Accounting exports: each registers with billing's ledger registry.
+	_ "faktura/plugins/csvjournal"
+	_ "faktura/plugins/datev"
+	_ "faktura/plugins/fec"
 
 	// Payment gateways: each registers with billing's payment registry.
 	_ "faktura/plugins/paypal"
@@ -76,6 +82,7 @@ func wire(a *cli.App) error {
 	}
 	a.Payments = payment.New(a.DB, a.Clock, a.Audit, a.Settings, a.Billing)
 	a.Billing.UseOverpayments(a.Payments)
+	a.Ledger = ledger.New(a.DB, a.Clock, a.Audit, a.Billing)
 	a.Payments.UseSecrets(a.Secrets)
 	if err := a.Payments.Bind(a.Bus); err != nil {
 		return err

@@ -130,7 +130,7 @@ func (in *BookInput) Validate() error {
 	}
 	seen := map[string]bool{}
 	for i, a := range in.Accounts {
-		f := fmt.Sprintf("accounts[%d].", i)
+		f := fmt.Sprintf("accounts.%d.", i)
 		a.MatchKey, a.Account = strings.TrimSpace(a.MatchKey), strings.TrimSpace(a.Account)
 		role, ref, _ := strings.Cut(a.MatchKey, "|")
 		switch {

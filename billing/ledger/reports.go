@@ -28,8 +28,8 @@ type ReportInput struct {
 	Currency string `query:"currency" json:"currency"`
 }
 
-// months checks and returns the report's first and last day.
-func (in *ReportInput) months() (string, string, error) {
+// Months checks the input and returns the report's first and last day.
+func (in *ReportInput) Months() (string, string, error) {
 	var v core.ValidationError
 	in.Currency = strings.ToUpper(cmp.Or(strings.TrimSpace(in.Currency), "EUR"))
 	if !currencyPattern.MatchString(in.Currency) {
@@ -174,7 +174,7 @@ func (s *Service) VATReturn(ctx context.Context, scope tenancy.Scope, sellerID i
 	if _, err := s.bill.Seller(ctx, scope, sellerID); err != nil {
 		return VATReturn{}, err
 	}
-	from, to, err := in.months()
+	from, to, err := in.Months()
 	if err != nil {
 		return VATReturn{}, err
 	}
@@ -253,7 +253,7 @@ func (s *Service) OSSReturn(ctx context.Context, scope tenancy.Scope, sellerID i
 	if strings.TrimSpace(in.Quarter) == "" {
 		return OSSReturn{}, core.Invalid("quarter", "must be a quarter as YYYY-Qn (2026-Q3): the OSS return is quarterly")
 	}
-	from, to, err := in.months()
+	from, to, err := in.Months()
 	if err != nil {
 		return OSSReturn{}, err
 	}
@@ -310,7 +310,7 @@ func (s *Service) SalesList(ctx context.Context, scope tenancy.Scope, sellerID i
 	if _, err := s.bill.Seller(ctx, scope, sellerID); err != nil {
 		return SalesList{}, err
 	}
-	from, to, err := in.months()
+	from, to, err := in.Months()
 	if err != nil {
 		return SalesList{}, err
 	}

@@ -13,6 +13,7 @@ import (
 	"faktura/billing"
 	"faktura/billing/archive"
 	"faktura/billing/dunning"
+	"faktura/billing/ledger"
 	"faktura/billing/payment"
 	"faktura/billing/usage"
 	"faktura/panel/config"
@@ -58,6 +59,7 @@ type App struct {
 	Hosting    *provisioning.Service
 	Billing    *billing.Service
 	Payments   *payment.Service
+	Ledger     *ledger.Service // sellers' books over billing's journal
 	Archive    *archive.Service
 	Dunning    *dunning.Service  // collections: reminders, late fees, suspension for non-payment
 	Usage      *usage.Service    // meters and usage events

@@ -42,7 +42,7 @@ func serve(ctx context.Context, a *App) error {
 		return fmt.Errorf("listen on %s (server.listen): %w", a.Config.Server.Listen, err)
 	}
 	m := a.Config.Mail
-	h := web.New(web.Deps{DB: a.DB, Bus: a.Bus, Log: a.Log, Identity: a.Identity, Hosting: a.Hosting, Billing: a.Billing, Usage: a.Usage, Payments: a.Payments, Archive: a.Archive, Dunning: a.Dunning, Theme: a.Theme, Runner: a.Runner,
+	h := web.New(web.Deps{DB: a.DB, Bus: a.Bus, Log: a.Log, Identity: a.Identity, Hosting: a.Hosting, Billing: a.Billing, Usage: a.Usage, Payments: a.Payments, Ledger: a.Ledger, Archive: a.Archive, Dunning: a.Dunning, Theme: a.Theme, Runner: a.Runner,
 		Audit: a.Audit, Clock: a.Clock, Settings: a.Settings, SettingDefs: a.SettingDefs,
 		Mail: mail.NewSender(mail.Options{Host: m.Host, Port: m.Port, TLS: m.TLS, Username: m.Username, Password: m.Password, From: m.From}), MailOutbox: a.Mail,
 		BaseURL: a.Config.Server.BaseURL, SessionLifetime: a.Config.Auth.SessionLifetime, ResetTTL: a.Config.Auth.PasswordResetTTL,

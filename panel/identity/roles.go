@@ -66,6 +66,9 @@ const (
 	// PermPayments records payments received, applies credit, moves
 	// allocations and refunds.
 	PermPayments Perm = "payments.write"
+	// PermLedger keeps the books: the chart of accounts, the export
+	// formats' options, closing months.
+	PermLedger Perm = "ledger.write"
 )
 
 type roleKey struct {
@@ -75,10 +78,10 @@ type roleKey struct {
 
 var all = []Perm{PermTenantsRead, PermTenantsWrite, PermUsersRead, PermUsersWrite, PermAuditRead, PermKeysRead, PermKeysWrite, PermBrand, PermSecurity,
 	PermHostingRead, PermHostingWrite, PermSubdomains, PermServers, PermResellerLimit,
-	PermBillingRead, PermCatalog, PermContracts, PermInvoices, PermApprove, PermProfile, PermSettings, PermPayments}
+	PermBillingRead, PermCatalog, PermContracts, PermInvoices, PermApprove, PermProfile, PermSettings, PermPayments, PermLedger}
 
 // billingAll is every billing permission.
-var billingAll = []Perm{PermBillingRead, PermCatalog, PermContracts, PermInvoices, PermApprove, PermProfile, PermSettings, PermPayments}
+var billingAll = []Perm{PermBillingRead, PermCatalog, PermContracts, PermInvoices, PermApprove, PermProfile, PermSettings, PermPayments, PermLedger}
 
 // All lists every permission.
 func All() []Perm { return slices.Clone(all) }

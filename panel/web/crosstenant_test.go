@@ -117,6 +117,13 @@ var crossTenant = map[string]reach{
 	"GET /billing/tax":                    own,
 	"GET /tenants/:id/tax":                tenantID,
 	"POST /tenants/:id/tax":               tenantID,
+	"GET /billing/ledger":                 own,
+	"GET /tenants/:id/ledger":             tenantID,
+	"POST /tenants/:id/ledger":            tenantID,
+	"POST /tenants/:id/ledger/close":      tenantID,
+	"GET /tenants/:id/ledger/export":      tenantID,
+	"GET /tenants/:id/reports":            tenantID,
+	"GET /tenants/:id/reports/:report":    tenantID,
 
 	"GET /api/v1/me":             listing,
 	"GET /api/v1/tenants":        listing,
@@ -212,6 +219,13 @@ var crossTenant = map[string]reach{
 	"PUT /api/v1/tenants/:id/billing-profile":    tenantID,
 	"GET /api/v1/tenants/:id/tax":                tenantID,
 	"PUT /api/v1/tenants/:id/tax":                tenantID,
+	"GET /api/v1/tenants/:id/ledger":             tenantID,
+	"PUT /api/v1/tenants/:id/ledger":             tenantID,
+	"POST /api/v1/tenants/:id/ledger/close":      tenantID,
+	"GET /api/v1/tenants/:id/ledger/entries":     tenantID,
+	"GET /api/v1/tenants/:id/ledger/export":      tenantID,
+	"GET /api/v1/tenants/:id/reports/:report":    tenantID,
+	"POST /api/v1/invoices/:id/write-off":        invoiceID,
 	"POST /api/v1/invoices/:id/correct-rate":     invoiceID,
 	"POST /api/v1/usage":                         creating,
 	"GET /api/v1/meters":                         own,
@@ -384,6 +398,10 @@ func (w *world) probe(page *browser, key, method, path string, kind reach, ids [
 	case tenantID, userID, keyID, accountID, domainID, resellerID, serverID, productID, contractID, invoiceID, paymentID, attemptID, methodID, holdID:
 		for _, id := range ids {
 			p := strings.Replace(path, ":id", strconv.FormatInt(id, 10), 1)
+			p = strings.Replace(p, ":report", "vat", 1)
+			if strings.HasSuffix(p, "/export") || strings.HasSuffix(p, "/reports/vat") || strings.HasSuffix(p, "/entries") {
+				p += "?format=csv&from=2026-01&to=2026-12"
+			}
 			actions := probeActions(kind, p)
 			for _, a := range actions {
 				ap := strings.Replace(p, ":action", a, 1)
@@ -391,6 +409,7 @@ func (w *world) probe(page *browser, key, method, path string, kind reach, ids [
 					"package_id": {strconv.FormatInt(w.pkg.ID, 10)}, "password": {testPassword}, "label": {"hacked"},
 					"domain_id": {strconv.FormatInt(w.domB.ID, 10)}, "action": {a}, "tenant_id": {strconv.FormatInt(id, 10)},
 					"code": {"BRAVOSECRET"}, "description": {"hacked"}, "unit_price": {"1"}, "full": {"on"}, "confirm": {"on"},
+					"write_off_reason": {"hacked"}, "chart": {"skr03"}, "accounts": {"revenue = 6666"}, "month": {"2026-01"},
 					"legal_name": {"Hacked"}, "country": {"DE"}, "kind": {"hosting"}, "match_code": {"std"}, "amount_0": {"1"}, "currency_0": {"EUR"}, "cycle_0": {"monthly"}}
 				if kind == accountID && strings.HasSuffix(ap, "/domains") {
 					form["name"] = []string{"hacked.example"}
@@ -432,7 +451,7 @@ func probeActions(kind reach, p string) []string {
 	case contractID:
 		return []string{"terminate", "coupon"}
 	case invoiceID:
-		return []string{"finalize", "approve", "delete", "line", "credit"}
+		return []string{"finalize", "approve", "delete", "line", "credit", "write_off"}
 	case paymentID:
 		return []string{"refund", "unallocate"}
 	}
@@ -474,6 +493,12 @@ func (w *world) probeBody(kind reach, ap, a string, id int64) any {
 	case kind == productID:
 		return map[string]any{"code": "hacked", "name": "Hacked", "kind": "hosting", "match_code": "std",
 			"prices": []map[string]any{{"currency": "EUR", "cycle": "monthly", "amount": "1"}}}
+	case kind == tenantID && strings.HasSuffix(ap, "/ledger"):
+		return map[string]any{"chart": "skr03", "accounts": []map[string]any{{"key": "revenue", "account": "6666"}}}
+	case kind == tenantID && strings.HasSuffix(ap, "/ledger/close"):
+		return map[string]any{"month": "2026-01"}
+	case kind == invoiceID && strings.HasSuffix(ap, "/write-off"):
+		return map[string]any{"reason": "hacked"}
 	case kind == tenantID && strings.HasSuffix(ap, "/tax"):
 		return map[string]any{"tax_scheme": "small_business", "oss_mode": "destination"}
 	case kind == tenantID && strings.HasSuffix(ap, "/billing-profile"):
@@ -624,6 +649,12 @@ func (w *world) checkBillingUntouched() {
 	}
 	if n := w.count("invoices", "id IN (?, ?) AND status = 'finalized' AND credited_minor = 0", w.finalB.ID, w.opInvA.ID); n != 2 {
 		t.Error("a finalized invoice was credited or changed across tenants")
+	}
+	if n := w.count("ledger_books", "chart <> '' OR closed_through <> ''") + w.count("ledger_accounts", "1 = 1") + w.count("ledger_exports", "1 = 1"); n != 0 {
+		t.Errorf("%d books changed or exported across tenants", n)
+	}
+	if n := w.count("invoices", "status = 'uncollectible' OR written_off_minor <> 0"); n != 0 {
+		t.Errorf("%d invoices written off across tenants", n)
 	}
 	if n := w.count("invoices", "kind = 'credit_note'"); n != 0 {
 		t.Errorf("%d credit notes issued across tenants", n)

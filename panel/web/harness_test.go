@@ -19,6 +19,7 @@ import (
 	"faktura/billing/archive"
 	"faktura/billing/document/pdf"
 	"faktura/billing/dunning"
+	"faktura/billing/ledger"
 	"faktura/billing/payment"
 	"faktura/billing/payment/gatewaytest"
 	"faktura/billing/usage"
@@ -42,6 +43,9 @@ import (
 	paymentsweb "faktura/panel/web/payments"
 	settingsweb "faktura/panel/web/settings"
 	"faktura/panel/web/signin"
+	_ "faktura/plugins/csvjournal" // the export formats the ledger offers
+	_ "faktura/plugins/datev"
+	_ "faktura/plugins/fec"
 	"faktura/provisioning"
 	_ "faktura/provisioning/nginx"
 	_ "faktura/provisioning/noop"
@@ -143,7 +147,7 @@ func newWorld(t testing.TB, h *db.Handle, o worldOpts) *world {
 		BaseURL: "http://panel.test", AttachPDF: true, Log: log})
 	s := web.New(web.Deps{DB: h, Bus: bus, Log: log, Identity: id, Hosting: hosting, Billing: bill, Theme: theme, Runner: runner,
 		Audit: audit.New(h, clock), Clock: clock, Settings: st, SettingDefs: slices.Concat(bill.SettingDefs(), pay.SettingDefs(), dunning.SettingDefs(), usage.SettingDefs()), Usage: usage.New(h, clock, audit.New(h, clock), st), Payments: pay, Archive: arc, Dunning: dun,
-		Mail: o.mail, BaseURL: "http://panel.test", SessionLifetime: 24 * time.Hour, ResetTTL: time.Hour}, Areas...)
+		Ledger: ledger.New(h, clock, audit.New(h, clock), bill), Mail: o.mail, BaseURL: "http://panel.test", SessionLifetime: 24 * time.Hour, ResetTTL: time.Hour}, Areas...)
 	w := &world{t: t, h: h, s: s, arc: arc, mailbox: mailbox, id: id, clock: clock, logs: &logs, hosting: hosting, billing: bill, pay: pay, run: runner, dun: dun}
 	w.srv = httptest.NewServer(s)
 	t.Cleanup(func() { w.srv.Close(); s.Wait() })

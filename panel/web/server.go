@@ -26,6 +26,7 @@ import (
 	"faktura/billing"
 	"faktura/billing/archive"
 	"faktura/billing/dunning"
+	"faktura/billing/ledger"
 	"faktura/billing/payment"
 	"faktura/billing/usage"
 	"faktura/panel/core"
@@ -50,6 +51,7 @@ type Deps struct {
 	Billing         *billing.Service
 	Usage           *usage.Service
 	Payments        *payment.Service
+	Ledger          *ledger.Service    // sellers' books: charts, closing, exports, VAT reports
 	Archive         *archive.Service   // issued documents' files (PDF, e-invoice XML)
 	Dunning         *dunning.Service   // collections: reminders, holds, suspension for non-payment
 	Runner          *automation.Runner // the daily run, for its last result on the dashboards

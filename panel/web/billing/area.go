@@ -52,6 +52,13 @@ func (Area) Routes(r *web.Router) {
 	in.GET("/billing/tax", s.ownTax)
 	in.GET("/tenants/:id/tax", s.ShowPage("billing_tax", s.taxPage))
 	in.POST("/tenants/:id/tax", s.taxSave)
+	in.GET("/billing/ledger", s.ownLedger)
+	in.GET("/tenants/:id/ledger", s.ShowPage("billing_ledger", s.ledgerPage))
+	in.POST("/tenants/:id/ledger", s.ledgerSave)
+	in.POST("/tenants/:id/ledger/close", s.ledgerClose)
+	in.GET("/tenants/:id/ledger/export", s.ledgerExport)
+	in.GET("/tenants/:id/reports", s.ShowPage("billing_reports", s.reportsPage))
+	in.GET("/tenants/:id/reports/:report", s.reportCSV)
 
 	b := s.Deps.Billing
 	api := r.API
@@ -78,6 +85,13 @@ func (Area) Routes(r *web.Router) {
 	api.PUT("/tenants/:id/billing-profile", web.ChangeOwn(s.readsProfile, web.Perm(identity.PermProfile), http.StatusOK, web.ScopedID(b.SaveProfile)))
 	api.GET("/tenants/:id/tax", web.Get(web.Perm(identity.PermBillingRead), s.sellerTax))
 	api.PUT("/tenants/:id/tax", web.ChangeOwn(s.readsTax, web.Perm(identity.PermProfile), http.StatusOK, s.saveSellerTax))
+	api.GET("/tenants/:id/ledger", web.Get(web.Perm(identity.PermBillingRead), s.book))
+	api.PUT("/tenants/:id/ledger", web.ChangeOwn(s.readsBook, web.Perm(identity.PermLedger), http.StatusOK, s.saveBook))
+	api.POST("/tenants/:id/ledger/close", web.ChangeOwn(s.readsBook, web.Perm(identity.PermLedger), http.StatusOK, s.closeBook))
+	api.GET("/tenants/:id/ledger/entries", s.apiEntries)
+	api.GET("/tenants/:id/ledger/export", s.apiLedgerExport)
+	api.GET("/tenants/:id/reports/:report", s.apiReport)
+	api.POST("/invoices/:id/write-off", web.ChangeOwn(s.issued, web.Perm(identity.PermInvoices), http.StatusOK, s.writeOff))
 	api.POST("/invoices/:id/correct-rate", s.apiCorrectRate)
 	api.POST("/usage", web.JSON(web.Perm(identity.PermContracts), false, true, http.StatusOK, web.IgnoreID(s.ingestUsage)))
 	api.GET("/meters", web.All(web.Perm(identity.PermBillingRead), s.meters))

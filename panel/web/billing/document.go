@@ -25,6 +25,8 @@ type invoiceDoc struct {
 	CanWrite   bool
 	Approve    bool
 	Credit     bool
+	// WriteOff: the seller may write off what is open as uncollectible.
+	WriteOff bool
 	// Payments that pay it, with the part each pays; the customer's
 	// credit with the seller in its currency; whether the caller may
 	// record a payment or apply credit to it.
@@ -105,7 +107,9 @@ func (s *area) invoicePage(c echo.Context, id int64) (*web.Page, error) {
 	d := &invoiceDoc{Inv: inv, Doc: docView{V: doc.View(), theme: s.Deps.Theme}, IsSeller: inv.SellerID == caller.Scope.TenantID}
 	d.CanWrite = d.IsSeller && caller.Can(identity.PermInvoices)
 	d.Approve = d.IsSeller && caller.Can(identity.PermApprove) && inv.Status == billing.InvoiceStatusAwaitingApproval
-	d.Credit = d.CanWrite && inv.Kind == billing.DocInvoice && inv.Frozen() && inv.Status != billing.InvoiceStatusCancelled
+	d.Credit = d.CanWrite && inv.Kind == billing.DocInvoice && inv.Frozen() && inv.Status != billing.InvoiceStatusCancelled &&
+		inv.Status != billing.InvoiceStatusUncollectible
+	d.WriteOff = d.Credit && inv.OpenMinor() > 0 && billing.CanMove(inv.Status, billing.InvoiceStatusUncollectible)
 	if inv.Frozen() {
 		d.XMLFormats = []string{"cii", "ubl"}
 		if f := doc.Buyer.EInvoice; f == "xrechnung" || f == "peppol" {

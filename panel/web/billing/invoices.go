@@ -2,6 +2,7 @@ package billing
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -144,6 +145,16 @@ func (s *area) invoicePost(c echo.Context) error {
 			if _, repl, opErr = s.Deps.Billing.CorrectRate(ctx, scope, inv.ID); opErr == nil {
 				web.Flash(c, "rate_corrected")
 				return c.Redirect(http.StatusSeeOther, "/billing/invoices/"+strconv.FormatInt(repl.ID, 10))
+			}
+		}
+	case "write_off":
+		if opErr = web.Need(c, identity.PermInvoices); opErr == nil {
+			if opErr = web.Confirmed(c); opErr == nil {
+				if _, opErr = s.Deps.Billing.WriteOff(ctx, scope, inv.ID, c.FormValue("write_off_reason")); opErr == nil {
+					web.Flash(c, "written_off")
+					return c.Redirect(http.StatusSeeOther, target)
+				}
+				opErr = renameField(opErr, "reason", "write_off_reason")
 			}
 		}
 	case "resend":
@@ -380,4 +391,17 @@ func (s *area) billingProfileSave(c echo.Context) error {
 	}
 	web.Flash(c, "saved")
 	return c.Redirect(http.StatusSeeOther, "/tenants/"+strconv.FormatInt(id, 10)+"/billing")
+}
+
+// renameField moves a validation problem of field from to field to (two
+// forms on one page both have a reason).
+func renameField(err error, from, to string) error {
+	var ve *core.ValidationError
+	if errors.As(err, &ve) {
+		if m, ok := ve.Fields[from]; ok {
+			delete(ve.Fields, from)
+			ve.Fields[to] = m
+		}
+	}
+	return err
 }
