@@ -234,6 +234,14 @@ func (s *Service) finalizeNow(ctx context.Context, inv *Invoice, approver string
 	if err != nil {
 		return err
 	}
+	closed, err := s.ClosedThrough(ctx, inv.SellerID)
+	if err != nil {
+		return err
+	}
+	if c := closed[inv.SellerID]; c != "" && inv.IssueDate[:7] <= c {
+		return core.E(ErrClosedPeriod, "this document is dated %s, in %s, a month whose books are closed: delete the draft and create it again to date it today",
+			inv.IssueDate, inv.IssueDate[:7])
+	}
 	num, now := FormatNumber(prefix, issue.Year, first), s.now()
 	extra := map[string]any{"number": num, "seq": first, "finalized_at": now, "hold_reason": "", "seller": string(sj)}
 	if approver != "" {

@@ -90,7 +90,8 @@ type JournalLine struct {
 	Ref         string `json:"ref,omitempty"` // the invoice a receivable line settles
 	DebitMinor  int64  `json:"debit_minor"`
 	CreditMinor int64  `json:"credit_minor"`
-	Account     string `json:"account,omitempty"` // frozen when the month closes
+	Account     string `json:"account,omitempty"`      // frozen when the month closes
+	AccountName string `json:"account_name,omitempty"` // the account's name in the chart, frozen with it
 }
 
 // TableName implements gorm's Tabler.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 )
 
 // postDocuments books finalized documents (ids) in the sales journal, in
@@ -151,14 +152,17 @@ func documentEntry(inv *Invoice, products map[int64]int64, ref string) (JournalE
 	return e, nil
 }
 
-// EntryText is an entry's booking text: the document and the customer,
-// cut to the 60 characters accounting imports take.
+// EntryText is an entry's booking text: its parts (the kind of event,
+// the document, the customer or a reference), each once, cut to the 60
+// characters accounting imports take.
 func EntryText(parts ...string) string {
 	var s string
+	var seen []string
 	for _, p := range parts {
-		if p == "" {
+		if p == "" || slices.Contains(seen, p) {
 			continue
 		}
+		seen = append(seen, p)
 		if s != "" {
 			s += " "
 		}
@@ -169,6 +173,10 @@ func EntryText(parts ...string) string {
 	}
 	return s
 }
+
+// EntryLabels name the kinds of money movement in booking texts.
+var EntryLabels = map[string]string{EntryPayment: "Payment", EntryRefund: "Refund", EntryCreditApplied: "Credit applied",
+	EntryCreditRelease: "Credit released", EntryWriteOff: "Write-off"}
 
 // creditedNumbers maps the invoices the credit notes among invs credit to
 // their numbers.

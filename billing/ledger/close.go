@@ -83,16 +83,19 @@ func (s *Service) Close(ctx context.Context, scope tenancy.Scope, sellerID int64
 // freeze writes the resolved accounts onto the lines and numbers the
 // entries per journal and fiscal year, after the last closed number.
 func (s *Service) freeze(ctx context.Context, sellerID int64, es []billing.JournalEntry) error {
-	byAccount := map[string][]int64{}
+	byAccount := map[[2]string][]int64{}
 	for _, e := range es {
 		for _, l := range e.Lines {
-			byAccount[l.Account] = append(byAccount[l.Account], l.ID)
+			k := [2]string{l.Account, l.AccountName}
+			byAccount[k] = append(byAccount[k], l.ID)
 		}
 	}
-	for _, acc := range slices.Sorted(maps.Keys(byAccount)) {
-		for chunk := range slices.Chunk(byAccount[acc], 1000) {
-			if err := s.db.Conn(ctx).Model(&billing.JournalLine{}).Where("id IN ? AND account = ''", chunk).Update("account", acc).Error; err != nil {
-				return fmt.Errorf("freeze account %s: %w", acc, err)
+	keys := slices.SortedFunc(maps.Keys(byAccount), func(a, b [2]string) int { return strings.Compare(a[0]+"\x00"+a[1], b[0]+"\x00"+b[1]) })
+	for _, k := range keys {
+		for chunk := range slices.Chunk(byAccount[k], 1000) {
+			if err := s.db.Conn(ctx).Model(&billing.JournalLine{}).Where("id IN ? AND account = ''", chunk).
+				Updates(map[string]any{"account": k[0], "account_name": k[1]}).Error; err != nil {
+				return fmt.Errorf("freeze account %s: %w", k[0], err)
 			}
 		}
 	}

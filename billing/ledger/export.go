@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -163,16 +164,20 @@ func (s *Service) batch(ctx context.Context, seller billing.Party, f Format, in 
 	if err != nil {
 		return nil, err
 	}
-	opts, err := formatOptions(f, book.Options)
-	if err != nil {
-		return nil, err
-	}
 	es, err := s.bill.Entries(ctx, sellerID, in.From, in.To, in.Currency)
 	if err != nil {
 		return nil, err
 	}
+	var problems core.ValidationError
 	if missing := resolve(mp, es); len(missing) > 0 {
-		return nil, missingError(book.Chart, missing)
+		merge(&problems, missingError(book.Chart, missing))
+	}
+	opts, err := formatOptions(f, book.Options)
+	if !merge(&problems, err) {
+		return nil, err
+	}
+	if err := problems.Err(); err != nil {
+		return nil, err
 	}
 	if err := s.numberOpen(ctx, sellerID, in.From, es); err != nil {
 		return nil, err
@@ -206,7 +211,7 @@ func entryOf(e billing.JournalEntry, labels map[string]string, mp Mapping, close
 		out.Num = *e.Num
 	}
 	for j, l := range e.Lines {
-		out.Lines[j] = Line{Account: l.Account, AccountLabel: cmp.Or(labels[l.Account], l.Account), Role: l.Role, TaxKey: l.TaxKey,
+		out.Lines[j] = Line{Account: l.Account, AccountLabel: cmp.Or(l.AccountName, labels[l.Account], l.Account), Role: l.Role, TaxKey: l.TaxKey,
 			Customer: l.Role == billing.RoleReceivable || l.Role == billing.RoleCredit, Ref: l.Ref, Debit: l.DebitMinor, Credit: l.CreditMinor,
 			Automatic: mp.Automatic(l.Account)}
 	}
@@ -283,4 +288,19 @@ func formatOptions(f Format, raw string) (map[string]string, error) {
 		out[o.Name] = val
 	}
 	return out, v.Err()
+}
+
+// merge adds err's field problems to v; false when err is another error.
+func merge(v *core.ValidationError, err error) bool {
+	if err == nil {
+		return true
+	}
+	var ve *core.ValidationError
+	if !errors.As(err, &ve) {
+		return false
+	}
+	for k, m := range ve.Fields {
+		v.Add(k, m)
+	}
+	return true
 }

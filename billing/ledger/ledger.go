@@ -273,7 +273,7 @@ func resolve(m Mapping, es []billing.JournalEntry) (missing []string) {
 				}
 				continue
 			}
-			l.Account = a.Number
+			l.Account, l.AccountName = a.Number, a.Label
 		}
 	}
 	slices.Sort(missing)

@@ -23,7 +23,7 @@ func cashKey(p Payment) string {
 // paymentEntry starts an entry about p.
 func paymentEntry(p Payment, journal, kind, doc string) billing.JournalEntry {
 	return billing.JournalEntry{SellerID: p.SellerID, Journal: journal, Kind: kind, DocNumber: doc, Currency: p.Currency,
-		CustomerID: p.CustomerID, Text: billing.EntryText(kind, doc, p.Reference)}
+		CustomerID: p.CustomerID, Text: billing.EntryText(billing.EntryLabels[kind], doc, p.Reference)}
 }
 
 // numbers reads the numbers of invoices ids.

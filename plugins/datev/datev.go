@@ -115,18 +115,18 @@ var buKeys = map[string]string{"19": "3", "7": "2", "16": "5", "5": "4"}
 
 // Row is one booking of the batch.
 type Row struct {
-	Amount      int64
-	Debit       bool // the account (Konto) is debited: "S"
-	Account     string
-	Contra      string
-	BU          string
-	Date        string // YYYY-MM-DD
-	Doc         string
-	Text        string
-	CostCentre  string
-	EUID        string
-	EURate      string
-	Currency    string
+	Amount     int64
+	Debit      bool // the account (Konto) is debited: "S"
+	Account    string
+	Contra     string
+	BU         string
+	Date       string // YYYY-MM-DD
+	Doc        string
+	Text       string
+	CostCentre string
+	EUID       string
+	EURate     string
+	Currency   string
 }
 
 // Write writes the header record, the column header and one row per
@@ -321,9 +321,12 @@ func (x *Exporter) account(l ledger.Line, e ledger.Entry) string {
 	return l.Account
 }
 
-// docOf is the row's Belegfeld 1: the invoice the line settles, else the
-// entry's document.
+// docOf is the row's Belegfeld 1: a document's own number; for money
+// moving, the invoice the line settles, else the entry's document.
 func docOf(e ledger.Entry, pivot, l ledger.Line) string {
+	if e.Journal == "VT" {
+		return belegfeld(e.DocNumber)
+	}
 	ref := l.Ref
 	if ref == "" {
 		ref = pivot.Ref

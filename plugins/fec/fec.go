@@ -10,9 +10,11 @@ package fec
 
 import (
 	"bufio"
+	"cmp"
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -88,7 +90,13 @@ func (x *Exporter) Write(w io.Writer, b *ledger.Batch) error {
 	}
 	put(Columns)
 	row := make([]string, len(Columns))
-	for _, e := range b.Entries {
+	// In the order the entries were booked: by date, then journal and
+	// number (each journal's numbers follow its dates).
+	entries := slices.Clone(b.Entries)
+	slices.SortStableFunc(entries, func(a, b ledger.Entry) int {
+		return cmp.Or(cmp.Compare(a.Date, b.Date), cmp.Compare(a.Journal, b.Journal), cmp.Compare(a.Num, b.Num))
+	})
+	for _, e := range entries {
 		for _, l := range e.Lines {
 			row[0], row[1], row[2], row[3] = e.Journal, e.JournalLabel, strconv.FormatInt(e.Num, 10), compact(e.Date)
 			row[4], row[5], row[6], row[7] = l.Account, l.AccountLabel, "", ""
@@ -96,9 +104,6 @@ func (x *Exporter) Write(w io.Writer, b *ledger.Batch) error {
 				row[6], row[7] = fmt.Sprintf("C%06d", e.CustomerID), e.CustomerName
 			}
 			row[8] = e.DocNumber
-			if l.Ref != "" {
-				row[8] = l.Ref
-			}
 			row[9], row[10] = compact(e.DocDate), e.Text
 			row[11], row[12] = ledger.Amount(l.Debit, b.Currency, ','), ledger.Amount(l.Credit, b.Currency, ',')
 			row[13], row[14], row[15], row[16], row[17] = "", "", compact(e.ValidDate), "", ""

@@ -40,12 +40,13 @@ CREATE TABLE journal_lines (
     debit_minor  BIGINT       NOT NULL DEFAULT 0,
     credit_minor BIGINT       NOT NULL DEFAULT 0,
     account      VARCHAR(20)  NOT NULL DEFAULT '',
+    account_name VARCHAR(200) NOT NULL DEFAULT '',
     KEY journal_lines_entry (entry_id),
     CONSTRAINT journal_lines_entry FOREIGN KEY (entry_id) REFERENCES journal_entries (id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
--- Entries are append-only: a line's account is written once, when its
--- month closes, and an entry's number likewise; nothing is deleted.
+-- Entries are append-only: a line's account (number and name) is
+-- written once, when its month closes, and an entry's number likewise; nothing is deleted.
 -- +goose StatementBegin
 CREATE TRIGGER journal_entries_append_only BEFORE UPDATE ON journal_entries FOR EACH ROW
 BEGIN
@@ -67,7 +68,7 @@ END
 -- +goose StatementBegin
 CREATE TRIGGER journal_lines_append_only BEFORE UPDATE ON journal_lines FOR EACH ROW
 BEGIN
-    IF (OLD.account <> '' AND NEW.account <> OLD.account) OR NEW.entry_id <> OLD.entry_id OR NEW.role <> OLD.role
+    IF (OLD.account <> '' AND (NEW.account <> OLD.account OR NEW.account_name <> OLD.account_name)) OR NEW.entry_id <> OLD.entry_id OR NEW.role <> OLD.role
         OR NEW.tax_key <> OLD.tax_key OR NEW.debit_minor <> OLD.debit_minor OR NEW.credit_minor <> OLD.credit_minor
         OR NOT (NEW.product_id <=> OLD.product_id) OR NEW.gateway <> OLD.gateway OR NEW.ref <> OLD.ref THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'journal entries are append-only: correct by a new entry';

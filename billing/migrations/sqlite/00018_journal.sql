@@ -38,12 +38,13 @@ CREATE TABLE journal_lines (
     ref          TEXT    NOT NULL DEFAULT '',
     debit_minor  INTEGER NOT NULL DEFAULT 0,
     credit_minor INTEGER NOT NULL DEFAULT 0,
-    account      TEXT    NOT NULL DEFAULT ''
+    account      TEXT    NOT NULL DEFAULT '',
+    account_name TEXT    NOT NULL DEFAULT ''
 );
 CREATE INDEX journal_lines_entry ON journal_lines (entry_id);
 
--- Entries are append-only: a line's account is written once, when its
--- month closes, and an entry's number likewise; nothing is deleted.
+-- Entries are append-only: a line's account (number and name) is
+-- written once, when its month closes, and an entry's number likewise; nothing is deleted.
 -- +goose StatementBegin
 CREATE TRIGGER journal_entries_append_only BEFORE UPDATE ON journal_entries
 WHEN NEW.num IS NOT OLD.num AND OLD.num IS NOT NULL OR NEW.seller_id IS NOT OLD.seller_id OR NEW.journal IS NOT OLD.journal
@@ -63,7 +64,7 @@ END;
 -- +goose StatementEnd
 -- +goose StatementBegin
 CREATE TRIGGER journal_lines_append_only BEFORE UPDATE ON journal_lines
-WHEN NEW.account IS NOT OLD.account AND OLD.account <> '' OR NEW.entry_id IS NOT OLD.entry_id OR NEW.role IS NOT OLD.role
+WHEN (NEW.account IS NOT OLD.account OR NEW.account_name IS NOT OLD.account_name) AND OLD.account <> '' OR NEW.entry_id IS NOT OLD.entry_id OR NEW.role IS NOT OLD.role
     OR NEW.tax_key IS NOT OLD.tax_key OR NEW.debit_minor IS NOT OLD.debit_minor OR NEW.credit_minor IS NOT OLD.credit_minor
     OR NEW.product_id IS NOT OLD.product_id OR NEW.gateway IS NOT OLD.gateway OR NEW.ref IS NOT OLD.ref
 BEGIN
