@@ -335,15 +335,50 @@ func SourceKey(kind string, id int64) *string {
 }
 
 // Entries reads a seller's entries of months from..to (YYYY-MM) in one
-// currency, in journal order (journal, date, id), with their lines.
+// currency, in journal order (journal, date, id), with their lines. It
+// scans rows itself: an export reads hundreds of thousands.
 func (s *Service) Entries(ctx context.Context, sellerID int64, from, to, currency string) ([]JournalEntry, error) {
-	var es []JournalEntry
-	err := s.db.Read(ctx).Where("seller_id = ? AND period >= ? AND period <= ? AND currency = ?", sellerID, from, to, currency).
-		Order("journal, entry_date, id").Find(&es).Error
+	q := s.db.Read(ctx)
+	rows, err := q.Raw(`SELECT id, journal, kind, doc_number, doc_date, entry_date, period, customer_id, customer_name, buyer_country,
+		buyer_vat_id, cost_centre, text, num, created_at FROM journal_entries
+		WHERE seller_id = ? AND period >= ? AND period <= ? AND currency = ? ORDER BY journal, entry_date, id`, sellerID, from, to, currency).Rows()
 	if err != nil {
 		return nil, fmt.Errorf("read journal of seller %d: %w", sellerID, err)
 	}
-	return es, s.attachLines(s.db.Read(ctx), es)
+	var es []JournalEntry
+	by := map[int64]int{}
+	for rows.Next() {
+		e := JournalEntry{SellerID: sellerID, Currency: currency}
+		if err := rows.Scan(&e.ID, &e.Journal, &e.Kind, &e.DocNumber, &e.DocDate, &e.EntryDate, &e.Period, &e.CustomerID, &e.CustomerName,
+			&e.BuyerCountry, &e.BuyerVATID, &e.CostCentre, &e.Text, &e.Num, &e.CreatedAt); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("read journal of seller %d: %w", sellerID, err)
+		}
+		by[e.ID] = len(es)
+		es = append(es, e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read journal of seller %d: %w", sellerID, err)
+	}
+	rows, err = q.Raw(`SELECT l.entry_id, l.position, l.role, l.tax_key, l.product_id, l.gateway, l.ref, l.debit_minor, l.credit_minor, l.account, l.account_name
+		FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id
+		WHERE e.seller_id = ? AND e.period >= ? AND e.period <= ? AND e.currency = ? ORDER BY l.entry_id, l.position`, sellerID, from, to, currency).Rows()
+	if err != nil {
+		return nil, fmt.Errorf("read journal lines of seller %d: %w", sellerID, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var l JournalLine
+		if err := rows.Scan(&l.EntryID, &l.Position, &l.Role, &l.TaxKey, &l.ProductID, &l.Gateway, &l.Ref, &l.DebitMinor, &l.CreditMinor,
+			&l.Account, &l.AccountName); err != nil {
+			return nil, fmt.Errorf("read journal lines of seller %d: %w", sellerID, err)
+		}
+		if i, ok := by[l.EntryID]; ok {
+			es[i].Lines = append(es[i].Lines, l)
+		}
+	}
+	return es, rows.Err()
 }
 
 // AttachLines loads entries' lines in the caller's transaction.

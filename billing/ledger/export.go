@@ -101,15 +101,7 @@ type ExportFile struct {
 // carry their numbers, open ones are numbered as closing would number
 // them. A closed period's file is the same every time.
 func (s *Service) Export(ctx context.Context, scope tenancy.Scope, sellerID int64, in ExportInput) (ExportFile, error) {
-	seller, err := s.bill.Seller(ctx, scope, sellerID)
-	if err != nil {
-		return ExportFile{}, err
-	}
-	f, err := in.Validate()
-	if err != nil {
-		return ExportFile{}, err
-	}
-	b, err := s.batch(ctx, seller, f, in)
+	f, b, err := s.Batch(ctx, scope, sellerID, &in)
 	if err != nil {
 		return ExportFile{}, err
 	}
@@ -148,6 +140,21 @@ func (s *Service) Export(ctx context.Context, scope tenancy.Scope, sellerID int6
 				"entries": len(b.Entries), "sha256": out.Record.SHA256, "closed": b.Closed}})
 	})
 	return out, err
+}
+
+// Batch checks an export request and reads its batch: what Export
+// writes, for a format's own tests and measurements.
+func (s *Service) Batch(ctx context.Context, scope tenancy.Scope, sellerID int64, in *ExportInput) (Format, *Batch, error) {
+	seller, err := s.bill.Seller(ctx, scope, sellerID)
+	if err != nil {
+		return Format{}, nil, err
+	}
+	f, err := in.Validate()
+	if err != nil {
+		return f, nil, err
+	}
+	b, err := s.batch(ctx, seller, f, *in)
+	return f, b, err
 }
 
 func fileName(f Format, b *Batch) string {

@@ -47,7 +47,9 @@ type fixture struct {
 	fr    tenancy.Scope
 	us    tenancy.Scope
 	de2   tenancy.Scope
-	res   tenancy.Scope
+	// seeded: the journal was written without documents (a benchmark),
+	// so it is not compared with them.
+	seeded bool
 }
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
@@ -144,6 +146,9 @@ func (f *fixture) paid(customer tenancy.Scope, amount, day, ref string, allocs m
 // payments and credit balances.
 func (f *fixture) checkJournal() {
 	f.t.Helper()
+	if f.seeded {
+		return
+	}
 	if err := f.bill.CheckJournal(context.Background()); err != nil {
 		f.t.Error(err)
 	}
