@@ -33,6 +33,7 @@ type Option struct {
 	Pattern  *regexp.Regexp // what a value must match; nil: anything
 	Hint     string         // what the pattern asks, for the error
 	Default  string
+	Choices  []string // the values it takes, when it is a choice
 }
 
 // Format is a registered export format.

@@ -153,7 +153,11 @@ type VATReturn struct {
 	OSS           RateTotal      `json:"oss"`
 	Exempt        int64          `json:"exempt_minor"`
 	OutsideScope  int64          `json:"outside_scope_minor"`
-	TaxTotal      int64          `json:"tax_minor"`
+	// BadDebts corrects the taxable amounts and VAT of domestic supplies
+	// written off as uncollectible in the period (Art. 90, § 17 UStG),
+	// per rate, as negative amounts.
+	BadDebts []RateTotal `json:"bad_debts"`
+	TaxTotal int64       `json:"tax_minor"`
 }
 
 // RateTotal is a taxable amount and its VAT at a rate.
@@ -215,8 +219,53 @@ func (s *Service) VATReturn(ctx context.Context, scope tenancy.Scope, sellerID i
 	for _, k := range slices.Sorted(maps.Keys(rates)) {
 		out.Domestic = append(out.Domestic, *rates[k])
 	}
+	if out.BadDebts, err = s.badDebts(ctx, sellerID, from, to, in.Currency); err != nil {
+		return out, err
+	}
+	for _, b := range out.BadDebts {
+		out.TaxTotal += b.Tax
+	}
 	for _, k := range slices.Sorted(maps.Keys(countries)) {
 		out.ReverseCharge = append(out.ReverseCharge, *countries[k])
+	}
+	return out, nil
+}
+
+// badDebts sums the write-offs booked from..to of supplies taxed at home
+// (category S, domestic or under the threshold) by rate, from the
+// journal: the net to bad debts and the VAT taken back, negative.
+func (s *Service) badDebts(ctx context.Context, sellerID int64, from, to, currency string) ([]RateTotal, error) {
+	var rows []struct {
+		Role   string
+		TaxKey string
+		Amount int64
+	}
+	err := s.db.Read(ctx).Raw(`SELECT l.role, l.tax_key, SUM(l.debit_minor - l.credit_minor) AS amount FROM journal_entries e
+		JOIN journal_lines l ON l.entry_id = e.id WHERE e.seller_id = ? AND e.kind = ? AND e.currency = ? AND e.entry_date >= ? AND e.entry_date <= ?
+		AND l.role IN ? GROUP BY l.role, l.tax_key`, sellerID, billing.EntryWriteOff, currency, from, to, []string{billing.RoleBadDebt, billing.RoleVAT}).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("sum write-offs: %w", err)
+	}
+	by := map[string]*RateTotal{}
+	for _, r := range rows {
+		cat, rate, basis := splitKey(r.TaxKey)
+		if cat != string(billing.CategoryStandard) || basis != billing.BasisDomestic && basis != billing.BasisUnderThreshold {
+			continue
+		}
+		t := by[rate]
+		if t == nil {
+			t = &RateTotal{Rate: rate}
+			by[rate] = t
+		}
+		if r.Role == billing.RoleVAT {
+			t.Tax -= r.Amount
+		} else {
+			t.Base -= r.Amount
+		}
+	}
+	out := []RateTotal{}
+	for _, k := range slices.Sorted(maps.Keys(by)) {
+		out = append(out, *by[k])
 	}
 	return out, nil
 }
@@ -387,6 +436,9 @@ func (r VATReturn) WriteCSV(w io.Writer) error {
 	_ = c.Write([]string{"oss", "", amount(r.OSS.Base, r.Currency), amount(r.OSS.Tax, r.Currency), r.Currency})
 	_ = c.Write([]string{"exempt", "", amount(r.Exempt, r.Currency), "0", r.Currency})
 	_ = c.Write([]string{"outside_scope", "", amount(r.OutsideScope, r.Currency), "0", r.Currency})
+	for _, x := range r.BadDebts {
+		_ = c.Write([]string{"bad_debts", x.Rate, amount(x.Base, r.Currency), amount(x.Tax, r.Currency), r.Currency})
+	}
 	_ = c.Write([]string{"total_vat", "", "", amount(r.TaxTotal, r.Currency), r.Currency})
 	c.Flush()
 	return c.Error()

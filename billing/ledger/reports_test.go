@@ -18,11 +18,13 @@ import (
 // TestReports: a quarter of the operator's supplies (OSS by option to
 // consumers in France, Monaco, Italy and the Azores; reverse charge to
 // businesses in France and Italy; a domestic one; one outside the EU;
-// credit notes on both kinds; one supply in the next quarter). The OSS
+// credit notes on both kinds; a domestic invoice written off; one supply
+// in the next quarter). The OSS
 // return is the sum of the cross-border consumer documents per member
 // state of consumption and rate, the EU sales list the sum of the
 // reverse-charge documents per buyer VAT id, and the VAT return's
-// figures are the domestic, reverse-charge, OSS and out-of-scope totals.
+// figures are the domestic, reverse-charge, OSS and out-of-scope totals,
+// with the write-off taking back its VAT.
 func TestReports(t *testing.T) {
 	dbtest.Each(t, sets, func(t *testing.T, h *db.Handle) {
 		f := newFixture(t, h)
@@ -49,8 +51,11 @@ func TestReports(t *testing.T) {
 		d["ae3"] = f.invoice(operator, itB, "Reseller hosting", "120.00")
 		d["de"] = f.invoice(operator, f.de, "Webhosting", "100.00")
 		d["us"] = f.invoice(operator, f.us, "Server", "50.00")
+		d["bad"] = f.invoice(operator, f.de2, "Webhosting", "40.00")
 		f.at("2026-09-20")
 		_, err = f.bill.CreditNote(ctx, operator, d["fr1"].ID, billing.CreditNoteInput{Lines: []billing.CreditItem{{LineID: d["fr1"].Lines[0].ID, AmountMinor: 1000}}, Reason: "outage"})
+		f.must(err)
+		_, err = f.bill.WriteOff(ctx, operator, d["bad"].ID, "insolvent")
 		f.must(err)
 		_, err = f.bill.CreditNote(ctx, operator, d["ae2"].ID, billing.CreditNoteInput{Lines: []billing.CreditItem{{LineID: d["ae2"].Lines[0].ID, AmountMinor: 5000}}, Reason: "discount"})
 		f.must(err)
@@ -78,9 +83,10 @@ func TestReports(t *testing.T) {
 
 		vat, err := f.led.VATReturn(ctx, operator, 1, ledger.ReportInput{From: "2026-07", To: "2026-09"})
 		f.must(err)
-		if len(vat.Domestic) != 1 || vat.Domestic[0] != (ledger.RateTotal{Rate: "19", Base: 10000, Tax: 1900}) || vat.TaxTotal != 1900 ||
+		if len(vat.Domestic) != 1 || vat.Domestic[0] != (ledger.RateTotal{Rate: "19", Base: 14000, Tax: 2660}) || vat.TaxTotal != 1900 ||
+			len(vat.BadDebts) != 1 || vat.BadDebts[0] != (ledger.RateTotal{Rate: "19", Base: -4000, Tax: -760}) ||
 			vat.OSS.Base != 31000 || vat.OSS.Tax != 6120 || vat.OutsideScope != 5000 || vat.Exempt != 0 ||
-			len(vat.ReverseCharge) != 2 || vat.ReverseCharge[0] != (ledger.CountryTotal{Country: "FR", Base: 45000}) || vat.Documents != 12 {
+			len(vat.ReverseCharge) != 2 || vat.ReverseCharge[0] != (ledger.CountryTotal{Country: "FR", Base: 45000}) || vat.Documents != 13 {
 			t.Errorf("VAT return %+v", vat)
 		}
 		var b strings.Builder

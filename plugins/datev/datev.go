@@ -32,7 +32,8 @@ func init() {
 			{Name: "consultant", Label: "Beraternummer", Required: true, Pattern: regexp.MustCompile(`^[0-9]{4,7}$`), Hint: "must be the consultant number: 1001 to 9999999"},
 			{Name: "client", Label: "Mandantennummer", Required: true, Pattern: regexp.MustCompile(`^[0-9]{1,5}$`), Hint: "must be the client number: 1 to 99999"},
 			{Name: "account_length", Label: "Sachkontenlänge", Pattern: regexp.MustCompile(`^[4-8]$`), Hint: "must be 4 to 8", Default: "4"},
-			{Name: "debtors", Label: "Debitoren", Pattern: regexp.MustCompile(`^(personal|collective)$`), Hint: "must be personal (a debtor account per customer) or collective", Default: "personal"},
+			{Name: "debtors", Label: "Debitoren", Pattern: regexp.MustCompile(`^(personal|collective)$`), Hint: "must be personal (a debtor account per customer) or collective", Default: "personal",
+				Choices: []string{"personal", "collective"}},
 		},
 		FileName: func(b *ledger.Batch) string {
 			return fmt.Sprintf("EXTF_Buchungsstapel_%s_%s.csv", strings.ReplaceAll(b.From, "-", ""), strings.ReplaceAll(b.To, "-", ""))

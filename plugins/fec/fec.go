@@ -33,7 +33,7 @@ func init() {
 	ledger.Register(ledger.Format{
 		Name: "fec", Label: "FEC (article A47 A-1 LPF)", Extension: ".txt", ContentType: "text/plain; charset=iso-8859-15", OneFiscalYear: true,
 		Options: []ledger.Option{
-			{Name: "separator", Label: "Séparateur", Pattern: regexp.MustCompile(`^(tab|pipe)$`), Hint: "must be tab or pipe", Default: "tab"},
+			{Name: "separator", Label: "Séparateur", Pattern: regexp.MustCompile(`^(tab|pipe)$`), Hint: "must be tab or pipe", Default: "tab", Choices: []string{"tab", "pipe"}},
 		},
 		FileName: func(b *ledger.Batch) string {
 			siren := digits(b.Seller.RegistrationID)
