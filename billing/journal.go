@@ -298,7 +298,7 @@ type LedgerBook struct {
 func (LedgerBook) TableName() string { return "ledger_books" }
 
 // nameCustomers fills in the customer's name where an entry names only
-// its id (payments), from the tenant.
+// its id (payments): its billing profile's legal name, else the tenant's.
 func (s *Service) nameCustomers(ctx context.Context, es []*JournalEntry) error {
 	var ids []int64
 	for _, e := range es {
@@ -313,7 +313,9 @@ func (s *Service) nameCustomers(ctx context.Context, es []*JournalEntry) error {
 		ID   int64
 		Name string
 	}
-	if err := s.db.Conn(ctx).Table("tenants").Select("id, name").Where("id IN ?", ids).Scan(&ts).Error; err != nil {
+	// The legal name, as the customer's documents print it.
+	if err := s.db.Conn(ctx).Table("tenants").Select("tenants.id, COALESCE(NULLIF(billing_profiles.legal_name, ''), tenants.name) AS name").
+		Joins("LEFT JOIN billing_profiles ON billing_profiles.tenant_id = tenants.id").Where("tenants.id IN ?", ids).Scan(&ts).Error; err != nil {
 		return fmt.Errorf("read customers' names: %w", err)
 	}
 	names := map[int64]string{}
