@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 
@@ -44,30 +45,42 @@ func (s *Service) numbers(ctx context.Context, ids ...int64) (map[int64]string, 
 	return out, nil
 }
 
-// postReceipt books money received: the bank (or the gateway's clearing
-// account) against the invoices it paid and the customer's credit for
-// the rest, dated the day it was received.
-func (s *Service) postReceipt(ctx context.Context, p Payment, allocs map[int64]int64, rest int64) error {
-	ids := make([]int64, 0, len(allocs))
-	for id := range allocs {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
+// receivables are the receivable lines of a payment's entry, one per
+// invoice in id order (credit: money coming in; debit: going back),
+// and the entry's document: the first invoice's number, or the
+// payment's reference.
+func (s *Service) receivables(ctx context.Context, p Payment, amounts map[int64]int64, credit bool) ([]billing.JournalLine, string, error) {
+	ids := slices.Sorted(maps.Keys(amounts))
 	nums, err := s.numbers(ctx, ids...)
 	if err != nil {
-		return err
+		return nil, "", err
 	}
 	doc := cmp.Or(p.Reference, "P"+strconv.FormatInt(p.ID, 10))
 	if len(ids) > 0 {
 		doc = nums[ids[0]]
 	}
+	out := make([]billing.JournalLine, len(ids))
+	for i, id := range ids {
+		out[i] = billing.Debit(billing.RoleReceivable, amounts[id]).For(nums[id])
+		if credit {
+			out[i] = billing.Credit(billing.RoleReceivable, amounts[id]).For(nums[id])
+		}
+	}
+	return out, doc, nil
+}
+
+// postReceipt books money received: the bank (or the gateway's clearing
+// account) against the invoices it paid and the customer's credit for
+// the rest, dated the day it was received.
+func (s *Service) postReceipt(ctx context.Context, p Payment, allocs map[int64]int64, rest int64) error {
+	recv, doc, err := s.receivables(ctx, p, allocs, true)
+	if err != nil {
+		return err
+	}
 	e := paymentEntry(p, billing.JournalBank, billing.EntryPayment, doc)
 	e.SourceKey, e.EntryDate = billing.SourceKey("payment", p.ID), p.ReceivedOn
 	e.Lines = append(e.Lines, billing.Debit(billing.RoleCash, p.AmountMinor).Via(cashKey(p)))
-	for _, id := range ids {
-		e.Lines = append(e.Lines, billing.Credit(billing.RoleReceivable, allocs[id]).For(nums[id]))
-	}
-	e.Lines = append(e.Lines, billing.Credit(billing.RoleCredit, rest))
+	e.Lines = append(append(e.Lines, recv...), billing.Credit(billing.RoleCredit, rest))
 	return s.bill.Post(ctx, e)
 }
 
@@ -90,24 +103,12 @@ func (s *Service) postCredit(ctx context.Context, p Payment, invoiceID, amount i
 // postRefund books money given back: from the customer's credit and from
 // the invoices whose allocations it released, against the bank, today.
 func (s *Service) postRefund(ctx context.Context, p Payment, amount, fromCredit int64, released map[int64]int64) error {
-	ids := make([]int64, 0, len(released))
-	for id := range released {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	nums, err := s.numbers(ctx, ids...)
+	recv, doc, err := s.receivables(ctx, p, released, false)
 	if err != nil {
 		return err
 	}
-	doc := cmp.Or(p.Reference, "P"+strconv.FormatInt(p.ID, 10))
-	if len(ids) > 0 {
-		doc = nums[ids[0]]
-	}
 	e := paymentEntry(p, billing.JournalBank, billing.EntryRefund, doc)
-	e.Lines = append(e.Lines, billing.Debit(billing.RoleCredit, fromCredit))
-	for _, id := range ids {
-		e.Lines = append(e.Lines, billing.Debit(billing.RoleReceivable, released[id]).For(nums[id]))
-	}
+	e.Lines = append(append(e.Lines, billing.Debit(billing.RoleCredit, fromCredit)), recv...)
 	e.Lines = append(e.Lines, billing.Credit(billing.RoleCash, amount).Via(cashKey(p)))
 	return s.bill.Post(ctx, e)
 }

@@ -79,17 +79,24 @@ func (s *area) ledgerPage(c echo.Context, id int64) (*web.Page, error) {
 	return p, nil
 }
 
-// ledgerSave saves the chart, the own accounts and the options.
-func (s *area) ledgerSave(c echo.Context) error {
+// ledgerForm is the books page a form posts to, for a caller who keeps
+// the books.
+func (s *area) ledgerForm(c echo.Context) (int64, *web.Page, error) {
 	id, err := web.IDParam(c)
 	if err != nil {
-		return err
+		return 0, nil, err
 	}
 	p, err := s.ledgerPage(c, id)
 	if err != nil {
-		return err
+		return 0, nil, err
 	}
-	if err := web.Need(c, identity.PermLedger); err != nil {
+	return id, p, web.Need(c, identity.PermLedger)
+}
+
+// ledgerSave saves the chart, the own accounts and the options.
+func (s *area) ledgerSave(c echo.Context) error {
+	id, p, err := s.ledgerForm(c)
+	if err != nil {
 		return err
 	}
 	p.Fill(c, "chart", "accounts")
@@ -138,15 +145,8 @@ func parseAccounts(text string) ([]ledger.OwnAccount, error) {
 
 // ledgerClose closes the books through a month.
 func (s *area) ledgerClose(c echo.Context) error {
-	id, err := web.IDParam(c)
+	id, p, err := s.ledgerForm(c)
 	if err != nil {
-		return err
-	}
-	p, err := s.ledgerPage(c, id)
-	if err != nil {
-		return err
-	}
-	if err := web.Need(c, identity.PermLedger); err != nil {
 		return err
 	}
 	p.Fill(c, "month")
@@ -168,19 +168,26 @@ func asField(err error, field string) error {
 	return err
 }
 
-// ledgerExport downloads an export; a problem shows on the books page.
-func (s *area) ledgerExport(c echo.Context) error {
+// export makes the export the query asks for (format, from, to,
+// currency).
+func (s *area) export(c echo.Context) (int64, ledger.ExportInput, ledger.ExportFile, error) {
 	id, err := web.IDParam(c)
 	if err != nil {
-		return err
+		return 0, ledger.ExportInput{}, ledger.ExportFile{}, err
 	}
 	if err := web.Need(c, identity.PermBillingRead); err != nil {
-		return err
+		return id, ledger.ExportInput{}, ledger.ExportFile{}, err
 	}
 	in := ledger.ExportInput{Format: c.QueryParam("format"), From: c.QueryParam("from"), To: c.QueryParam("to"), Currency: c.QueryParam("currency")}
 	f, err := s.Deps.Ledger.Export(c.Request().Context(), web.CallerOf(c).Scope, id, in)
+	return id, in, f, err
+}
+
+// ledgerExport downloads an export; a problem shows on the books page.
+func (s *area) ledgerExport(c echo.Context) error {
+	id, in, f, err := s.export(c)
 	if err != nil {
-		if core.Kind(err) == core.ErrNotFound {
+		if id == 0 || core.Kind(err) == core.ErrNotFound || core.Kind(err) == core.ErrForbidden {
 			return err
 		}
 		p, perr := s.ledgerPage(c, id)
@@ -347,15 +354,7 @@ func (s *area) apiReport(c echo.Context) error {
 
 // apiLedgerExport answers GET /tenants/:id/ledger/export.
 func (s *area) apiLedgerExport(c echo.Context) error {
-	id, err := web.IDParam(c)
-	if err != nil {
-		return err
-	}
-	if err := web.Need(c, identity.PermBillingRead); err != nil {
-		return err
-	}
-	in := ledger.ExportInput{Format: c.QueryParam("format"), From: c.QueryParam("from"), To: c.QueryParam("to"), Currency: c.QueryParam("currency")}
-	f, err := s.Deps.Ledger.Export(c.Request().Context(), web.CallerOf(c).Scope, id, in)
+	_, _, f, err := s.export(c)
 	if err != nil {
 		return err
 	}
