@@ -224,12 +224,19 @@ func (x *Exporter) Rows(out []Row, e ledger.Entry, cur string) []Row {
 			case "reverse_charge":
 				r.EUID = e.BuyerVATID
 			case "oss":
-				r.EUID, r.EURate = e.BuyerCountry, strings.ReplaceAll(l.Rate(), ".", ",")
+				r.EUID, r.EURate = e.BuyerCountry, euRate(l.Rate())
 			}
 		}
 		out = append(out, r)
 	}
 	return out
+}
+
+// euRate writes a rate as DATEV's EU-Steuersatz: two decimals after a
+// comma ("20,00", "5,50").
+func euRate(rate string) string {
+	whole, frac, _ := strings.Cut(rate, ".")
+	return whole + "," + (frac + "00")[:2]
 }
 
 // pivotOf picks the line the others book against: a document's or a
