@@ -9,11 +9,15 @@ import (
 // TestRows: how entries become bookings against their pivot.
 func TestRows(t *testing.T) {
 	x := &Exporter{length: 4, personal: true}
-	recv := func(d, c int64) ledger.Line { return ledger.Line{Account: "1400", Role: "receivable", Debit: d, Credit: c} }
+	recv := func(d, c int64) ledger.Line {
+		return ledger.Line{Account: "1400", Role: "receivable", Debit: d, Credit: c}
+	}
 	rev := func(acc, key string, d, c int64, auto bool) ledger.Line {
 		return ledger.Line{Account: acc, Role: "revenue", TaxKey: key, Debit: d, Credit: c, Automatic: auto}
 	}
-	vat := func(key string, d, c int64) ledger.Line { return ledger.Line{Account: "1776", Role: "vat", TaxKey: key, Debit: d, Credit: c} }
+	vat := func(key string, d, c int64) ledger.Line {
+		return ledger.Line{Account: "1776", Role: "vat", TaxKey: key, Debit: d, Credit: c}
+	}
 	cases := []struct {
 		name string
 		e    ledger.Entry
