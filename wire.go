@@ -119,6 +119,7 @@ func wire(a *cli.App) error {
 	a.SettingDefs = slices.Concat(a.Billing.SettingDefs(), a.Payments.SettingDefs(), dunning.SettingDefs(), usage.SettingDefs())
 	steps := []automation.Step{
 		usage.CollectStep{S: a.Usage, Hosting: a.Hosting},
+		payment.JournalStep{S: a.Payments},
 		identity.PruneStep{S: a.Identity},
 		provisioning.JobsStep{S: a.Hosting, Node: a.Node, Log: a.Log},
 		provisioning.HealthStep{S: a.Hosting},

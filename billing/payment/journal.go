@@ -9,6 +9,8 @@ import (
 	"strconv"
 
 	"faktura/billing"
+	"faktura/panel/core"
+	"faktura/panel/core/db"
 )
 
 // cashKey is the gateway a cash line books through: a payment recorded
@@ -111,4 +113,76 @@ func (s *Service) postRefund(ctx context.Context, p Payment, amount, fromCredit 
 	e.Lines = append(append(e.Lines, billing.Debit(billing.RoleCredit, fromCredit)), recv...)
 	e.Lines = append(e.Lines, billing.Credit(billing.RoleCash, amount).Via(cashKey(p)))
 	return s.bill.Post(ctx, e)
+}
+
+// BackfillJournal books what was issued and received before the journal
+// existed (a database upgraded to it): the documents without an entry
+// (billing's BackfillDocuments), then each payment whose money counts
+// without its receipt, as it stands now: its allocations against the
+// invoices, the rest as the customer's credit, and what was refunded
+// given back from that credit. Balances come out as the books have them;
+// run again, it books nothing. It returns the documents and payments
+// booked.
+func (s *Service) BackfillJournal(ctx context.Context) (docs, payments int, err error) {
+	if docs, err = s.bill.BackfillDocuments(ctx); err != nil {
+		return docs, 0, err
+	}
+	key := "'payment:' || p.id"
+	if s.db.Dialect == db.MySQL {
+		key = "CONCAT('payment:', p.id)"
+	}
+	for after := int64(0); ; {
+		var ps []Payment
+		err := s.db.Read(ctx).Raw(`SELECT p.* FROM payments p WHERE p.status IN ? AND p.id > ?
+			AND NOT EXISTS (SELECT 1 FROM journal_entries e WHERE e.seller_id = p.seller_id AND e.source_key = `+key+`)
+			ORDER BY p.id LIMIT 200`, []string{StatusSucceeded, StatusPartlyRefunds, StatusRefunded}, after).Scan(&ps).Error
+		if err != nil {
+			return docs, payments, fmt.Errorf("find payments without journal entries: %w", err)
+		}
+		if len(ps) == 0 {
+			return docs, payments, nil
+		}
+		for _, p := range ps {
+			if err := s.db.WithTx(ctx, func(ctx context.Context) error { return s.backfillPayment(ctx, p) }); err != nil {
+				return docs, payments, err
+			}
+			payments++
+		}
+		after = ps[len(ps)-1].ID
+	}
+}
+
+// backfillPayment books one payment's receipt and refunds as they stand.
+func (s *Service) backfillPayment(ctx context.Context, p Payment) error {
+	var as []Allocation
+	if err := s.db.Conn(ctx).Where("payment_id = ?", p.ID).Find(&as).Error; err != nil {
+		return fmt.Errorf("read allocations of payment %d: %w", p.ID, err)
+	}
+	allocs := map[int64]int64{}
+	rest := p.AmountMinor
+	for _, a := range as {
+		allocs[a.InvoiceID] += a.AmountMinor
+		rest -= a.AmountMinor
+	}
+	if err := s.postReceipt(ctx, p, allocs, rest); err != nil {
+		return err
+	}
+	if p.RefundedMinor == 0 {
+		return nil
+	}
+	return s.postRefund(ctx, p, p.RefundedMinor, p.RefundedMinor, nil)
+}
+
+// JournalStep books, in the daily run, what was issued and received
+// before the journal existed (BackfillJournal); on a database kept from
+// the start it finds nothing.
+type JournalStep struct{ S *Service }
+
+// Name implements automation.Step.
+func (JournalStep) Name() string { return "billing.journal" }
+
+// Run implements automation.Step.
+func (st JournalStep) Run(ctx context.Context, _ core.Date) (map[string]int64, error) {
+	docs, payments, err := st.S.BackfillJournal(ctx)
+	return map[string]int64{"documents_booked": int64(docs), "payments_booked": int64(payments)}, err
 }

@@ -158,7 +158,7 @@ func TestRunMigrateEvents(t *testing.T) {
 				Status string
 				Steps  []any
 			}
-			if err := json.Unmarshal([]byte(r.stdout), &sum); err != nil || sum.Date != "2026-11-22" || sum.Status != "ok" || len(sum.Steps) != 12 || !strings.Contains(r.stdout, `"usage.collect"`) || !strings.Contains(r.stdout, `"usage.rate"`) || !strings.Contains(r.stdout, `"payment.autocharge"`) || !strings.Contains(r.stdout, `"billing.dunning"`) || !strings.Contains(r.stdout, `"documents.render"`) {
+			if err := json.Unmarshal([]byte(r.stdout), &sum); err != nil || sum.Date != "2026-11-22" || sum.Status != "ok" || len(sum.Steps) != 13 || !strings.Contains(r.stdout, `"usage.collect"`) || !strings.Contains(r.stdout, `"billing.journal"`) || !strings.Contains(r.stdout, `"usage.rate"`) || !strings.Contains(r.stdout, `"payment.autocharge"`) || !strings.Contains(r.stdout, `"billing.dunning"`) || !strings.Contains(r.stdout, `"documents.render"`) {
 				t.Errorf("run --json: %v %+v %q", err, sum, r.stdout)
 			}
 			future := time.Now().AddDate(0, 0, 3).Format("2006-01-02")
