@@ -105,9 +105,6 @@ func documentEntry(inv *Invoice, products map[int64]int64, ref string) (JournalE
 		}
 	}
 	basis := cmp.Or(sum.Decision.Basis, inv.TaxBasis)
-	if inv.IsLateFee() {
-		basis = BasisDamages
-	}
 	sign := int64(1) // an invoice: the customer owes
 	kind := EntryInvoice
 	if inv.Kind == DocCreditNote {

@@ -55,9 +55,6 @@ func writeOffEntry(inv Invoice, open int64) (JournalEntry, error) {
 		return JournalEntry{}, err
 	}
 	basis := cmp.Or(sum.Decision.Basis, inv.TaxBasis)
-	if inv.IsLateFee() {
-		basis = BasisDamages
-	}
 	num := ""
 	if inv.Number != nil {
 		num = *inv.Number

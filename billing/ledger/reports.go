@@ -72,7 +72,6 @@ type taxDoc struct {
 	Taxes     string
 	TaxBasis  string
 	Buyer     string
-	Flags     string
 }
 
 // supply is one (category, rate) line of a document, signed (a credit
@@ -94,7 +93,7 @@ func (s *Service) supplies(ctx context.Context, sellerID int64, from, to, curren
 	n := 0
 	for after := int64(0); ; {
 		var docs []taxDoc
-		err := s.db.Read(ctx).Table("invoices").Select("id, kind, number, issue_date, taxes, tax_basis, buyer, flags").
+		err := s.db.Read(ctx).Table("invoices").Select("id, kind, number, issue_date, taxes, tax_basis, buyer").
 			Where("seller_id = ? AND currency = ? AND finalized_at IS NOT NULL AND status <> ? AND issue_date >= ? AND issue_date <= ? AND id > ?",
 				sellerID, currency, billing.InvoiceStatusIssuing, from, to, after).Order("id").Limit(2000).Scan(&docs).Error
 		if err != nil {
@@ -115,9 +114,6 @@ func (s *Service) supplies(ctx context.Context, sellerID int64, from, to, curren
 				}
 			}
 			basis := cmp.Or(d.TaxBasis, sum.Decision.Basis)
-			if strings.Contains(","+d.Flags+",", ","+billing.FlagLateFee+",") {
-				basis = billing.BasisDamages
-			}
 			sign := int64(1)
 			if d.Kind == billing.DocCreditNote {
 				sign = -1
