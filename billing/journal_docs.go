@@ -184,6 +184,12 @@ func (s *Service) creditedNumbers(ctx context.Context, invs []*Invoice) (map[int
 			ids = append(ids, *inv.CreditsID)
 		}
 	}
+	return s.Numbers(ctx, ids...)
+}
+
+// Numbers maps documents ids to their numbers (a draft has none), read
+// in the caller's transaction.
+func (s *Service) Numbers(ctx context.Context, ids ...int64) (map[int64]string, error) {
 	out := map[int64]string{}
 	if len(ids) == 0 {
 		return out, nil
@@ -193,7 +199,7 @@ func (s *Service) creditedNumbers(ctx context.Context, invs []*Invoice) (map[int
 		Number *string
 	}
 	if err := s.db.Conn(ctx).Table("invoices").Select("id, number").Where("id IN ?", ids).Scan(&rows).Error; err != nil {
-		return nil, fmt.Errorf("read credited invoices: %w", err)
+		return nil, fmt.Errorf("read document numbers: %w", err)
 	}
 	for _, r := range rows {
 		if r.Number != nil {

@@ -161,8 +161,8 @@ type Mapping struct {
 }
 
 // Resolve finds the account for a line: the seller's own first, then
-// the preset's, most specific key first. The key it was found by comes
-// back too; ok is false when neither has one.
+// the preset's, most specific key first; ok is false when neither has
+// one.
 func (m Mapping) Resolve(role, taxKey string, product int64, gateway string) (Account, bool) {
 	keys := matchKeys(role, taxKey, product, gateway)
 	for _, k := range keys {

@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
@@ -90,7 +91,7 @@ func (s *Service) freeze(ctx context.Context, sellerID int64, es []billing.Journ
 			byAccount[k] = append(byAccount[k], l.ID)
 		}
 	}
-	keys := slices.SortedFunc(maps.Keys(byAccount), func(a, b [2]string) int { return strings.Compare(a[0]+"\x00"+a[1], b[0]+"\x00"+b[1]) })
+	keys := slices.SortedFunc(maps.Keys(byAccount), func(a, b [2]string) int { return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1])) })
 	for _, k := range keys {
 		for chunk := range slices.Chunk(byAccount[k], 1000) {
 			if err := s.db.Conn(ctx).Model(&billing.JournalLine{}).Where("id IN ? AND account = ''", chunk).

@@ -200,13 +200,13 @@ func (s *Service) batch(ctx context.Context, seller billing.Party, f Format, in 
 	labels := accountLabels(mp)
 	b.Entries = make([]Entry, len(es))
 	for i, e := range es {
-		b.Entries[i] = entryOf(e, labels, mp, b.Closed, book)
+		b.Entries[i] = entryOf(e, labels, mp, book)
 	}
 	return b, nil
 }
 
 // entryOf is a journal entry as exports see it.
-func entryOf(e billing.JournalEntry, labels map[string]string, mp Mapping, closed bool, book billing.LedgerBook) Entry {
+func entryOf(e billing.JournalEntry, labels map[string]string, mp Mapping, book billing.LedgerBook) Entry {
 	valid := e.CreatedAt.UTC().Format("2006-01-02")
 	if book.ClosedAt != nil && book.ClosedThrough != "" && e.Period <= book.ClosedThrough {
 		valid = book.ClosedAt.UTC().Format("2006-01-02")

@@ -15,6 +15,7 @@ import (
 	"io"
 	"regexp"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -77,7 +78,7 @@ func Formats() []Format {
 	for _, f := range formats {
 		out = append(out, f)
 	}
-	slices.SortFunc(out, func(a, b Format) int { return cmpString(a.Name, b.Name) })
+	slices.SortFunc(out, func(a, b Format) int { return strings.Compare(a.Name, b.Name) })
 	return out
 }
 
@@ -87,16 +88,6 @@ func FormatOf(name string) (Format, bool) {
 	defer regMu.RUnlock()
 	f, ok := formats[name]
 	return f, ok
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // Batch is what an export writes: a seller's entries of a period in one
@@ -165,19 +156,9 @@ func (l Line) Rate() string     { _, r, _ := splitKey(l.TaxKey); return r }
 func (l Line) Basis() string    { _, _, b := splitKey(l.TaxKey); return b }
 
 func splitKey(k string) (cat, rate, basis string) {
-	var parts [3]string
-	i := 0
-	start := 0
-	for j := 0; j < len(k) && i < 2; j++ {
-		if k[j] == ':' {
-			parts[i] = k[start:j]
-			i++
-			start = j + 1
-		}
-	}
-	if i < 2 {
+	parts := strings.SplitN(k, ":", 3)
+	if len(parts) != 3 {
 		return "", "", ""
 	}
-	parts[2] = k[start:]
 	return parts[0], parts[1], parts[2]
 }

@@ -67,7 +67,6 @@ func (in *ReportInput) Months() (string, string, error) {
 type taxDoc struct {
 	ID        int64
 	Kind      string
-	Number    *string
 	IssueDate string
 	Taxes     string
 	TaxBasis  string
@@ -93,7 +92,7 @@ func (s *Service) supplies(ctx context.Context, sellerID int64, from, to, curren
 	n := 0
 	for after := int64(0); ; {
 		var docs []taxDoc
-		err := s.db.Read(ctx).Table("invoices").Select("id, kind, number, issue_date, taxes, tax_basis, buyer").
+		err := s.db.Read(ctx).Table("invoices").Select("id, kind, issue_date, taxes, tax_basis, buyer").
 			Where("seller_id = ? AND currency = ? AND finalized_at IS NOT NULL AND status <> ? AND issue_date >= ? AND issue_date <= ? AND id > ?",
 				sellerID, currency, billing.InvoiceStatusIssuing, from, to, after).Order("id").Limit(2000).Scan(&docs).Error
 		if err != nil {
@@ -127,9 +126,9 @@ func (s *Service) supplies(ctx context.Context, sellerID int64, from, to, curren
 	}
 }
 
+// normRate writes a rate as tax keys do ("19.00" -> "19").
 func normRate(r string) string {
-	_, rate, _ := strings.Cut(billing.TaxKey("S", r, ""), ":")
-	rate, _, _ = strings.Cut(rate, ":")
+	_, rate, _ := splitKey(billing.TaxKey("", r, ""))
 	return rate
 }
 

@@ -29,31 +29,13 @@ func paymentEntry(p Payment, journal, kind, doc string) billing.JournalEntry {
 		CustomerID: p.CustomerID, Text: billing.EntryText(billing.EntryLabels[kind], doc, p.Reference)}
 }
 
-// numbers reads the numbers of invoices ids.
-func (s *Service) numbers(ctx context.Context, ids ...int64) (map[int64]string, error) {
-	out := map[int64]string{}
-	var rows []struct {
-		ID     int64
-		Number *string
-	}
-	if err := s.db.Conn(ctx).Table("invoices").Select("id, number").Where("id IN ?", ids).Scan(&rows).Error; err != nil {
-		return nil, fmt.Errorf("read invoice numbers: %w", err)
-	}
-	for _, r := range rows {
-		if r.Number != nil {
-			out[r.ID] = *r.Number
-		}
-	}
-	return out, nil
-}
-
 // receivables are the receivable lines of a payment's entry, one per
 // invoice in id order (credit: money coming in; debit: going back),
 // and the entry's document: the first invoice's number, or the
 // payment's reference.
 func (s *Service) receivables(ctx context.Context, p Payment, amounts map[int64]int64, credit bool) ([]billing.JournalLine, string, error) {
 	ids := slices.Sorted(maps.Keys(amounts))
-	nums, err := s.numbers(ctx, ids...)
+	nums, err := s.bill.Numbers(ctx, ids...)
 	if err != nil {
 		return nil, "", err
 	}
@@ -89,7 +71,7 @@ func (s *Service) postReceipt(ctx context.Context, p Payment, allocs map[int64]i
 // postCredit books credit moving to (applied, amount > 0) or back from
 // (released, amount < 0) invoice id, today.
 func (s *Service) postCredit(ctx context.Context, p Payment, invoiceID, amount int64) error {
-	nums, err := s.numbers(ctx, invoiceID)
+	nums, err := s.bill.Numbers(ctx, invoiceID)
 	if err != nil {
 		return err
 	}

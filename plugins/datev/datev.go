@@ -204,7 +204,7 @@ func (x *Exporter) Rows(out []Row, e ledger.Entry, cur string) []Row {
 	pAcc := x.account(p, e)
 	lines := grossLines(e, pivot)
 	for _, l := range lines {
-		r := Row{Account: pAcc, Contra: x.account(l.Line, e), Date: e.Date, Doc: docOf(e, p, l.Line), Text: e.Text,
+		r := Row{Account: pAcc, Contra: x.account(l, e), Date: e.Date, Doc: docOf(e, p, l), Text: e.Text,
 			CostCentre: e.CostCentre, Currency: cur}
 		amt := l.Credit - l.Debit
 		r.Debit = amt > 0 // the other line is credited: the pivot is debited
@@ -257,14 +257,11 @@ func pivotOf(e ledger.Entry) int {
 	return 0
 }
 
-// grossLine is a line with the VAT of its tax key added.
-type grossLine struct{ ledger.Line }
-
 // grossLines folds each VAT line into the revenue (or bad-debt) lines of
 // its tax key, split by their amounts with the largest remainder, so
 // DATEV gets gross amounts; a VAT line with no such line stays a row.
-func grossLines(e ledger.Entry, pivot int) []grossLine {
-	var out []grossLine
+func grossLines(e ledger.Entry, pivot int) []ledger.Line {
+	var out []ledger.Line
 	var vat []ledger.Line
 	for i, l := range e.Lines {
 		switch {
@@ -272,7 +269,7 @@ func grossLines(e ledger.Entry, pivot int) []grossLine {
 		case l.Role == "vat":
 			vat = append(vat, l)
 		default:
-			out = append(out, grossLine{l})
+			out = append(out, l)
 		}
 	}
 	for _, v := range vat {
@@ -287,7 +284,7 @@ func grossLines(e ledger.Entry, pivot int) []grossLine {
 		signed := v.Credit - v.Debit
 		parts, err := money.Money{Amount: signed, Currency: "EUR"}.Allocate(weights...)
 		if len(idx) == 0 || err != nil {
-			out = append(out, grossLine{v})
+			out = append(out, v)
 			continue
 		}
 		for k, i := range idx {
