@@ -60,17 +60,19 @@ type Book struct {
 	Exports       []ExportRecord               `json:"exports"`
 }
 
-// Month sums a month of the journal.
+// Month sums a month of the journal in one currency.
 type Month struct {
-	Period  string `json:"period"`
-	Entries int64  `json:"entries"`
+	Period   string `json:"period"`
+	Currency string `json:"currency"`
+	Entries  int64  `json:"entries"`
 	Debit   int64  `json:"debit_minor"`
 	Credit  int64  `json:"credit_minor"`
 	Closed  bool   `json:"closed"`
 }
 
 // Book reads a seller's books: chart, own accounts, options, the last
-// twelve months with entries and the last exports.
+// months with entries (per currency, up to 24 rows) and the last
+// exports.
 func (s *Service) Book(ctx context.Context, scope tenancy.Scope, sellerID int64) (Book, error) {
 	seller, err := s.bill.Seller(ctx, scope, sellerID)
 	if err != nil {
@@ -90,9 +92,9 @@ func (s *Service) Book(ctx context.Context, scope tenancy.Scope, sellerID int64)
 	if err := s.db.Read(ctx).Where("seller_id = ?", sellerID).Order("match_key").Find(&b.Accounts).Error; err != nil {
 		return b, fmt.Errorf("read accounts of seller %d: %w", sellerID, err)
 	}
-	err = s.db.Read(ctx).Raw(`SELECT e.period, COUNT(DISTINCT e.id) AS entries, SUM(l.debit_minor) AS debit, SUM(l.credit_minor) AS credit
+	err = s.db.Read(ctx).Raw(`SELECT e.period, e.currency, COUNT(DISTINCT e.id) AS entries, SUM(l.debit_minor) AS debit, SUM(l.credit_minor) AS credit
 		FROM journal_entries e JOIN journal_lines l ON l.entry_id = e.id WHERE e.seller_id = ?
-		GROUP BY e.period ORDER BY e.period DESC LIMIT 12`, sellerID).Scan(&b.Months).Error
+		GROUP BY e.period, e.currency ORDER BY e.period DESC, e.currency LIMIT 24`, sellerID).Scan(&b.Months).Error
 	if err != nil {
 		return b, fmt.Errorf("sum months of seller %d: %w", sellerID, err)
 	}
