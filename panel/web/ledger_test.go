@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -113,11 +114,23 @@ func TestLedgerPages(t *testing.T) {
 			t.Fatalf("an unknown report: %d %s", r.status, r.body)
 		}
 		r = admin.get("/tenants/1/reports?from=2026-11&quarter=2026-Q4")
+		r0, links := r, 0
 		if r.status != http.StatusOK || !strings.Contains(r.body, `id="vat-return"`) || !strings.Contains(r.body, `id="oss-return"`) || !strings.Contains(r.body, `id="sales-list"`) {
 			t.Fatalf("reports page: %d %s", r.status, r.body)
 		}
 		if r = admin.get("/tenants/1/reports/sales-list.csv?from=2026-11"); r.status != http.StatusOK || !strings.HasPrefix(r.body, "country,vat_id,name,services,currency") {
 			t.Fatalf("sales list CSV: %d %s", r.status, r.body)
+		}
+		// The page's own CSV links work.
+		for _, m := range regexp.MustCompile(`href="(/tenants/1/reports/[a-z-]+\.csv\?[^"]*)"`).FindAllStringSubmatch(r0.body, -1) {
+			link := strings.ReplaceAll(m[1], "&amp;", "&")
+			if got := admin.get(link); got.status != http.StatusOK || got.header.Get("Content-Type") != "text/csv; charset=utf-8" {
+				t.Errorf("the reports page's link %s: %d %s", link, got.status, got.body)
+			}
+			links++
+		}
+		if links != 3 {
+			t.Errorf("%d CSV links on the reports page, want 3", links)
 		}
 		if err := w.billing.CheckJournal(context.Background()); err != nil {
 			t.Fatal(err)

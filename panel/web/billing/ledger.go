@@ -222,7 +222,6 @@ type reportsView struct {
 	VAT     ledger.VATReturn
 	OSS     ledger.OSSReturn
 	Sales   ledger.SalesList
-	Query   string // the period as a query string, for the CSV links
 	Quarter string
 }
 
@@ -246,7 +245,6 @@ func (s *area) reportsPage(c echo.Context, id int64) (*web.Page, error) {
 	p := s.NewPage(c, "reports.title")
 	p.Form["from"], p.Form["to"], p.Form["quarter"], p.Form["currency"] = in.From, in.To, in.Quarter, in.Currency
 	v := reportsView{Tenant: t, Quarter: in.Quarter}
-	v.Query = "from=" + in.From + "&to=" + in.To + "&currency=" + in.Currency
 	p.Data = &v
 	var problems []error
 	if v.VAT, err = s.Deps.Ledger.VATReturn(ctx, caller.Scope, id, ledger.ReportInput{From: in.From, To: in.To, Currency: in.Currency}); err != nil {
