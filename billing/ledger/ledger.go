@@ -65,9 +65,9 @@ type Month struct {
 	Period   string `json:"period"`
 	Currency string `json:"currency"`
 	Entries  int64  `json:"entries"`
-	Debit   int64  `json:"debit_minor"`
-	Credit  int64  `json:"credit_minor"`
-	Closed  bool   `json:"closed"`
+	Debit    int64  `json:"debit_minor"`
+	Credit   int64  `json:"credit_minor"`
+	Closed   bool   `json:"closed"`
 }
 
 // Book reads a seller's books: chart, own accounts, options, the last
