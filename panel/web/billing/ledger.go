@@ -67,6 +67,9 @@ func (s *area) ledgerPage(c echo.Context, id int64) (*web.Page, error) {
 	v.Accounts = strings.Join(lines, "\n")
 	p.Data = v
 	p.Form["chart"], p.Form["accounts"], p.Form["month"] = book.Chart, v.Accounts, last
+	if book.ClosedThrough >= last {
+		p.Form["month"] = "" // nothing over is left to close
+	}
 	p.Form["format"], p.Form["from"], p.Form["to"], p.Form["currency"] = "datev", last, last, "EUR"
 	if book.Country == "FR" {
 		p.Form["format"] = "fec"
